@@ -1,0 +1,137 @@
+"""Row conservation on hostile inputs: every readable row comes out once; the others are reported."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from vocnlp import analyze_file, load_config
+from vocnlp.io import read_table
+
+HOSTILE_ROWS = [
+    # id ; comment ; nps ; churn
+    ("A1", "Facture erronée, j'ai dû appeler trois fois. Très déçu.", "2", "oui"),
+    ("A2", "Conseillère très aimable, problème réglé", "9", "non"),
+    ("A3", "", "8", "non"),                                     # empty text
+    ("A4", "   ", "N/A", "non"),                                # whitespace text, N/A score
+    ("A5", "Le technicien n'est jamais venu.\nDeuxième ligne; avec point-virgule", "11", "non"),  # quoted newline + ; inside
+    ("A6", "Temps d'attente énorme au téléphone", "-1", "oui"),
+    ("A6", "Doublon d'identifiant, ça arrive", "", "non"),     # duplicate id, missing score
+    ("A8", "Prix trop élevé", "sept", "peut-être"),            # non-numeric score, invalid churn
+    ("A9", "Très bon service, rien à redire", "10", "non"),
+]
+
+
+def _hostile_cp1252(path):
+    """';'-delimited cp1252 CSV as French Excel writes it, with ragged and broken rows."""
+    lines = ["id;commentaire;nps;resilie"]
+    for rid, text, nps, churn in HOSTILE_ROWS:
+        quoted = '"' + text.replace('"', '""') + '"' if (";" in text or "\n" in text) else text
+        lines.append(f"{rid};{quoted};{nps};{churn}")
+    lines.insert(4, "A10;Ligne courte sans score")                       # ragged: too few fields -> kept
+    lines.insert(7, "A11;texte avec; un point-virgule non protégé;5;non")  # too many fields -> reported
+    lines.append("A12;Séparateurs en trop en fin de ligne;7;non;;")         # trailing empty fields -> kept
+    lines.append("")
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+    return path
+
+
+def test_hostile_cp1252_csv_keeps_every_readable_row(tmp_path):
+    path = _hostile_cp1252(tmp_path / "export.csv")
+    raw = read_table(path)
+    assert raw.details["encoding"] == "cp1252" and raw.details["delimiter"] == ";"
+    ids = raw.frame["id"].tolist()
+    assert sorted(ids) == sorted([r[0] for r in HOSTILE_ROWS] + ["A10", "A12"])
+    assert "Facture erronée, j'ai dû appeler trois fois. Très déçu." in raw.frame["commentaire"].tolist()
+    multi = raw.frame.loc[raw.frame["id"] == "A5", "commentaire"].item()
+    assert "\n" in multi and "point-virgule" in multi
+    assert len(raw.unreadable) == 1
+    bad = raw.unreadable[0]
+    # Line 9, not 8: the quoted comment of A5 spans two physical lines.
+    assert bad.line == 9 and "5 fields where the header has 4" in bad.reason
+
+
+def test_hostile_csv_statuses_and_row_accounting(tmp_path):
+    path = _hostile_cp1252(tmp_path / "export.csv")
+    result = analyze_file(path, load_config(), progress=False)
+    c = result.comments.set_index("id")
+    assert len(result.comments) == result.summary["rows"]["read"] == 11
+    assert result.summary["rows"]["unreadable"] == 1
+    assert result.summary["rows"]["records_in_file"] == 12
+    assert result.comments["comment_id"].is_unique
+    assert "empty_text" in c.loc["A3", "status"] and "empty_text" in c.loc["A4", "status"]
+    assert "nps_missing" in c.loc["A4", "status"]
+    assert "nps_out_of_range" in c.loc["A5", "status"]
+    assert "nps_out_of_range" in c.loc["A6"].iloc[0]["status"]
+    assert all("duplicate_id" in s for s in c.loc["A6", "status"])
+    assert set(result.comments.loc[result.comments["id"] == "A6", "comment_id"]) == {"A6", "A6~2"}
+    assert "nps_non_numeric" in c.loc["A8", "status"] and "churn_invalid" in c.loc["A8", "status"]
+    assert "ragged_row" in c.loc["A10", "status"]
+    assert c.loc["A12", "status"] == "ok"
+    assert pd.isna(c.loc["A5", "nps_score"]) and c.loc["A9", "nps_category"] == "promoter"
+    assert c.loc["A1", "churned"] == True  # noqa: E712 (nullable boolean)
+    # Empty texts are kept but not analysed.
+    assert pd.isna(c.loc["A3", "sentiment"]) and c.loc["A1", "sentiment"] in {"negative", "mixed"}
+    assert result.validation["unreadable"][0]["line"] == 9
+
+
+def test_utf8_bom_comma_and_tsv(tmp_path):
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufeffverbatim,score nps\n\"Très bien, merci\",9\nNul,0\n".encode("utf-8"))
+    raw = read_table(bom)
+    assert list(raw.frame.columns) == ["verbatim", "score nps"]
+    assert raw.frame["verbatim"].tolist() == ["Très bien, merci", "Nul"]
+    tsv = tmp_path / "dump.tsv"
+    tsv.write_text("comment\tnps\nok\t8\n", encoding="latin-1")
+    assert read_table(tsv).frame["comment"].tolist() == ["ok"]
+
+
+def test_xlsx_jsonl_parquet(tmp_path):
+    frame = pd.DataFrame({"Commentaire": ["Super accueil", None, "Facture fausse"], "NPS": [10, 5, "N/A"],
+                          "ID": [1, 2, 3]})
+    xlsx = tmp_path / "dump.xlsx"
+    frame.to_excel(xlsx, index=False)
+    raw = read_table(xlsx)
+    assert len(raw.frame) == 3 and raw.source_rows == [2, 3, 4]
+    result = analyze_file(xlsx, load_config(), progress=False)
+    assert len(result.comments) == 3
+    assert result.comments["status"].tolist()[1].startswith("empty_text")
+
+    jsonl = tmp_path / "dump.jsonl"
+    jsonl.write_text('{"comment": "Very slow delivery", "nps": 3}\n'
+                     "not json at all\n\n"
+                     '["a", "list"]\n'
+                     '{"comment": "Great staff", "nps": 10, "extra": true}\n', encoding="utf-8")
+    raw = read_table(jsonl)
+    assert raw.frame["comment"].tolist() == ["Very slow delivery", "Great staff"]
+    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [(2, "invalid JSON"),
+                                                                           (4, "JSON line is a list, not an object")]
+    result = analyze_file(jsonl, load_config(), progress=False)
+    assert result.summary["rows"] == {**result.summary["rows"], "read": 2, "unreadable": 2, "written": 2}
+
+    parquet = tmp_path / "dump.parquet"
+    pd.DataFrame({"text": ["a b c", "bon produit"], "churn": [0, 1]}).to_parquet(parquet)
+    result = analyze_file(parquet, load_config(), progress=False)
+    assert result.comments["churned"].tolist() == [False, True]
+
+
+def test_validation_report_written(sample_run):
+    result, out, paths = sample_run
+    report = json.loads(paths["validation.json"].read_text())
+    assert report["rows_read"] == 2000
+    assert report["flag_counts"]["nps_out_of_range"] == 6
+    assert report["flag_counts"]["duplicate_id"] == 4
+    assert report["columns"]["text"] == "commentaire" and report["columns"]["nps"] == "note_recommandation"
+    assert report["columns"]["churn"] == "resilie"
+
+
+@pytest.mark.parametrize("content,needle", [(b"PK\x03\x04junk", "zip/Excel"), (b"\x00\x01\x02\x00" * 100, "binary")])
+def test_misnamed_files_are_explained(tmp_path, content, needle):
+    from vocnlp.errors import InputFileError
+
+    path = tmp_path / "dump.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError, match=needle):
+        read_table(path)

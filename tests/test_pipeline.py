@@ -1,0 +1,109 @@
+"""End-to-end: output contract, planted drivers on the sample, determinism, the Python API."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from conftest import SAMPLE, SAMPLE_TRUTH, run_cli
+
+CONTRACT = ["comment_id", "language", "sentiment", "sentiment_score", "emotions", "themes", "effort", "effort_score",
+            "nps_category", "status"]
+
+
+def test_output_contract(sample_run):
+    result, out, paths = sample_run
+    for name in ("comments.parquet", "comments.csv", "mentions.parquet", "drivers.csv", "summary.json",
+                 "config.resolved.yaml", "vocnlp_results.xlsx"):
+        assert (out / name).is_file(), name
+    comments = pd.read_parquet(out / "comments.parquet")
+    assert set(CONTRACT) <= set(comments.columns)
+    source = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(comments.columns[: len(source.columns)]) == list(source.columns)  # input columns kept, first
+    assert len(comments) == len(source) and comments["comment_id"].is_unique
+    assert (comments["commentaire"].fillna("") == source["commentaire"]).all()
+    emotion_cols = [c for c in comments if c.startswith("emotion_")]
+    assert len(emotion_cols) == 9
+    live = comments["status"].str.contains("empty_text") == False  # noqa: E712
+    assert comments.loc[live, "sentiment"].isin(["negative", "neutral", "positive", "mixed"]).all()
+    assert comments.loc[live, "sentiment_score"].between(-1, 1).all()
+    assert comments.loc[live, emotion_cols].apply(lambda c: c.between(0, 1)).all().all()
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    assert {"comment_id", "theme_id", "evidence", "sentiment", "confidence"} <= set(mentions.columns)
+    assert set(mentions["comment_id"]) <= set(comments["comment_id"])
+    # Every mention's evidence sentence is part of its comment's text.
+    joined = mentions.merge(comments[["comment_id", "commentaire"]], on="comment_id")
+    assert all(e.split()[0] in t for e, t in zip(joined["evidence"], joined["commentaire"]))
+    summary = json.loads((out / "summary.json").read_text())
+    rows = summary["rows"]
+    assert rows["records_in_file"] == rows["read"] + rows["unreadable"] and rows["written"] == rows["read"]
+    assert summary["scores"]["nps"]["ci_low"] < summary["scores"]["nps"]["nps"] < summary["scores"]["nps"]["ci_high"]
+    assert {"stage_embed", "total"} <= set(summary["meta"]["timings_seconds"])
+    assert summary["meta"]["stages"][3]["backbone"] == "usem3"
+    workbook = load_workbook(out / "vocnlp_results.xlsx", read_only=True)
+    assert {"comments", "mentions", "drivers", "scores"} <= set(workbook.sheetnames)
+
+
+def test_planted_drivers_rank_first(sample_run):
+    result, out, paths = sample_run
+    drivers = pd.read_csv(out / "drivers.csv")
+    detractor = drivers[drivers["outcome"] == "detractor"].sort_values("rank")
+    assert set(detractor["theme_id"].head(2)) == {"billing", "effort"}
+    assert (detractor["impact_ci_high"].head(2) < 0).all()
+    churn = drivers[drivers["outcome"] == "churn"].sort_values("rank")
+    assert churn["theme_id"].iloc[0] == "waiting" and churn["impact_ci_low"].iloc[0] > 0
+    staff = drivers[(drivers["outcome"] == "detractor") & (drivers["theme_id"] == "staff")].iloc[0]
+    assert staff["impact"] > 0  # friendly staff goes with promoters
+
+
+def test_models_separate_detractors_from_promoters(sample_run):
+    """Sentiment trained on public data (never on the sample) orders the sample's respondents sensibly."""
+    comments = sample_run[0].comments
+    by_cat = comments.groupby("nps_category")["sentiment_score"].mean()
+    assert by_cat["detractor"] < by_cat["passive"] < by_cat["promoter"]
+    truth = pd.read_csv(SAMPLE_TRUTH, keep_default_na=False)
+    sentences = truth["kind"].isin(["themes", "praise"])  # empty and "ok"/"RAS" rows rightly get no language
+    for lang in ("fr", "en"):
+        rows = sentences & (truth["language"] == lang)
+        assert (comments["language"][rows] == lang).mean() > 0.95, lang
+
+
+def test_same_input_and_config_give_identical_bytes(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        done = run_cli("run", str(SAMPLE), "--out", str(out), "--no-progress")
+        assert done.returncode == 0, done.stderr
+    for name in ("comments.parquet", "comments.csv", "mentions.parquet", "drivers.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_chunking_does_not_change_labels(pipeline, tmp_path):
+    from vocnlp import analyze, load_config
+
+    frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(300)
+    small = load_config(overrides={"pipeline": {"chunk_size": 7}})
+    a = analyze(frame, small)
+    b = analyze(frame)
+    for col in ("sentiment", "emotions", "themes", "language", "effort", "status"):
+        assert a.comments[col].astype(str).tolist() == b.comments[col].astype(str).tolist(), col
+    # Batch composition moves BLAS results in the last kept decimal at most.
+    assert np.allclose(a.comments["sentiment_score"], b.comments["sentiment_score"], atol=2e-6, equal_nan=True)
+    pd.testing.assert_frame_equal(a.mentions.drop(columns=["confidence", "sentiment_score"]),
+                                  b.mentions.drop(columns=["confidence", "sentiment_score"]))
+
+
+def test_python_api_mapping_keywords():
+    from vocnlp import analyze
+
+    frame = pd.DataFrame({"feedback text": ["The bill was wrong twice", "Lovely staff", ""],
+                          "LTR": [1, 10, 7], "left": ["yes", "no", "no"]})
+    result = analyze(frame, text="feedback text", nps="LTR", churn="left")
+    assert result.comments["nps_category"].tolist() == ["detractor", "promoter", "passive"]
+    assert result.comments["churned"].tolist() == [True, False, False]
+    assert result.comments["status"].tolist()[2] == "empty_text"
+    with pytest.raises(TypeError, match="unknown column role"):
+        analyze(frame, txt="feedback text")

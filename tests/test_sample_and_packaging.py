@@ -1,0 +1,37 @@
+"""The bundled sample is reproducible from its script; the wheel carries models, configs and the sample."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+from conftest import ROOT, SAMPLE, SAMPLE_TRUTH
+from vocnlp.sample import write_sample
+
+
+def test_sample_regenerates_identically(tmp_path):
+    csv_path, truth_path = write_sample(tmp_path / "survey_sample.csv")
+    assert csv_path.read_bytes() == SAMPLE.read_bytes()
+    assert truth_path.read_bytes() == SAMPLE_TRUTH.read_bytes()
+
+
+def test_wheel_finds_its_resources_without_a_checkout(tmp_path):
+    wheel_dir = tmp_path / "wheel"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(wheel_dir), str(ROOT)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    wheel = next(wheel_dir.glob("vocnlp-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("vocnlp/_bundled/configs/default.yaml", "vocnlp/_bundled/configs/taxonomies/generic_cx.yaml",
+                   "vocnlp/_bundled/models/sentiment-usem3/head.npz", "vocnlp/_bundled/models/emotion-usem3/model.json",
+                   "vocnlp/_bundled/data/sample/survey_sample.csv"):
+        assert needed in names, needed
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    probe = ("import vocnlp, vocnlp.resources as r; from vocnlp.classifiers import load_model_folder;"
+             "print(r.resource_root()); load_model_folder(r.resource_path('models/sentiment-usem3'))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                          env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(target / "vocnlp" / "_bundled")

@@ -1,0 +1,58 @@
+"""Stage-level behaviour: language id, sentence splitting, taxonomy validation, theme evidence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from vocnlp.errors import ConfigError
+from vocnlp.stages.text import LanguageId, SentenceSplit
+from vocnlp.taxonomy import load_taxonomy
+
+
+def test_language_id_prefers_expected_and_abstains_on_short():
+    lid = LanguageId(expected=["fr", "en"])
+    lid.setup(None)
+    assert lid.identify("La facture était fausse et personne ne répond") == "fr"
+    assert lid.identify("The bill was wrong and nobody answers") == "en"
+    assert lid.identify("ok") == "und"
+    assert lid.identify("Die Rechnung war falsch und niemand antwortet am Telefon") == "de"
+
+
+def test_sentence_split_keeps_abbreviations_and_line_breaks():
+    split = SentenceSplit()
+    split.setup(None)
+    out = split.split(["Vu M. Dupont hier. Très bien !\nMais la facture est fausse", "one sentence"], ["fr", "en"])
+    assert out[0] == ["Vu M. Dupont hier.", "Très bien !", "Mais la facture est fausse"]
+    assert out[1] == ["one sentence"]
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "tax.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("body,needle", [
+    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n    seeds: {en: [x]}\n  - id: a\n    name: {en: B, fr: B}\n"
+     "    seeds: {en: [y]}\n", "duplicate ids"),
+    ("themes:\n  - id: a\n    name: {en: A}\n    seeds: {en: [x]}\n", "name in English and French"),
+    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n    subthemes:\n      - id: b.x\n        name: {en: X, fr: X}\n"
+     "        seeds: {en: [x]}\n", "does not start with 'a.'"),
+    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n", "no seed phrases"),
+])
+def test_taxonomy_validation_errors(tmp_path, body, needle):
+    with pytest.raises(ConfigError, match=needle):
+        load_taxonomy(_write(tmp_path, body))
+
+
+def test_mixed_comment_gets_theme_level_evidence(pipeline):
+    from vocnlp import analyze
+
+    result = analyze(pd.DataFrame({"comment": ["The adviser was really kind and patient. "
+                                               "But I was charged twice on my last invoice."]}))
+    mentions = result.mentions.set_index("theme_id")
+    assert {"staff", "billing"} <= set(mentions.index)
+    assert "charged twice" in mentions.loc["billing", "evidence"]
+    assert "kind" in mentions.loc["staff", "evidence"]
+    assert mentions.loc["billing", "sentiment"] == "negative" and mentions.loc["staff", "sentiment"] == "positive"

@@ -1,0 +1,6 @@
+"""Classifier heads (scikit-learn estimators) and model folders that pair them with a backbone."""
+
+from .linear import LinearHead
+from .model_folder import TextClassifier, load_model_folder, save_model_folder
+
+__all__ = ["LinearHead", "TextClassifier", "load_model_folder", "save_model_folder"]

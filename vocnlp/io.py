@@ -1,0 +1,283 @@
+"""Read comment dumps (CSV/TSV, XLSX, Parquet, JSONL) into a DataFrame.
+
+Readers never drop a record silently: every record either becomes a row of
+``RawTable.frame`` (with its source line in ``RawTable.source_rows``) or an
+entry of ``RawTable.unreadable`` with its line number and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputFileError
+
+CSV_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFFIXES)
+
+_DELIMITERS = [",", ";", "\t", "|"]
+_SNIFF_RECORDS = 200
+
+
+@dataclass
+class UnreadableRow:
+    """A record the reader could not turn into a row."""
+
+    line: int
+    reason: str
+    excerpt: str
+
+
+@dataclass
+class RawTable:
+    """What a reader produced: rows, where each came from, and what failed."""
+
+    frame: pd.DataFrame
+    source_rows: list[int]
+    unreadable: list[UnreadableRow] = field(default_factory=list)
+    ragged_rows: set[int] = field(default_factory=set)
+    blank_lines: int = 0
+    details: dict = field(default_factory=dict)
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None,
+               encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """Read a comment dump, choosing the reader from the file's suffix and content.
+
+    ``encoding`` and ``delimiter`` override sniffing for CSV; ``sheet`` picks an
+    Excel sheet (name or 0-based index; default the first).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"Input file '{path}' does not exist.",
+                             "Check the path (relative paths start from the current folder).")
+    if path.is_dir():
+        raise InputFileError(f"Input '{path}' is a folder, not a file.",
+                             "Pass one file: " + ", ".join(SUPPORTED) + ".")
+    suffix = path.suffix.lower()
+    head = path.read_bytes()[:8]
+    if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
+        raise InputFileError(f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
+                             "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.")
+    if suffix in CSV_SUFFIXES:
+        return read_csv(path, encoding=encoding, delimiter=delimiter)
+    if suffix in EXCEL_SUFFIXES:
+        return read_excel(path, sheet=sheet)
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(path)
+    if suffix in JSONL_SUFFIXES:
+        return read_jsonl(path)
+    if suffix == ".xls":
+        raise InputFileError(f"'{path.name}' is an old Excel 97-2003 (.xls) workbook, which vocnlp does not read.",
+                             "Open it in Excel or LibreOffice and save it as .xlsx or .csv.")
+    raise InputFileError(f"vocnlp cannot read '{path.name}': the file type '{suffix or '(no suffix)'}' is not supported.",
+                         "Supported types are " + ", ".join(SUPPORTED)
+                         + "; export your survey tool's data to one of them (CSV or XLSX usually).")
+
+
+# ---------------------------------------------------------------- CSV
+
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """Decode bytes, trying the encodings French and English exports use."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputFileError(f"The file cannot be decoded as '{encoding}' ({exc}).",
+                                 "Omit --encoding to let vocnlp detect it, or give the right one (utf-8, cp1252, latin-1).") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    # Excel's "CSV UTF-8" writes a BOM; utf-8-sig strips it.
+    for candidate in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(candidate), candidate
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter giving the most consistent field count over the first records."""
+    best, best_score = ",", (-1.0, 0)
+    for delim in _DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        counts = []
+        try:
+            for record in reader:
+                if record:
+                    counts.append(len(record))
+                if len(counts) >= _SNIFF_RECORDS:
+                    break
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _unique_header(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(names):
+        name = name.strip() or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """Read a delimited text file with sniffed encoding and delimiter.
+
+    Short rows are padded (and reported as ragged); rows with extra non-empty
+    fields are reported as unreadable, since an unquoted delimiter inside a
+    comment makes their columns ambiguous.
+    """
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(f"'{path.name}' looks like a binary file, not delimited text.",
+                             "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.")
+    text, used_encoding = _decode(raw, encoding)
+    text = text.replace("\x00", "")
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(text[:200_000])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    source_rows: list[int] = []
+    unreadable: list[UnreadableRow] = []
+    ragged: set[int] = set()
+    blank = 0
+    prev_end = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            unreadable.append(UnreadableRow(prev_end + 1, f"malformed CSV ({exc})", ""))
+            prev_end = reader.line_num
+            continue
+        start_line, prev_end = prev_end + 1, reader.line_num
+        if not record or all(not f.strip() for f in record):
+            blank += 1
+            continue
+        if header is None:
+            header = _unique_header(record)
+            continue
+        n = len(header)
+        if len(record) > n:
+            extra = record[n:]
+            if any(f.strip() for f in extra):
+                unreadable.append(UnreadableRow(
+                    start_line,
+                    f"{len(record)} fields where the header has {n} "
+                    f"(an unquoted '{_printable(delimiter)}' inside a comment?)",
+                    delimiter.join(record)[:200]))
+                continue
+            record = record[:n]
+        elif len(record) < n:
+            ragged.add(len(rows))
+            record = record + [""] * (n - len(record))
+        rows.append(record)
+        source_rows.append(start_line)
+    if header is None:
+        raise InputFileError(f"'{path.name}' is empty: no header row was found.",
+                             "Check that you exported the right file; the first line must name the columns.")
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    return RawTable(frame, source_rows, unreadable, ragged, blank,
+                    {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter)})
+
+
+def _printable(delim: str) -> str:
+    return "\\t" if delim == "\t" else delim
+
+
+# ---------------------------------------------------------------- other formats
+
+def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
+    """Read one sheet of an .xlsx workbook; source rows are Excel row numbers."""
+    try:
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        raise InputFileError(f"Cannot read sheet {sheet!r} of '{path.name}': {exc}.",
+                             "Pass --sheet with an existing sheet name or 0-based index.") from None
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raise InputFileError(f"'{path.name}' is not a readable Excel workbook ({exc.__class__.__name__}: {exc}).",
+                             "Open it in Excel/LibreOffice and save it again as .xlsx, or export it as CSV.") from None
+    frame.columns = _unique_header([str(c) for c in frame.columns])
+    blank_mask = frame.isna().all(axis=1)
+    source = [i + 2 for i in range(len(frame))]  # header is Excel row 1
+    kept = ~blank_mask.to_numpy()
+    frame = frame.loc[kept].reset_index(drop=True)
+    source = [s for s, k in zip(source, kept) if k]
+    return RawTable(frame, source, blank_lines=int(blank_mask.sum()),
+                    details={"format": "xlsx", "sheet": sheet if sheet is not None else 0})
+
+
+def read_parquet(path: Path) -> RawTable:
+    """Read a Parquet file; source rows are 1-based record numbers."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:
+        raise InputFileError(f"'{path.name}' is not a readable Parquet file ({exc.__class__.__name__}: {exc}).",
+                             "Check the file was fully written, or export the data as CSV.") from None
+    frame = frame.reset_index(drop=True)
+    return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "parquet"})
+
+
+def read_jsonl(path: Path) -> RawTable:
+    """Read JSON Lines (one object per line); a JSON array of objects is accepted too."""
+    text, used_encoding = _decode(path.read_bytes(), None)
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"'{path.name}' starts like a JSON array but is not valid JSON ({exc}).",
+                                 "Write one JSON object per line (JSON Lines) or fix the array.") from None
+        lines = [(i + 1, r) for i, r in enumerate(records)]
+        unit = "item"
+    else:
+        lines = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            lines.append((lineno, line))
+        unit = "line"
+    rows, source, unreadable, blank = [], [], [], 0
+    for lineno, item in lines:
+        if isinstance(item, str):
+            if not item.strip():
+                blank += 1
+                continue
+            try:
+                item_obj = json.loads(item)
+            except json.JSONDecodeError as exc:
+                unreadable.append(UnreadableRow(lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", item[:200]))
+                continue
+        else:
+            item_obj = item
+        if not isinstance(item_obj, dict):
+            unreadable.append(UnreadableRow(lineno, f"JSON {unit} is a {type(item_obj).__name__}, not an object",
+                                            str(item)[:200]))
+            continue
+        rows.append(item_obj)
+        source.append(lineno)
+    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    frame = frame.astype(object) if len(frame.columns) else frame
+    return RawTable(frame, source, unreadable, blank_lines=blank,
+                    details={"format": "jsonl", "encoding": used_encoding})

@@ -1,0 +1,197 @@
+"""Run the configured stages over a validated table, chunk by chunk, and assemble the result.
+
+Embeddings and other per-chunk intermediates are released after each chunk;
+only the annotated rows are kept, so memory follows the chunk size and the
+table size, not the number of chunks.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import RunConfig, load_config
+from .drivers import driver_table
+from .io import RawTable, read_table
+from .scores import summarise_scores
+from .stages import Batch, RunContext, build_stage
+from .stages.themes import MENTION_COLUMNS
+from .validation import ValidatedTable, validate
+
+
+@dataclass
+class AnalysisResult:
+    """Everything a run produces: tables, headline summary and run metadata."""
+
+    comments: pd.DataFrame
+    mentions: pd.DataFrame
+    drivers: pd.DataFrame
+    summary: dict
+    meta: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+
+
+class Pipeline:
+    """Stages built from a :class:`RunConfig`, set up once, applied per chunk."""
+
+    def __init__(self, config: RunConfig | None = None):
+        self.config = config or load_config()
+        self.stages = [build_stage(s.name, dict(s.params)) for s in self.config.pipeline.stages]
+        self._ready = False
+        self.setup_seconds = 0.0
+
+    def setup(self) -> "Pipeline":
+        """Load every stage's models (once per pipeline)."""
+        if not self._ready:
+            start = time.perf_counter()
+            base = Path(self.config.base_dir) if self.config.base_dir else None
+            self.context = RunContext(seed=self.config.seed, base_dir=base)
+            for stage in self.stages:
+                stage.setup(self.context)
+            self.setup_seconds = time.perf_counter() - start
+            self._ready = True
+        return self
+
+    def annotate(self, table: ValidatedTable, progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        """Run all stages over ``table`` in chunks; return comments, mentions and stage timings."""
+        self.setup()
+        frame = table.frame
+        size = self.config.pipeline.chunk_size
+        timings = {s.name: 0.0 for s in self.stages}
+        comment_parts, mention_parts = [], []
+        show = sys.stderr.isatty() if progress is None else progress
+        with _progress(show, len(frame)) as advance:
+            for start in range(0, len(frame), size):
+                batch = Batch(comments=frame.iloc[start:start + size].copy())
+                for stage in self.stages:
+                    t0 = time.perf_counter()
+                    batch = stage(batch)
+                    timings[stage.name] += time.perf_counter() - t0
+                comment_parts.append(batch.comments.drop(columns=["_text"]))
+                if batch.mentions is not None:
+                    mention_parts.append(batch.mentions)
+                advance(len(batch.comments))
+        comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
+        mentions = (pd.concat(mention_parts, ignore_index=True) if mention_parts
+                    else pd.DataFrame(columns=MENTION_COLUMNS))
+        return comments, mentions, timings
+
+    def describe(self) -> list[dict]:
+        """Each stage's identity (name, version, models) for the run metadata."""
+        return [s.describe() for s in self.stages]
+
+
+class _progress:
+    """A rich progress bar over rows, or a no-op when not wanted."""
+
+    def __init__(self, show: bool, total: int):
+        self.show, self.total = show, total
+
+    def __enter__(self):
+        if not self.show:
+            return lambda n: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("analysing comments"), BarColumn(), MofNCompleteColumn(),
+                             TimeRemainingColumn(), transient=False)
+        self._bar.start()
+        task = self._bar.add_task("rows", total=self.total)
+        return lambda n: self._bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.show:
+            self._bar.stop()
+        return False
+
+
+def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.DataFrame:
+    """Object input columns as text, so Parquet/Excel get one type per column (XLSX/JSONL mix types)."""
+    for col in input_columns:
+        if comments[col].dtype == object:
+            comments[col] = comments[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                              else str(v))
+    return comments
+
+
+def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = None,
+                  pipeline: Pipeline | None = None, source_name: str = "dataframe") -> AnalysisResult:
+    """Validate, annotate, score and rank drivers for an already-read table."""
+    t_start = time.perf_counter()
+    table = validate(raw, config.input)
+    t_valid = time.perf_counter()
+    pipe = pipeline or Pipeline(config)
+    pipe.setup()
+    comments, mentions, stage_seconds = pipe.annotate(table, progress=progress)
+    renamed = table.report["renamed_input_columns"]
+    input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
+    comments = _text_safe_inputs(comments, input_columns)
+    t_annot = time.perf_counter()
+    scores = summarise_scores(comments, table.mapping)
+    drivers = driver_table(comments, mentions, config.drivers, seed=config.seed)
+    t_end = time.perf_counter()
+    n_read = len(table.frame)
+    n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
+    summary = {
+        "source": source_name,
+        "rows": {"read": n_read, "unreadable": len(raw.unreadable), "written": len(comments),
+                 "records_in_file": n_read + len(raw.unreadable), "analysed": n_read - n_empty,
+                 "empty_text": n_empty, "blank_lines_skipped": raw.blank_lines},
+        "languages": {str(k): int(v) for k, v in comments["language"].value_counts(dropna=True).sort_index().items()}
+        if "language" in comments else {},
+        "sentiment": _counts(comments, "sentiment"),
+        "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
+        "scores": scores,
+        "validation": table.report,
+        "caveat": "Drivers are associations between what customers mention and their scores, not causes.",
+    }
+    meta = {
+        "vocnlp_version": __version__,
+        "stages": pipe.describe(),
+        "seed": config.seed,
+        "timings_seconds": {"read_and_validate": round(t_valid - t_start, 3), "model_setup": round(pipe.setup_seconds, 3),
+                            **{f"stage_{k}": round(v, 3) for k, v in stage_seconds.items()},
+                            "scores_and_drivers": round(t_end - t_annot, 3), "total": round(t_end - t_start, 3)},
+        "input_columns": input_columns,
+        "mapping": table.mapping,
+    }
+    return AnalysisResult(comments, mentions, drivers, summary, meta, table.report)
+
+
+def _counts(frame: pd.DataFrame, column: str) -> dict:
+    if column not in frame:
+        return {}
+    return {str(k): int(v) for k, v in frame[column].value_counts(dropna=True).sort_index().items()}
+
+
+def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = None, *, progress: bool = False,
+            **mapping) -> AnalysisResult:
+    """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
+
+    ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
+    ``csat=``, ``ces=``, ``churn=``, ``date=``, ``segments=[...]``; roles not
+    given are auto-detected from common column names.
+    """
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    if mapping:
+        cfg = cfg.model_copy(deep=True)
+        for role, column in mapping.items():
+            if not hasattr(cfg.input.columns, role):
+                raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, segments")
+            setattr(cfg.input.columns, role, column)
+    frame = dataframe.reset_index(drop=True).copy()
+    frame.columns = [str(c) for c in frame.columns]
+    raw = RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
+    return analyze_table(raw, cfg, progress=progress)
+
+
+def analyze_file(path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None) -> AnalysisResult:
+    """Read a comment dump from disk and analyse it."""
+    cfg = config or load_config()
+    raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
+    return analyze_table(raw, cfg, progress=progress, source_name=Path(path).name)

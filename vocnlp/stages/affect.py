@@ -1,0 +1,113 @@
+"""Sentiment and emotion stages: trained heads over the shared embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..classifiers import TextClassifier, load_model_folder
+from ..errors import ModelLoadError
+from ..resources import resolve_user_or_bundled
+from .base import Batch, RunContext, Stage, live_rows, register_stage
+
+ROUND = 6  # decimals kept in output probabilities: stable bytes, far finer than model precision
+
+
+def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
+    classifier = load_model_folder(resolve_user_or_bundled(model, context.base_dir))
+    if classifier.task != task:
+        raise ModelLoadError(f"The model '{model}' is a {classifier.task} model, not a {task} model.",
+                             f"Point the {task} stage at a {task} model folder.")
+    encoder = context.shared.get("encoder")
+    backbone = encoder.backend.name if encoder is not None else None
+    if backbone != classifier.backbone:
+        raise ModelLoadError(
+            f"The {task} model '{model}' was trained on '{classifier.backbone}' embeddings, "
+            f"but the run embeds with '{backbone}'.",
+            f"Set the embed stage's backbone to '{classifier.backbone}', or train a {task} model on '{backbone}'.")
+    return classifier
+
+
+@register_stage("sentiment")
+class Sentiment(Stage):
+    """Comment- and sentence-level sentiment (negative/neutral/positive, plus mixed).
+
+    ``sentiment_score`` = P(positive) − P(negative), in −1..1. A comment is
+    ``mixed`` when one of its sentences is clearly positive and another clearly
+    negative (probability ≥ ``mixed_threshold``).
+    """
+
+    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6):
+        self.model = model
+        self.mixed_threshold = mixed_threshold
+
+    def setup(self, context: RunContext) -> None:
+        """Load the head and check it matches the backbone."""
+        self.classifier = _load_head(self.model, context, "sentiment")
+        labels = self.classifier.labels
+        self._neg, self._pos = labels.index("negative"), labels.index("positive")
+
+    def __call__(self, batch: Batch) -> Batch:
+        """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
+        labels = np.asarray(self.classifier.labels)
+        sentences = batch.sentences
+        sp = self.classifier.predict_proba(batch.sentence_vectors) if len(sentences) else np.zeros((0, len(labels)))
+        sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
+        sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
+        comments = batch.comments
+        mask = live_rows(comments)
+        cp = self.classifier.predict_proba(batch.comment_vectors[mask])
+        clear_pos = pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
+        clear_neg = pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
+        mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy()
+        label = labels[cp.argmax(axis=1)].astype(object)
+        label[mixed] = "mixed"
+        sentiment = np.full(len(comments), None, dtype=object)
+        sentiment[mask] = label
+        score = np.full(len(comments), np.nan)
+        score[mask] = np.round(cp[:, self._pos] - cp[:, self._neg], ROUND)
+        comments["sentiment"] = sentiment
+        comments["sentiment_score"] = score
+        return batch
+
+    def describe(self) -> dict:
+        """Model folder and its version."""
+        return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
+                "labels": self.classifier.labels + ["mixed"]}
+
+
+@register_stage("emotion")
+class Emotion(Stage):
+    """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
+
+    def __init__(self, model: str = "models/emotion-usem3"):
+        self.model = model
+
+    def setup(self, context: RunContext) -> None:
+        """Load the head and check it matches the backbone."""
+        self.classifier = _load_head(self.model, context, "emotion")
+
+    def __call__(self, batch: Batch) -> Batch:
+        """Add one probability column per emotion and the ``;``-joined predicted labels."""
+        comments = batch.comments
+        mask = live_rows(comments)
+        labels = self.classifier.labels
+        proba = self.classifier.predict_proba(batch.comment_vectors[mask])
+        thresholds = self.classifier.head.thresholds_
+        chosen = proba >= thresholds
+        # Every analysed comment gets at least its most likely emotion relative to its threshold.
+        best = (proba / thresholds).argmax(axis=1)
+        chosen[np.arange(len(best)), best] = True
+        names = np.full(len(comments), None, dtype=object)
+        names[mask] = [";".join(lab for lab, c in zip(labels, row) if c) for row in chosen]
+        comments["emotions"] = names
+        for j, lab in enumerate(labels):
+            col = np.full(len(comments), np.nan)
+            col[mask] = np.round(proba[:, j], ROUND)
+            comments[f"emotion_{lab}"] = col
+        return batch
+
+    def describe(self) -> dict:
+        """Model folder, version and label set."""
+        return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
+                "labels": self.classifier.labels}

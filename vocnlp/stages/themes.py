@@ -1,0 +1,179 @@
+"""Zero-shot theme assignment and the effort flag, from the taxonomy's seed phrases.
+
+Each sentence is compared (cosine similarity of shared embeddings) with every
+seed phrase; a theme is assigned when its best seed is similar enough. The
+similarity is reported as ``confidence``: a score in 0..1, not yet a
+calibrated probability.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..resources import resolve_user_or_bundled
+from ..taxonomy import Taxonomy, load_taxonomy
+from .affect import ROUND
+from .base import Batch, RunContext, Stage, live_rows, register_stage
+
+MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
+                   "sentiment", "sentiment_score", "confidence"]
+
+
+class _SeedIndex:
+    """Seed-phrase embeddings grouped by theme, for max-similarity scoring."""
+
+    def __init__(self, prototypes: list[tuple[str, str, str]], encoder):
+        self.theme_ids = sorted({t for t, _, _ in prototypes})
+        self.owner = np.asarray([self.theme_ids.index(t) for t, _, _ in prototypes])
+        self.subtheme = np.asarray([s for _, s, _ in prototypes], dtype=object)
+        self.vectors = encoder.encode([p for _, _, p in prototypes])
+
+    def scores(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, themes) best similarity per theme, and the index of the seed that gave it."""
+        sims = vectors @ self.vectors.T
+        best = np.full((len(vectors), len(self.theme_ids)), -1.0, dtype=np.float32)
+        arg = np.zeros((len(vectors), len(self.theme_ids)), dtype=np.int64)
+        for j in range(len(self.theme_ids)):
+            cols = np.flatnonzero(self.owner == j)
+            sub = sims[:, cols]
+            k = sub.argmax(axis=1) if len(vectors) else np.zeros(0, dtype=np.int64)
+            best[:, j] = sub[np.arange(len(vectors)), k] if len(vectors) else 0
+            arg[:, j] = cols[k]
+        return best, arg
+
+
+def _taxonomy(path: str, context: RunContext) -> Taxonomy:
+    return load_taxonomy(resolve_user_or_bundled(path, context.base_dir))
+
+
+@register_stage("themes")
+class Themes(Stage):
+    """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
+
+    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.45,
+                 margin: float = 0.0, max_per_sentence: int = 2, language: str = "en"):
+        self.taxonomy = taxonomy
+        self.threshold = threshold
+        self.margin = margin
+        self.max_per_sentence = max_per_sentence
+        self.language = language
+
+    def setup(self, context: RunContext) -> None:
+        """Load the taxonomy and embed its seed phrases with the run's encoder."""
+        encoder = context.shared.get("encoder")
+        if encoder is None:
+            raise ConfigError("The themes stage needs the embed stage before it.",
+                              "Put '- name: embed' before '- name: themes' in pipeline.stages.")
+        self.tax = _taxonomy(self.taxonomy, context)
+        self.index = _SeedIndex(self.tax.prototypes(), encoder)
+        per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
+        self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
+
+    def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Boolean (sentences, themes) assignment, the similarities, and the best seed indices."""
+        best, arg = self.index.scores(vectors)
+        chosen = best >= self._thresholds
+        if len(best):
+            # Keep only a sentence's strongest themes (within `margin` of its best one).
+            order = np.argsort(-best, axis=1, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(best.shape[1])[None, :].repeat(len(best), 0), axis=1)
+            chosen &= rank < self.max_per_sentence
+            if self.margin > 0:
+                chosen &= best >= best.max(axis=1, keepdims=True) - self.margin
+        return chosen, best, arg
+
+    def __call__(self, batch: Batch) -> Batch:
+        """Add ``themes``/``theme_count`` to comments and build ``batch.mentions``."""
+        sentences = batch.sentences
+        chosen, best, arg = self.assign(batch.sentence_vectors)
+        rows, cols = np.nonzero(chosen)
+        found = pd.DataFrame({
+            "comment_id": sentences["comment_id"].to_numpy()[rows],
+            "theme_id": np.asarray(self.index.theme_ids, dtype=object)[cols],
+            "subtheme_id": self.index.subtheme[arg[rows, cols]],
+            "sentence_index": sentences["sentence_index"].to_numpy()[rows],
+            "evidence": sentences["text"].to_numpy()[rows],
+            "sentiment": sentences["sentiment"].to_numpy()[rows] if "sentiment" in sentences else None,
+            "sentiment_score": sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan,
+            "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
+        })
+        # One mention per (comment, theme): the most confident sentence is the evidence.
+        mentions = (found.sort_values(["comment_id", "theme_id", "confidence", "sentence_index"],
+                                      ascending=[True, True, False, True], kind="stable")
+                    .drop_duplicates(["comment_id", "theme_id"], keep="first"))
+        mentions["subtheme_id"] = mentions["subtheme_id"].replace("", None)
+        mentions["theme_name"] = mentions["theme_id"].map(lambda t: self.tax.theme(t).name(self.language))
+        order = {cid: i for i, cid in enumerate(batch.comments["comment_id"])}
+        mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
+                    .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
+        batch.mentions = mentions[MENTION_COLUMNS].reset_index(drop=True)
+        per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
+        comments = batch.comments
+        live = live_rows(comments)
+        themes = comments["comment_id"].map(per_comment).fillna("")
+        comments["themes"] = np.where(live, themes.to_numpy(dtype=object), None)
+        counts = comments["comment_id"].map(batch.mentions.groupby("comment_id").size()).fillna(0).astype("int64")
+        comments["theme_count"] = counts.to_numpy()
+        return batch
+
+    def describe(self) -> dict:
+        """Taxonomy identity and thresholds."""
+        return {**super().describe(), "taxonomy": self.tax.id, "taxonomy_version": self.tax.version,
+                "threshold": self.threshold, "method": "zero-shot max cosine similarity to seed phrases"}
+
+
+@register_stage("effort")
+class Effort(Stage):
+    """High customer effort: similarity to the effort theme's seeds, contrasted with low-effort phrases.
+
+    ``effort_score`` is the comment's highest similarity (0..1) to a high-effort
+    seed; ``effort`` is true when that reaches ``threshold`` and beats the
+    sentence's similarity to the low-effort phrases.
+    """
+
+    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", theme: str = "effort",
+                 threshold: float = 0.45):
+        self.taxonomy = taxonomy
+        self.theme = theme
+        self.threshold = threshold
+
+    def setup(self, context: RunContext) -> None:
+        """Embed the high- and low-effort phrases."""
+        encoder = context.shared.get("encoder")
+        if encoder is None:
+            raise ConfigError("The effort stage needs the embed stage before it.",
+                              "Put '- name: embed' before '- name: effort' in pipeline.stages.")
+        tax = _taxonomy(self.taxonomy, context)
+        try:
+            theme = tax.theme(self.theme)
+        except KeyError:
+            raise ConfigError(f"The effort stage's theme '{self.theme}' is not in taxonomy '{tax.source}'.",
+                              "Set effort.params.theme to the id of the taxonomy's effort theme.") from None
+        high = [p for _, _, p in tax.prototypes(theme.id)]
+        low = [p for lang in ("en", "fr") for p in (theme.extra.get("low_effort_seeds") or {}).get(lang, [])]
+        self._high = encoder.encode(high)
+        self._low = encoder.encode(low) if low else None
+
+    def __call__(self, batch: Batch) -> Batch:
+        """Add ``effort`` (bool) and ``effort_score``."""
+        vectors = batch.sentence_vectors
+        high = (vectors @ self._high.T).max(axis=1) if len(vectors) else np.zeros(0)
+        low = (vectors @ self._low.T).max(axis=1) if self._low is not None and len(vectors) else np.full(len(high), -1.0)
+        flag = (high >= self.threshold) & (high > low)
+        ids = batch.sentences["comment_id"].to_numpy()
+        score = pd.Series(high, dtype="float64").groupby(ids).max()
+        any_flag = pd.Series(flag).groupby(ids).any()
+        comments = batch.comments
+        live = live_rows(comments)
+        s = comments["comment_id"].map(score).to_numpy(dtype="float64")
+        f = comments["comment_id"].map(any_flag).to_numpy(dtype=object)
+        comments["effort_score"] = np.where(live, np.round(np.clip(s, 0, 1), ROUND), np.nan)
+        comments["effort"] = pd.array([bool(x) if live_i else pd.NA for x, live_i in zip(f, live)], dtype="boolean")
+        return batch
+
+    def describe(self) -> dict:
+        """Effort theme and threshold."""
+        return {**super().describe(), "theme": self.theme, "threshold": self.threshold}

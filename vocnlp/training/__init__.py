@@ -1,0 +1,1 @@
+"""Training and evaluation of the sentiment and emotion heads on public data."""

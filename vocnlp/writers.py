@@ -1,0 +1,89 @@
+"""Write a run's outputs: comments (Parquet + CSV), mentions, drivers, summary, resolved config, Excel."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig
+
+EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        return None if math.isnan(float(value)) else round(float(value), 6)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value
+
+
+def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[str] | None = None) -> dict[str, Path]:
+    """Write every output file into ``out_dir``; returns {name: path}.
+
+    Always: comments.parquet, mentions.parquet, drivers.csv, summary.json,
+    validation.json, config.resolved.yaml. ``csv`` adds comments.csv and
+    mentions.csv; ``xlsx`` adds vocnlp_results.xlsx.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    formats = list(dict.fromkeys(formats if formats is not None else config.output.formats))
+    paths: dict[str, Path] = {}
+    paths["comments.parquet"] = out / "comments.parquet"
+    result.comments.to_parquet(paths["comments.parquet"], index=False)
+    paths["mentions.parquet"] = out / "mentions.parquet"
+    result.mentions.to_parquet(paths["mentions.parquet"], index=False)
+    if "csv" in formats:
+        # UTF-8 with BOM so that Excel opens accents correctly on double click.
+        paths["comments.csv"] = out / "comments.csv"
+        result.comments.to_csv(paths["comments.csv"], index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        paths["mentions.csv"] = out / "mentions.csv"
+        result.mentions.to_csv(paths["mentions.csv"], index=False, encoding="utf-8-sig")
+    paths["drivers.csv"] = out / "drivers.csv"
+    result.drivers.to_csv(paths["drivers.csv"], index=False, encoding="utf-8-sig")
+    summary = {**result.summary, "meta": result.meta}
+    paths["summary.json"] = out / "summary.json"
+    paths["summary.json"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
+    paths["validation.json"] = out / "validation.json"
+    paths["validation.json"].write_text(json.dumps(_jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+    paths["config.resolved.yaml"] = out / "config.resolved.yaml"
+    paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")
+    if "xlsx" in formats:
+        paths["vocnlp_results.xlsx"] = _write_excel(result, out / "vocnlp_results.xlsx")
+    return paths
+
+
+def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.head(EXCEL_MAX_ROWS).copy()
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_localize(None)
+    return frame
+
+
+def _write_excel(result, path: Path) -> Path:
+    """One workbook: comments, mentions, drivers, scores, validation problems."""
+    scores = pd.json_normalize(_jsonable(result.summary.get("scores", {})), sep=".").T.reset_index()
+    scores.columns = ["measure", "value"] if len(scores.columns) == 2 else scores.columns
+    unreadable = pd.DataFrame(result.validation.get("unreadable", []), columns=["line", "reason", "excerpt"])
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in (("comments", result.comments), ("mentions", result.mentions),
+                            ("drivers", result.drivers), ("scores", scores), ("unreadable_rows", unreadable)):
+            _excel_safe(frame).to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            sheet.freeze_panes = "A2"
+            if frame.shape[1]:
+                sheet.auto_filter.ref = sheet.dimensions
+    return path
