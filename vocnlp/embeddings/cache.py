@@ -21,29 +21,34 @@ class CachedEncoder:
         self.backend = backend
         self.max_entries = max_entries
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
+        self.requested = 0
+        self.computed = 0
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return embeddings for ``texts`` in order, computing only unseen ones."""
         out = np.zeros((len(texts), self.backend.dim), dtype=np.float32)
+        self.requested += len(texts)
         todo: dict[str, list[int]] = {}
         for i, text in enumerate(texts):
             vec = self._cache.get(text)
             if vec is not None:
                 self._cache.move_to_end(text)
                 out[i] = vec
-                self.hits += 1
             else:
                 todo.setdefault(text, []).append(i)
         if todo:
             # Sorted order makes batch composition independent of row order.
             unique = sorted(todo)
             vectors = self.backend.encode(unique)
-            self.misses += len(unique)
+            self.computed += len(unique)
             for text, vec in zip(unique, vectors):
                 out[todo[text]] = vec
                 self._cache[text] = vec
             while len(self._cache) > self.max_entries:
                 self._cache.popitem(last=False)
         return out
+
+    @property
+    def reuse_rate(self) -> float:
+        """Share of requested texts served without running the backbone (duplicates and cache)."""
+        return 1 - self.computed / self.requested if self.requested else 0.0

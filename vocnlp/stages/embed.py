@@ -58,5 +58,5 @@ class Embed(Stage):
         backend = self.encoder.backend if hasattr(self, "encoder") else None
         return {**super().describe(), "backbone": self.backbone,
                 "backbone_version": getattr(backend, "version", None),
-                "cache_hits": getattr(getattr(self, "encoder", None), "hits", None),
-                "cache_misses": getattr(getattr(self, "encoder", None), "misses", None)}
+                "texts_requested": getattr(getattr(self, "encoder", None), "requested", None),
+                "texts_embedded": getattr(getattr(self, "encoder", None), "computed", None)}
