@@ -63,7 +63,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
         raise InputFileError(f"Input '{path}' is a folder, not a file.",
                              "Pass one file: " + ", ".join(SUPPORTED) + ".")
     suffix = path.suffix.lower()
-    head = path.read_bytes()[:8]
+    with path.open("rb") as fh:
+        head = fh.read(8)
     if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
         raise InputFileError(f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
                              "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.")

@@ -37,16 +37,15 @@ class Embed(Stage):
         n_sent = sentences.groupby("comment_id", sort=False).size()
         mask = live_rows(comments)
         cids = comments["comment_id"].to_numpy()
-        multi = [cid for cid in cids[mask] if n_sent.get(cid, 0) > 1]
-        multi_set = set(multi)
-        multi_texts = comments.loc[comments["comment_id"].isin(multi_set), "_text"].tolist()
+        is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
+        multi_ids = comments["comment_id"].to_numpy()[is_multi]
+        multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
         vectors = self.encoder.encode(sent_texts + multi_texts)
         batch.sentence_vectors = vectors[: len(sent_texts)]
         comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
         first_sentence = {cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"]))
                           if k == 0}
-        multi_pos = {cid: len(sent_texts) + j for j, cid in
-                     enumerate(comments.loc[comments["comment_id"].isin(multi_set), "comment_id"])}
+        multi_pos = {cid: len(sent_texts) + j for j, cid in enumerate(multi_ids)}
         for row, (cid, live) in enumerate(zip(cids, mask)):
             if live:
                 comment_vectors[row] = vectors[multi_pos[cid]] if cid in multi_pos else vectors[first_sentence[cid]]
