@@ -35,9 +35,10 @@ def test_output_contract(sample_run):
     mentions = pd.read_parquet(out / "mentions.parquet")
     assert {"comment_id", "theme_id", "evidence", "sentiment", "confidence"} <= set(mentions.columns)
     assert set(mentions["comment_id"]) <= set(comments["comment_id"])
-    # Every mention's evidence sentence is part of its comment's text.
+    # Every mention's evidence sentence is a whole sentence of its comment's (whitespace-normalised) text.
     joined = mentions.merge(comments[["comment_id", "commentaire"]], on="comment_id")
-    assert all(e.split()[0] in t for e, t in zip(joined["evidence"], joined["commentaire"]))
+    assert len(joined) == len(mentions)
+    assert all(e in " ".join(t.split()) for e, t in zip(joined["evidence"], joined["commentaire"]))
     summary = json.loads((out / "summary.json").read_text())
     rows = summary["rows"]
     assert rows["records_in_file"] == rows["read"] + rows["unreadable"] and rows["written"] == rows["read"]

@@ -47,8 +47,3 @@ class CachedEncoder:
             while len(self._cache) > self.max_entries:
                 self._cache.popitem(last=False)
         return out
-
-    @property
-    def reuse_rate(self) -> float:
-        """Share of requested texts served without running the backbone (duplicates and cache)."""
-        return 1 - self.computed / self.requested if self.requested else 0.0

@@ -38,7 +38,7 @@ class Embed(Stage):
         mask = live_rows(comments)
         cids = comments["comment_id"].to_numpy()
         is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
-        multi_ids = comments["comment_id"].to_numpy()[is_multi]
+        multi_ids = cids[is_multi]
         multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
         vectors = self.encoder.encode(sent_texts + multi_texts)
         batch.sentence_vectors = vectors[: len(sent_texts)]
@@ -54,8 +54,8 @@ class Embed(Stage):
 
     def describe(self) -> dict:
         """Backbone name and version."""
-        backend = self.encoder.backend if hasattr(self, "encoder") else None
+        encoder = getattr(self, "encoder", None)  # absent before setup()
         return {**super().describe(), "backbone": self.backbone,
-                "backbone_version": getattr(backend, "version", None),
-                "texts_requested": getattr(getattr(self, "encoder", None), "requested", None),
-                "texts_embedded": getattr(getattr(self, "encoder", None), "computed", None)}
+                "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
+                "texts_requested": getattr(encoder, "requested", None),
+                "texts_embedded": getattr(encoder, "computed", None)}
