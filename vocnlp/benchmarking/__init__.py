@@ -1,0 +1,1 @@
+"""The benchmark command: measurements behind BENCHMARKS.md (needs a checkout and ../shared/data)."""
