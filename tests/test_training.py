@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -94,34 +93,30 @@ def test_labelled_file_errors_name_the_problem(tmp_path):
     assert multi.y.tolist() == [[1, 0], [1, 0]]
 
 
-def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path):
-    env_cache = tmp_path / "cache"
-    os.environ["VOCNLP_CACHE"] = str(env_cache)  # inherited by the CLI subprocesses
-    try:
-        model_dir = tmp_path / "tiny-model"
-        done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--language-column", "language",
-                       "--out", str(model_dir), "--seed", "1")
-        assert done.returncode == 0, done.stderr
-        model = load_model_folder(model_dir)
-        assert model.labels == ["negative", "positive"] and model.task == "sentiment"
-        card = (model_dir / "MODEL_CARD.md").read_text()
-        assert "tiny_sentiment.csv" in card and "its licence is its owner's" in card
-        metrics = json.loads((model_dir / "metrics.json").read_text())
-        assert metrics["tiny_sentiment_test"]["n"] == 6
-        evaluated = run_cli("evaluate", "--model", str(model_dir), "--file", str(TINY), "--language-column",
-                            "language", "--json", str(tmp_path / "eval.json"))
-        assert evaluated.returncode == 0, evaluated.stderr
-        figures = json.loads((tmp_path / "eval.json").read_text())["tiny_sentiment"]
-        # Mostly training rows, but 28 examples of 512-d vectors under default regularisation: clearly
-        # better than chance (0.5) in both languages, not perfect.
-        assert figures["by_language"]["en"]["accuracy"] >= 0.8
-        assert figures["by_language"]["fr"]["accuracy"] >= 0.8
-        again = tmp_path / "again"
-        assert run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--out", str(again),
-                       "--seed", "1").returncode == 0
-        assert (again / "head.npz").read_bytes() == (model_dir / "head.npz").read_bytes()  # reproducible
-    finally:
-        del os.environ["VOCNLP_CACHE"]
+def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path, monkeypatch):
+    monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))  # inherited by the CLI subprocesses
+    model_dir = tmp_path / "tiny-model"
+    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--language-column", "language",
+                   "--out", str(model_dir), "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    model = load_model_folder(model_dir)
+    assert model.labels == ["negative", "positive"] and model.task == "sentiment"
+    card = (model_dir / "MODEL_CARD.md").read_text()
+    assert "tiny_sentiment.csv" in card and "its licence is its owner's" in card
+    metrics = json.loads((model_dir / "metrics.json").read_text())
+    assert metrics["tiny_sentiment_test"]["n"] == 6
+    evaluated = run_cli("evaluate", "--model", str(model_dir), "--file", str(TINY), "--language-column",
+                        "language", "--json", str(tmp_path / "eval.json"))
+    assert evaluated.returncode == 0, evaluated.stderr
+    figures = json.loads((tmp_path / "eval.json").read_text())["tiny_sentiment"]
+    # Mostly training rows, but 28 examples of 512-d vectors under default regularisation: clearly
+    # better than chance (0.5) in both languages, not perfect.
+    assert figures["by_language"]["en"]["accuracy"] >= 0.8
+    assert figures["by_language"]["fr"]["accuracy"] >= 0.8
+    again = tmp_path / "again"
+    assert run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--out", str(again),
+                   "--seed", "1").returncode == 0
+    assert (again / "head.npz").read_bytes() == (model_dir / "head.npz").read_bytes()  # reproducible
 
 
 def test_train_refuses_unknown_task_and_profile(tmp_path):

@@ -3,14 +3,22 @@ French versus English, EN→FR transfer, calibration and the challenge set."""
 
 from __future__ import annotations
 
+from ..config import load_config
 from ..training.benchmark_sets import BENCHMARKS
-from ..training.train import TrainingData, public_training_data, train_and_score
+from ..training.train import PROFILES, TrainingData, public_training_data, train_and_score
 
-# (backbone, head) of each profile for the benchmark heads.
-PROFILE_MODELS = {"fast": {"backbone": "usem3", "head": "mlp"},
-                  "accurate": {"backbone": "usem3+minilm", "head": "mlp"}}
-SHIPPED = {"fast": {"sentiment": "models/sentiment-usem3", "emotion": "models/emotion-usem3"},
-           "accurate": {"sentiment": "models/sentiment-usem3-minilm", "emotion": "models/emotion-usem3-minilm"}}
+
+def _spec(profile: str, task: str) -> dict:
+    """Backbone, head and head parameters that ``vocnlp train --profile`` uses for ``task``."""
+    chosen = PROFILES[profile]
+    return {"backbone": chosen["backbone"], "head": chosen["head"][task],
+            "head_params": chosen["head_params"].get(task)}
+
+
+def shipped_models(profile: str) -> dict[str, str]:
+    """Model folders the pipeline loads under ``profile`` (from configs/profiles), per task."""
+    cfg = load_config(overrides={"profile": profile})
+    return {task: cfg.stage(task).params["model"] for task in ("sentiment", "emotion")}
 
 
 def _quiet(_message: str) -> None:
@@ -19,7 +27,7 @@ def _quiet(_message: str) -> None:
 
 def benchmark_scores(profile: str, seed: int = 0, log=_quiet) -> dict:
     """Macro-F1 on each published benchmark's test split, training a head of ``profile`` on its train split."""
-    spec = PROFILE_MODELS[profile]
+    spec = _spec(profile, "emotion")
     results = {}
     for name in BENCHMARKS:
         _, metrics, info = train_and_score("emotion", public_training_data("emotion", name, seed=seed),
@@ -39,12 +47,8 @@ def sentiment_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     english = [s for s in data.train if not s.name.startswith("xed_fr")]
     english_dev = [s for s in data.dev if not s.name.startswith("xed_fr")]
     french_test = [s for s in data.test if s.name.startswith("xed_fr")]
-    from ..training.train import PROFILES
-
     _, metrics, _ = train_and_score("sentiment", TrainingData("cx-english", english, english_dev, french_test),
-                                    seed=seed, log=log, backbone=PROFILES[profile]["backbone"],
-                                    head=PROFILES[profile]["head"]["sentiment"],
-                                    head_params=PROFILES[profile]["head_params"].get("sentiment"))
+                                    seed=seed, log=log, **_spec(profile, "sentiment"))
     return next(iter(metrics.values()))
 
 
@@ -54,12 +58,11 @@ def shipped_model_scores(profile: str, log=_quiet) -> dict:
     from ..training.evaluate import evaluate_folder
 
     return {task: evaluate_folder(resource_path(path), data_set="cx", log=log)
-            for task, path in SHIPPED[profile].items()}
+            for task, path in shipped_models(profile).items()}
 
 
 def challenge_scores(profile: str) -> dict:
     """Challenge-set accuracy through the whole pipeline of ``profile``."""
-    from ..config import load_config
     from .challenge import run_challenge
 
     _, figures = run_challenge(load_config(overrides={"profile": profile}))

@@ -11,11 +11,11 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from ..config import PROFILES
 from ..resources import resource_root
 from . import accuracy, speed
 
 REPEATS = 3
-PROFILES = ("fast", "accurate")
 
 
 def measure(log=print) -> dict:
@@ -41,7 +41,7 @@ def measure(log=print) -> dict:
             "shipped": accuracy.shipped_model_scores(profile),
             "challenge": accuracy.challenge_scores(profile),
             "model_mb": {task: speed.folder_megabytes(root / path)
-                         for task, path in accuracy.SHIPPED[profile].items()},
+                         for task, path in accuracy.shipped_models(profile).items()},
         }
     res["models_folder_mb"] = speed.folder_megabytes(root / "models")
     log("themes on the sample")

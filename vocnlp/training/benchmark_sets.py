@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import VocnlpError
-from .datasets import (LabelledSplit, XED_LABELS, _to_multilabel, goemotions_frame, label_mappings, split_indices,
+from .datasets import (LabelledSplit, XED_LABELS, goemotions_frame, label_mappings, split_indices, to_indicator,
                        xed_frame)
 
 BENCHMARKS = ("goemotions28", "goemotions_ekman", "goemotions_sentiment", "xed_en", "xed_fr")
 
 
 def _indicator(names_list, labels: list[str], mapping: dict[str, list[str]] | None) -> np.ndarray:
-    return _to_multilabel(names_list, mapping or {lab: [lab] for lab in labels}, labels)[0]
+    return to_indicator(names_list, mapping or {lab: [lab] for lab in labels}, labels)[0]
 
 
 def benchmark_splits(root: Path, name: str, seed: int = 0) -> dict[str, LabelledSplit]:

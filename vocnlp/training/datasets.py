@@ -62,7 +62,8 @@ def _invert(mapping: dict[str, list[str]]) -> dict[str, str]:
     return {src: target for target, sources in mapping.items() for src in sources}
 
 
-def _goemotions_frame(root: Path, split: str) -> pd.DataFrame:
+def goemotions_frame(root: Path, split: str) -> pd.DataFrame:
+    """One GoEmotions split with a ``names`` column of label names."""
     frame = pd.read_csv(root / "goemotions" / f"{split}.tsv", sep="\t", header=None,
                         names=["text", "labels", "id"], quoting=3, dtype=str, keep_default_na=False)
     names = (root / "goemotions" / "labels.txt").read_text().split()
@@ -89,6 +90,11 @@ def _xed_frame(path: Path) -> pd.DataFrame:
     return pd.DataFrame({"text": texts, "names": names})
 
 
+def xed_frame(root: Path, language: str) -> pd.DataFrame:
+    """XED lines of one language ('en' human-annotated, 'fr' projections) with Plutchik label names."""
+    return _xed_frame(root / "xed" / ("en-annotated.tsv" if language == "en" else "fr-projections.tsv"))
+
+
 def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/dev/test row indices for data sets published without a split (XED).
@@ -103,16 +109,6 @@ def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float =
     return np.sort(train), np.sort(dev), np.sort(test)
 
 
-def xed_frame(root: Path, language: str) -> pd.DataFrame:
-    """XED lines of one language ('en' human-annotated, 'fr' projections) with Plutchik label names."""
-    return _xed_frame(root / "xed" / ("en-annotated.tsv" if language == "en" else "fr-projections.tsv"))
-
-
-def goemotions_frame(root: Path, split: str) -> pd.DataFrame:
-    """One GoEmotions split with a ``names`` column of label names."""
-    return _goemotions_frame(root, split)
-
-
 def _to_sentiment(names_list, mapping: dict[str, list[str]]) -> list[str | None]:
     inv = _invert(mapping)
     out = []
@@ -122,7 +118,8 @@ def _to_sentiment(names_list, mapping: dict[str, list[str]]) -> list[str | None]
     return out
 
 
-def _to_multilabel(names_list, mapping: dict[str, list[str]], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def to_indicator(names_list, mapping: dict[str, list[str]], labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Indicator matrix of ``labels`` from source label names via ``mapping``, and the rows with any label."""
     inv = _invert(mapping)
     index = {lab: j for j, lab in enumerate(labels)}
     Y = np.zeros((len(names_list), len(labels)), dtype=np.int8)
@@ -151,7 +148,7 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
         return LabelledSplit(name, kept_texts, y, labels, language, dropped=len(texts) - len(kept_texts))
 
     for split in ("train", "dev", "test"):
-        f = _goemotions_frame(root, split)
+        f = goemotions_frame(root, split)
         out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(),
                                           _to_sentiment(f["names"], maps["goemotions"]), "en")
     for lang in ("en", "fr"):
@@ -174,12 +171,12 @@ def emotion_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
     out: dict[str, LabelledSplit] = {}
 
     def make(name, texts, names, mapping, language):
-        Y, keep = _to_multilabel(names, mapping, labels)
+        Y, keep = to_indicator(names, mapping, labels)
         kept = [t for t, k in zip(texts, keep) if k]
         return LabelledSplit(name, kept, Y[keep], labels, language, dropped=int((~keep).sum()))
 
     for split in ("train", "dev", "test"):
-        f = _goemotions_frame(root, split)
+        f = goemotions_frame(root, split)
         out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(), list(f["names"]),
                                           maps["goemotions"], "en")
     for lang in ("en", "fr"):

@@ -9,6 +9,7 @@ temperature, thresholds, metrics.json and a generated MODEL_CARD.md.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -197,8 +198,6 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
 def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone: str = "usem3",
                 head: str = "linear", seed: int = 0, head_params: dict | None = None, log=print) -> dict:
     """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md)."""
-    import json
-
     from .model_card import write_model_card
 
     model, metrics, info = train_and_score(task, data, backbone=backbone, head=head, seed=seed,
