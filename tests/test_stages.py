@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from vocnlp.errors import ConfigError
-from vocnlp.stages.text import LanguageId, SentenceSplit
+from vocnlp.stages.text import LanguageId, SentenceSplit, split_clauses
 from vocnlp.taxonomy import load_taxonomy
 
 
@@ -25,6 +25,25 @@ def test_sentence_split_keeps_abbreviations_and_line_breaks():
     out = split.split(["Vu M. Dupont hier. Très bien !\nMais la facture est fausse", "one sentence"], ["fr", "en"])
     assert out[0] == ["Vu M. Dupont hier.", "Très bien !", "Mais la facture est fausse"]
     assert out[1] == ["one sentence"]
+
+
+@pytest.mark.parametrize("sentence,mode,pieces", [
+    ("Conseillère adorable mais la facture est fausse.", "contrast",
+     ["Conseillère adorable", "mais la facture est fausse."]),
+    ("Good prices, terrible app.", "punctuation", ["Good prices", "terrible app."]),
+    ("Good prices, terrible app.", "contrast", ["Good prices, terrible app."]),
+    # Additive "mais aussi" and short openers ("Bonjour,") are not turning points.
+    ("Non seulement cher mais aussi lent.", "punctuation", ["Non seulement cher mais aussi lent."]),
+    ("Bonjour, je voudrais résilier.", "punctuation", ["Bonjour, je voudrais résilier."]),
+    ("Friendly staff but the bill was wrong.", "off", ["Friendly staff but the bill was wrong."]),
+])
+def test_clause_split_cuts_at_turning_points_only(sentence, mode, pieces):
+    assert split_clauses(sentence, mode) == pieces
+
+
+def test_sentence_split_rejects_unknown_clause_mode():
+    with pytest.raises(ValueError, match="clauses must be one of"):
+        SentenceSplit(clauses="commas")
 
 
 def _write(tmp_path, text):
@@ -48,6 +67,12 @@ def test_taxonomy_validation_errors(tmp_path, body, needle):
 
 def test_mixed_comment_gets_theme_level_evidence(pipeline):
     from vocnlp import analyze
+
+    one_sentence = analyze(pd.DataFrame({"comment": ["Conseillère adorable mais la facture est fausse."]}))
+    clauses = one_sentence.mentions.set_index("theme_id")
+    assert clauses.loc["billing", "evidence"] == "mais la facture est fausse."
+    assert clauses.loc["billing", "sentiment"] == "negative" and clauses.loc["staff", "sentiment"] == "positive"
+    assert one_sentence.comments["sentiment"].iloc[0] == "mixed"
 
     result = analyze(pd.DataFrame({"comment": ["The adviser was really kind and patient. "
                                                "But I was charged twice on my last invoice."]}))

@@ -74,6 +74,48 @@ class LanguageId(Stage):
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# Words that turn a sentence from praise to complaint or back ("friendly staff but the bill was wrong").
+# The clause keeps its connector, so "but charged twice" still reads as the contrast it is.
+_CONTRAST = (r"mais(?! aussi| encore| également)|par contre|en revanche|cependant|toutefois|néanmoins|pourtant|"
+             r"sauf que|même si|malheureusement|"
+             r"but(?! also)|however|although|though|whereas|unfortunately|except that|even though")
+_CONTRAST_SPLIT = re.compile(rf"\s*[,;:]?\s+(?=(?:{_CONTRAST})\b)", re.IGNORECASE)
+_PUNCT_SPLIT = re.compile(r"\s*[,;]\s+")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+", re.UNICODE)
+CLAUSE_MODES = ("off", "contrast", "punctuation")
+
+
+def split_clauses(sentence: str, mode: str = "punctuation", min_words: int = 2) -> list[str]:
+    """Cut a sentence where its polarity or topic may turn; every piece keeps ``min_words`` words.
+
+    ``contrast`` cuts before connectors (mais, but, however, par contre...);
+    ``punctuation`` also cuts at commas and semicolons ("Good prices, terrible
+    app"). Pieces too short to stand alone stay attached to their neighbour, so
+    "Bonjour, ..." or "Hello Jane, ..." are not cut.
+    """
+    if mode == "off":
+        return [sentence]
+    pieces = [sentence]
+    splitters = [_CONTRAST_SPLIT] + ([_PUNCT_SPLIT] if mode == "punctuation" else [])
+    for splitter in splitters:
+        pieces = [part for piece in pieces for part in _merge_short(splitter, piece, min_words)]
+    return pieces
+
+
+def _merge_short(splitter: re.Pattern, text: str, min_words: int) -> list[str]:
+    """Split ``text`` at ``splitter`` and glue back any piece under ``min_words`` words."""
+    out: list[str] = []
+    start = 0
+    cuts = [(m.start(), m.end()) for m in splitter.finditer(text)] + [(len(text), len(text))]
+    for begin, end in cuts:
+        piece = text[start:begin]
+        rest = text[end:]
+        # A cut is kept only when both the piece before it and everything after it are long enough.
+        if end < len(text) and (len(_WORD.findall(piece)) < min_words or len(_WORD.findall(rest)) < min_words):
+            continue
+        out.append(piece.strip())
+        start = end
+    return [p for p in out if p] or [text]
 
 
 @register_stage("sentences")
@@ -82,11 +124,19 @@ class SentenceSplit(Stage):
 
     Line breaks always end a sentence (survey tools keep the customer's
     paragraphs); blank pipelines know each language's abbreviations and are fast.
+    Sentences are then cut into clauses (``clauses``: see :func:`split_clauses`),
+    because one CX sentence often praises one thing and blames another, and
+    themes, their sentiment and ``mixed`` are all read per piece.
     """
 
-    def __init__(self, max_sentences: int = 50, batch_size: int = 512):
+    def __init__(self, max_sentences: int = 50, batch_size: int = 512, clauses: str = "punctuation",
+                 min_clause_words: int = 2):
+        if clauses not in CLAUSE_MODES:
+            raise ValueError(f"clauses must be one of {CLAUSE_MODES}, not {clauses!r}")
         self.max_sentences = max_sentences
         self.batch_size = batch_size
+        self.clauses = clauses
+        self.min_clause_words = min_clause_words
 
     def setup(self, context) -> None:
         """Create the French, English and multi-language pipelines up front (others on first use).
@@ -122,7 +172,8 @@ class SentenceSplit(Stage):
             nlp = self._pipeline(lang)
             docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
             for (i, _), doc in zip(items, docs):
-                out[i].extend(s.text.strip() for s in doc.sents if s.text.strip())
+                out[i].extend(c for s in doc.sents if s.text.strip()
+                              for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words))
         return out
 
     def __call__(self, batch: Batch) -> Batch:
