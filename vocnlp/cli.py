@@ -128,16 +128,29 @@ def train(
     language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
     label_separator: str = typer.Option("|", "--label-separator", help="Separates labels of multi-label rows."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
+    body: str = typer.Option("frozen", "--body", help="frozen (default: head on fixed embeddings), contrastive "
+                             "(SetFit-style pairs) or full (end-to-end fine-tuning) of a minilm/st: backbone."),
+    body_epochs: int = typer.Option(1, "--body-epochs", help="Epochs of body fine-tuning."),
+    body_learning_rate: float = typer.Option(2e-5, "--body-learning-rate"),
+    body_batch_size: int = typer.Option(16, "--body-batch-size"),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train a sentiment or emotion model and write a model folder with metrics and a model card."""
     try:
+        from .training.body_tuning import BODY_METHODS, BodyTuning
         from .training.train import PROFILES, file_training_data, public_training_data, train_model
 
         if task not in ("sentiment", "emotion"):
             raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment or --task emotion.")
         if profile not in PROFILES:
             raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(PROFILES)}.")
+        if body not in BODY_METHODS:
+            raise VocnlpError(f"Unknown body option '{body}'.", f"Use --body with one of {', '.join(BODY_METHODS)}.")
+        if body != "frozen" and backbone is None:
+            raise VocnlpError(f"--body {body} fine-tunes a sentence-transformers body; name it with --backbone.",
+                              "For example --backbone minilm, or --backbone st:<local folder>.")
+        tuning = BodyTuning(method=body, epochs=body_epochs, learning_rate=body_learning_rate,
+                            batch_size=body_batch_size)
         if train_file is not None:
             training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
                                                text_column=text_column, label_column=label_column,
@@ -152,7 +165,7 @@ def train(
             params["epochs"] = epochs
         train_model(task, out_dir, training_data, backbone=backbone or chosen["backbone"],
                     head=head or chosen["head"][task], seed=seed, log=lambda m: err.print(m),
-                    head_params=params)
+                    head_params=params, body=tuning)
     except VocnlpError as exc:
         _fail(exc)
     out.print(f"Model written to {out_dir}")
@@ -198,7 +211,12 @@ def evaluate(
 
 
 @app.command()
-def benchmark() -> None:
+def benchmark(
+    fine_tune: bool = typer.Option(False, "--fine-tune", help="Also fine-tune MiniLM on the English benchmarks "
+                                   "(about an hour on 2 cores); otherwise the last such rows are kept."),
+    fine_tune_only: bool = typer.Option(False, "--fine-tune-only", help="Measure only the fine-tuned rows and "
+                                        "re-render BENCHMARKS.md with the other saved results."),
+) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
     Needs a git checkout with ../shared/data beside it.
@@ -206,7 +224,8 @@ def benchmark() -> None:
     try:
         from .benchmarking.report import main as run_benchmarks
 
-        text = run_benchmarks(log=lambda m: err.print(m))
+        mode = "only" if fine_tune_only else "run" if fine_tune else "keep"
+        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode)
     except VocnlpError as exc:
         _fail(exc)
         return

