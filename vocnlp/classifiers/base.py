@@ -74,8 +74,14 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
         Y = np.asarray(Y)
         best = []
         for j in range(Y.shape[1]):
-            scores = [f1_score(Y[:, j], proba[:, j] >= t, zero_division=0) for t in grid]
-            best.append(float(grid[int(np.argmax(scores))]))
+            if not Y[:, j].any():
+                # No held-out example of this label: F1 is 0 at every threshold, which says nothing.
+                best.append(0.5)
+                continue
+            scores = np.asarray([f1_score(Y[:, j], proba[:, j] >= t, zero_division=0) for t in grid])
+            # The middle of the best plateau, not its lowest edge: small dev sets have wide plateaus.
+            winners = grid[scores == scores.max()]
+            best.append(float(winners[len(winners) // 2]))
         self.thresholds_ = np.asarray(best)
         return self
 

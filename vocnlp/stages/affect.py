@@ -31,8 +31,9 @@ def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
     return classifier
 
 
-class _HeadStage(Stage):
-    """A stage reading one trained model: shared embeddings, or the model's own fine-tuned body."""
+class TrainedModelInput:
+    """Mixin for stages that read one trained model folder: the shared embeddings, or the model's own
+    fine-tuned body when it has one. The stage sets ``model`` (the folder) before calling ``_load``."""
 
     model: str
 
@@ -55,7 +56,7 @@ class _HeadStage(Stage):
 
 
 @register_stage("sentiment")
-class Sentiment(_HeadStage):
+class Sentiment(TrainedModelInput, Stage):
     """Comment- and sentence-level sentiment (negative/neutral/positive, plus mixed).
 
     ``sentiment_score`` = P(positive) − P(negative), in −1..1. A comment is
@@ -103,7 +104,7 @@ class Sentiment(_HeadStage):
 
 
 @register_stage("emotion")
-class Emotion(_HeadStage):
+class Emotion(TrainedModelInput, Stage):
     """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
 
     def __init__(self, model: str = "models/emotion-usem3"):

@@ -1,9 +1,10 @@
-"""Zero-shot theme assignment and the effort flag, from the taxonomy's seed phrases.
+"""Theme assignment (zero-shot from the taxonomy, or a trained theme model) and the effort flag.
 
-Each sentence is compared (cosine similarity of shared embeddings) with every
+Each clause is compared (cosine similarity of shared embeddings) with every
 seed phrase; a theme is assigned when its best seed is similar enough. The
-similarity is reported as ``confidence``: a score in 0..1, not yet a
-calibrated probability.
+similarity is reported as ``confidence``: a score in 0..1, not a calibrated
+probability. With a model from ``vocnlp train --task themes``, the themes it
+knows take its calibrated probability instead; the others stay zero-shot.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..resources import resolve_user_or_bundled
 from ..taxonomy import Taxonomy, load_taxonomy
-from .affect import ROUND
+from .affect import ROUND, TrainedModelInput
 from .base import Batch, RunContext, Stage, live_rows, register_stage
 
 MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
@@ -44,6 +45,31 @@ class _SeedIndex:
         return best, arg
 
 
+class _TrainedThemes(TrainedModelInput):
+    """A theme model trained with ``vocnlp train --task themes``, overriding zero-shot scores for its themes."""
+
+    def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str):
+        self.model = model
+        self._load(context, "themes")
+        unknown = sorted(set(self.classifier.labels) - set(theme_ids))
+        if unknown:
+            raise ConfigError(f"The theme model '{model}' knows themes {unknown} that taxonomy '{taxonomy_id}' "
+                              "does not have.", "Train it with --taxonomy pointing at the run's taxonomy, or add "
+                              "those themes to the taxonomy.")
+        self.labels = self.classifier.labels
+        self.columns = np.asarray([theme_ids.index(lab) for lab in self.labels])
+        head = self.classifier.head
+        self.thresholds = np.asarray(head.thresholds_ if head.multilabel else [threshold] * len(self.labels),
+                                     dtype=np.float32)
+
+    def overlay(self, best: np.ndarray, thresholds: np.ndarray, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and thresholds with the model's probabilities in its themes' columns."""
+        best, thresholds = best.copy(), np.array(thresholds)
+        best[:, self.columns] = self.classifier.predict_proba(self.sentence_vectors(batch))
+        thresholds[:, self.columns] = self.thresholds
+        return best, thresholds
+
+
 def _taxonomy(path: str, context: RunContext) -> Taxonomy:
     return load_taxonomy(resolve_user_or_bundled(path, context.base_dir))
 
@@ -53,12 +79,15 @@ class Themes(Stage):
     """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
 
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.45,
-                 margin: float = 0.0, max_per_sentence: int = 2, language: str = "en"):
+                 margin: float = 0.0, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
+                 model_threshold: float = 0.5):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
         self.max_per_sentence = max_per_sentence
         self.language = language
+        self.model = model
+        self.model_threshold = model_threshold
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
@@ -70,14 +99,24 @@ class Themes(Stage):
         self.index = _SeedIndex(self.tax.prototypes(), encoder)
         per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
         self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
+        self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
+                                       self.tax.id) if self.model else None
 
-    def assign(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Boolean (sentences, themes) assignment, the similarities, and the best seed indices."""
+    def assign(self, vectors: np.ndarray, batch: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Boolean (sentences, themes) assignment, the confidences, and the best seed indices.
+
+        Confidence is the seed similarity for zero-shot themes and the trained
+        model's probability for the themes it knows (``model``).
+        """
         best, arg = self.index.scores(vectors)
-        chosen = best >= self._thresholds
+        thresholds = np.broadcast_to(self._thresholds, best.shape)
+        if self._trained is not None and len(best):
+            best, thresholds = self._trained.overlay(best, thresholds, batch)
+        chosen = best >= thresholds
         if len(best):
-            # Keep only a sentence's strongest themes (within `margin` of its best one).
-            order = np.argsort(-best, axis=1, kind="stable")
+            # Keep only a sentence's strongest themes, compared as multiples of their own thresholds since
+            # similarities and probabilities live on different scales (within `margin` of the best one).
+            order = np.argsort(-(best / thresholds), axis=1, kind="stable")
             rank = np.empty_like(order)
             np.put_along_axis(rank, order, np.arange(best.shape[1])[None, :].repeat(len(best), 0), axis=1)
             chosen &= rank < self.max_per_sentence
@@ -88,7 +127,7 @@ class Themes(Stage):
     def __call__(self, batch: Batch) -> Batch:
         """Add ``themes``/``theme_count`` to comments and build ``batch.mentions``."""
         sentences = batch.sentences
-        chosen, best, arg = self.assign(batch.sentence_vectors)
+        chosen, best, arg = self.assign(batch.sentence_vectors, batch)
         rows, cols = np.nonzero(chosen)
         found = pd.DataFrame({
             "comment_id": sentences["comment_id"].to_numpy()[rows],
@@ -121,8 +160,12 @@ class Themes(Stage):
 
     def describe(self) -> dict:
         """Taxonomy identity and thresholds."""
+        method = "zero-shot max cosine similarity to seed phrases"
+        if self.model:
+            method = (f"trained model {self.model} for {', '.join(self._trained.labels)}; " + method +
+                      " for the other themes")
         return {**super().describe(), "taxonomy": self.tax.id, "taxonomy_version": self.tax.version,
-                "threshold": self.threshold, "method": "zero-shot max cosine similarity to seed phrases"}
+                "threshold": self.threshold, "model": self.model, "method": method}
 
 
 @register_stage("effort")

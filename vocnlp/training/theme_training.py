@@ -66,7 +66,8 @@ def banking77_training_data(data: str | Path | None = None, seed: int = 0, shots
     def take(idx, suffix):
         return LabelledSplit(f"{name}_{suffix}", [texts[i] for i in idx], y[idx], labels, "en")
 
-    return TrainingData(name, [take(fit_idx, "train")], [take(dev_idx, "dev")], [test_split])
+    return TrainingData(name, [take(fit_idx, "train")], [take(dev_idx, "dev")], [test_split],
+                        prior=[banking77_prior(data)])
 
 
 def banking77_prior(data: str | Path | None = None) -> LabelledSplit:

@@ -1,0 +1,101 @@
+"""Trained theme models: user files against a taxonomy, the zero-shot prior, Banking77 splits, pipeline use."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SHARED_DATA, run_cli
+from vocnlp.classifiers import LinearHead, load_model_folder
+from vocnlp.errors import ConfigError
+
+TINY_THEMES = ROOT / "tests" / "data" / "tiny_themes.csv"
+TAXONOMY = ROOT / "configs" / "taxonomies" / "generic_cx.yaml"
+
+
+@pytest.fixture(scope="module")
+def theme_model(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("themes") / "tiny-themes"
+    done = run_cli("train", "--task", "themes", "--train-file", str(TINY_THEMES), "--label-column", "themes",
+                   "--language-column", "language", "--taxonomy", str(TAXONOMY), "--out", str(folder))
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+def test_theme_model_covers_the_whole_taxonomy(theme_model):
+    from vocnlp.taxonomy import load_taxonomy
+
+    model = load_model_folder(theme_model)
+    assert model.task == "themes" and model.multilabel  # two rows carry two themes
+    assert model.labels == sorted(t.id for t in load_taxonomy(TAXONOMY).themes)
+    # Themes without a labelled dev row keep the neutral threshold instead of the grid's lowest value.
+    thresholds = dict(zip(model.labels, model.head.thresholds_))
+    assert thresholds["delivery"] == 0.5 and thresholds["price"] == 0.5
+
+
+def test_pipeline_reads_the_trained_theme_model(theme_model):
+    from vocnlp import analyze, load_config
+
+    cfg = load_config()
+    cfg.stage("themes").params["model"] = str(theme_model)
+    texts = ["Conseillère adorable mais la facture est fausse.", "Le colis n'est jamais arrivé.", "Bonjour"]
+    result = analyze(pd.DataFrame({"comment": texts}), cfg)
+    found = result.mentions.groupby("comment_id")["theme_id"].agg(set)
+    assert found["row-1"] == {"staff", "billing"}
+    assert "delivery" in found["row-2"]  # no labelled row: learnt from the taxonomy's seed phrases alone
+    assert "row-3" not in found
+    assert result.mentions["confidence"].between(0, 1).all()
+    assert "trained model" in next(s for s in result.meta["stages"] if s["name"] == "themes")["method"]
+
+
+def test_theme_labels_must_be_taxonomy_ids(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,themes\nThe bill was wrong,billing\nToo slow,speed_of_light\nRude staff,staff\n")
+    done = run_cli("train", "--task", "themes", "--train-file", str(bad), "--label-column", "themes",
+                   "--taxonomy", str(TAXONOMY), "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "speed_of_light" in done.stderr and "not theme ids" in done.stderr
+
+
+def test_pipeline_refuses_a_theme_model_with_foreign_themes(tmp_path):
+    from vocnlp import Pipeline, load_config
+
+    rows = [("The bill was wrong", "billing"), ("Wrong amount charged", "billing"), ("Billed twice", "billing"),
+            ("Invoice error", "billing"), ("Overcharged again", "billing"), ("Facture fausse", "billing"),
+            ("The parrot was sad", "parrots"), ("Our parrot got ill", "parrots"), ("A parrot in the shop", "parrots"),
+            ("Parrots everywhere", "parrots"), ("Le perroquet", "parrots"), ("Parrot food", "parrots")]
+    path = tmp_path / "parrots.csv"
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
+    assert run_cli("train", "--task", "themes", "--train-file", str(path), "--out",
+                   str(tmp_path / "parrots")).returncode == 0
+    cfg = load_config()
+    cfg.stage("themes").params["model"] = str(tmp_path / "parrots")
+    with pytest.raises(ConfigError, match="parrots"):
+        Pipeline(cfg).setup()
+
+
+def test_threshold_tuning_ignores_labels_absent_from_dev():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4))
+    Y = np.stack([X[:, 0] > 0, X[:, 1] > 0], axis=1).astype(int)
+    head = LinearHead(multilabel=True).fit(X, Y)
+    dev_Y = Y[:50].copy()
+    dev_Y[:, 1] = 0
+    head.tune_thresholds(X[:50], dev_Y)
+    assert head.thresholds_[1] == 0.5 and head.thresholds_[0] != 0.5
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "banking77").is_dir(), reason="needs ../shared/data/banking77")
+def test_banking77_few_shot_split_and_prior():
+    from vocnlp.training.train import public_training_data
+
+    data = public_training_data("themes", "banking77", SHARED_DATA, seed=3, shots=10)
+    train = data.train[0]
+    assert len(train.texts) == 770 and pd.Series(train.y).value_counts().eq(10).all()
+    assert data.labels == sorted(data.labels) and len(data.labels) == 77
+    assert data.dev[0].texts == train.texts and len(data.test[0].texts) == 3080
+    assert "card arrival" in data.prior[0].texts
+    again = public_training_data("themes", "banking77", SHARED_DATA, seed=3, shots=10)
+    assert again.train[0].texts == train.texts  # seeded
+    full = public_training_data("themes", "banking77", SHARED_DATA)
+    assert len(full.train[0].texts) + len(full.dev[0].texts) == 10003
