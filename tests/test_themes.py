@@ -99,3 +99,44 @@ def test_banking77_few_shot_split_and_prior():
     assert again.train[0].texts == train.texts  # seeded
     full = public_training_data("themes", "banking77", SHARED_DATA)
     assert len(full.train[0].texts) + len(full.dev[0].texts) == 10003
+
+
+def test_review_queue_round_trip(sample_run, tmp_path):
+    from vocnlp.review import export_review_queue, import_review
+    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.training.train import file_training_data
+
+    _, out_dir, _ = sample_run
+    queue_file = tmp_path / "review.csv"
+    queue = export_review_queue(out_dir, queue_file, per_theme=5)
+    assert queue.groupby("theme_id").size().max() <= 5 and not queue.duplicated(["theme_id", "evidence"]).any()
+    mentions = pd.read_parquet(out_dir / "mentions.parquet")
+    for theme, rows in queue.groupby("theme_id"):
+        # The queue holds each theme's least confident mentions.
+        others = mentions[(mentions["theme_id"] == theme) & ~mentions["evidence"].isin(rows["evidence"])]
+        assert others.empty or rows["confidence"].max() <= others["confidence"].min()
+    filled = pd.read_csv(queue_file, keep_default_na=False)
+    filled["verdict"] = ["oui", "no", "no", ""] * (len(filled) // 4) + ["yes"] * (len(filled) % 4)
+    filled.loc[filled["verdict"] == "no", "correct_themes"] = ["staff|billing.refund", ""] * int(
+        (filled["verdict"] == "no").sum() // 2) + [""] * int((filled["verdict"] == "no").sum() % 2)
+    filled.to_csv(queue_file, index=False)
+    labelled_file = tmp_path / "labelled.csv"
+    counts = import_review(queue_file, labelled_file)
+    labelled = pd.read_csv(labelled_file)
+    assert counts["written"] == len(labelled) == counts["confirmed"] + counts["corrected"]
+    assert counts["not_reviewed"] == (filled["verdict"] == "").sum()
+    assert set(labelled["text"]) <= set(filled["evidence"])
+    # The imported file is training data as it stands: sub-theme ids map to their parent.
+    data = file_training_data("themes", labelled_file, label_column="themes", taxonomy=load_taxonomy(TAXONOMY))
+    assert {"staff", "billing"} <= set(data.labels)
+
+
+def test_review_import_names_bad_verdicts(tmp_path):
+    from vocnlp.errors import InputFileError
+    from vocnlp.review import import_review
+
+    path = tmp_path / "review.csv"
+    path.write_text("comment_id,theme_id,theme_name,evidence,confidence,verdict,correct_themes\n"
+                    "C1,billing,Billing,The bill was wrong,0.5,yes,\nC2,staff,Staff,Kind adviser,0.5,maybe,\n")
+    with pytest.raises(InputFileError, match=r"neither yes nor no \(lines \[3\]\)"):
+        import_review(path, tmp_path / "out.csv")

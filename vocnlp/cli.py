@@ -39,6 +39,8 @@ def run(
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
+    theme_model: Optional[Path] = typer.Option(None, "--theme-model", help="A model folder from 'vocnlp train "
+                                               "--task themes' for the themes it knows (the rest stay zero-shot)."),
     format: list[str] = typer.Option([], "--format", "-f", help="Extra output format: csv, xlsx (repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="Rows per processing chunk."),
@@ -67,6 +69,11 @@ def run(
         if bad:
             raise VocnlpError(f"Unknown output format(s) {bad}.", f"Use --format with one of {sorted(FORMATS)}.")
         cfg = load_config(config, overrides)
+        if theme_model is not None:
+            if cfg.stage("themes") is None:
+                raise VocnlpError("--theme-model needs a themes stage, and this config's pipeline has none.",
+                                  "Add '- name: themes' to pipeline.stages.")
+            cfg.stage("themes").params["model"] = str(theme_model)
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))
         result = analyze_file(input, cfg, progress=progress)
         paths = write_outputs(result, out_dir, cfg, formats)
@@ -249,6 +256,46 @@ def sample(
 
     paths = write_sample(out_file, rows=rows, seed=seed)
     out.print("Wrote " + ", ".join(str(p) for p in paths))
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Human review of the least certain theme assignments.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Review file to write (.csv or .xlsx)."),
+    per_theme: int = typer.Option(20, "--per-theme", help="Least confident mentions to review per theme."),
+) -> None:
+    """Write the least confident mentions of each theme, with verdict/correct_themes columns to fill in."""
+    try:
+        from .review import export_review_queue
+
+        queue = export_review_queue(run_dir, out_file, per_theme)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(f"{len(queue):,} mentions of {queue['theme_id'].nunique()} themes written to {out_file}. Fill in "
+              "'verdict' (yes/no) and, when wrong, 'correct_themes' (theme ids separated by |).")
+
+
+@review_app.command("import")
+def review_import(
+    review_file: Path = typer.Argument(..., help="The filled review file."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Labelled CSV to write (text, themes)."),
+) -> None:
+    """Turn a filled review file into training data for 'vocnlp train --task themes --label-column themes'."""
+    try:
+        from .review import import_review
+
+        counts = import_review(review_file, out_file)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(f"{counts['written']:,} labelled rows written to {out_file} ({counts['confirmed']} confirmed, "
+              f"{counts['corrected']} corrected; {counts['rejected_without_correction']} rejected without a "
+              f"correction and {counts['not_reviewed']} not reviewed were left out).")
 
 
 def main() -> None:

@@ -1,0 +1,91 @@
+"""The review queue: the least certain theme assignments of a run, out to a person and back as training data.
+
+Export picks, for every theme, the mentions with the lowest confidence (the
+ones most likely wrong) and writes them with two empty columns to fill in:
+``verdict`` (``yes`` the theme is right / ``no`` it is not) and
+``correct_themes`` (the right theme ids, ``|``-separated, when the verdict is
+no). Import turns the filled file into a labelled file that ``vocnlp train
+--task themes`` reads directly: the evidence clause as text, the confirmed or
+corrected themes as labels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputFileError
+from .io import read_table
+
+REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "verdict", "correct_themes"]
+_YES = {"yes", "y", "oui", "o", "1", "true", "ok", "x"}
+_NO = {"no", "n", "non", "0", "false"}
+
+
+def _mentions(run_dir: Path) -> pd.DataFrame:
+    path = run_dir / "mentions.parquet"
+    if not path.is_file():
+        raise InputFileError(f"'{run_dir}' holds no mentions.parquet.",
+                             "Point at the --out folder of a 'vocnlp run'.")
+    return pd.read_parquet(path)
+
+
+def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: int = 20) -> pd.DataFrame:
+    """Write the ``per_theme`` least confident mentions of every theme to ``out_file`` (CSV or XLSX).
+
+    Confidence is compared within a theme, where it is on one scale (seed
+    similarity for zero-shot themes, probability for a trained model's).
+    """
+    mentions = _mentions(Path(run_dir))
+    # A clause repeated across comments is reviewed once.
+    queue = (mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
+             .drop_duplicates(["theme_id", "evidence"])
+             .groupby("theme_id", sort=True).head(per_theme)
+             .assign(verdict="", correct_themes="")[REVIEW_COLUMNS].reset_index(drop=True))
+    out_file = Path(out_file)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    if out_file.suffix.lower() == ".xlsx":
+        queue.to_excel(out_file, index=False, sheet_name="review")
+    else:
+        queue.to_csv(out_file, index=False, encoding="utf-8-sig")
+    return queue
+
+
+def import_review(review_file: str | Path, out_file: str | Path) -> dict:
+    """Turn a filled review file into a labelled file (``text``, ``themes``); returns counts.
+
+    Rows without a verdict are skipped (not reviewed yet); ``no`` without a
+    correction says the clause has none of the themes, which the labelled-file
+    format cannot hold, so it is counted and left out.
+    """
+    raw = read_table(review_file)
+    frame = raw.frame
+    missing = [c for c in ("evidence", "theme_id", "verdict", "correct_themes") if c not in frame.columns]
+    if missing:
+        raise InputFileError(f"'{review_file}' lacks the column(s) {missing}.",
+                             "Import the file written by 'vocnlp review export', with its columns unchanged.")
+    rows, counts = [], {"confirmed": 0, "corrected": 0, "rejected_without_correction": 0, "not_reviewed": 0}
+    bad = []
+    for line, record in zip(raw.source_rows, frame.fillna("").astype(str).to_dict("records")):
+        verdict = record["verdict"].strip().lower()
+        corrected = record["correct_themes"].strip()
+        if not verdict and not corrected:
+            counts["not_reviewed"] += 1
+        elif verdict in _YES:
+            rows.append((record["evidence"], record["theme_id"]))
+            counts["confirmed"] += 1
+        elif verdict in _NO or (not verdict and corrected):
+            if corrected:
+                rows.append((record["evidence"], corrected))
+                counts["corrected"] += 1
+            else:
+                counts["rejected_without_correction"] += 1
+        else:
+            bad.append(line)
+    if bad:
+        raise InputFileError(f"{len(bad)} row(s) of '{review_file}' have a verdict that is neither yes nor no "
+                             f"(lines {bad[:10]}).", "Write yes/oui or no/non in the verdict column.")
+    labelled = pd.DataFrame(rows, columns=["text", "themes"])
+    labelled.to_csv(out_file, index=False, encoding="utf-8")
+    return {**counts, "written": len(labelled)}
