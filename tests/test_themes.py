@@ -140,3 +140,14 @@ def test_review_import_names_bad_verdicts(tmp_path):
                     "C1,billing,Billing,The bill was wrong,0.5,yes,\nC2,staff,Staff,Kind adviser,0.5,maybe,\n")
     with pytest.raises(InputFileError, match=r"neither yes nor no \(lines \[3\]\)"):
         import_review(path, tmp_path / "out.csv")
+
+
+def test_trained_model_survives_a_merge_through_aliases(theme_model, tmp_path):
+    from vocnlp import analyze, load_config
+    from vocnlp.taxonomy_edits import merge, read_document, write_document
+
+    write_document(merge(read_document(TAXONOMY), "waiting", "effort"), tmp_path / "merged.yaml")
+    cfg = load_config()
+    cfg.stage("themes").params.update(model=str(theme_model), taxonomy=str(tmp_path / "merged.yaml"))
+    result = analyze(pd.DataFrame({"comment": ["J'ai attendu quarante minutes au téléphone."]}), cfg)
+    assert "effort" in set(result.mentions["theme_id"]) and "waiting" not in set(result.mentions["theme_id"])

@@ -15,6 +15,7 @@ import pandas as pd
 from ..errors import ConfigError
 from ..resources import resolve_user_or_bundled
 from ..taxonomy import Taxonomy, load_taxonomy
+from ..taxonomy_edits import alias_map
 from .affect import ROUND, TrainedModelInput
 from .base import Batch, RunContext, Stage, live_rows, register_stage
 
@@ -48,25 +49,37 @@ class _SeedIndex:
 class _TrainedThemes(TrainedModelInput):
     """A theme model trained with ``vocnlp train --task themes``, overriding zero-shot scores for its themes."""
 
-    def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str):
+    def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str,
+                 aliases: dict[str, str]):
         self.model = model
         self._load(context, "themes")
-        unknown = sorted(set(self.classifier.labels) - set(theme_ids))
+        # Themes merged or moved since the model was trained are reached through the taxonomy's aliases.
+        current = {t: t for t in theme_ids} | {a: t for a, t in aliases.items() if t in theme_ids}
+        unknown = sorted(set(self.classifier.labels) - set(current))
         if unknown:
             raise ConfigError(f"The theme model '{model}' knows themes {unknown} that taxonomy '{taxonomy_id}' "
                               "does not have.", "Train it with --taxonomy pointing at the run's taxonomy, or add "
                               "those themes to the taxonomy.")
         self.labels = self.classifier.labels
-        self.columns = np.asarray([theme_ids.index(lab) for lab in self.labels])
+        self.columns = np.asarray([theme_ids.index(current[lab]) for lab in self.labels])
         head = self.classifier.head
         self.thresholds = np.asarray(head.thresholds_ if head.multilabel else [threshold] * len(self.labels),
                                      dtype=np.float32)
 
     def overlay(self, best: np.ndarray, thresholds: np.ndarray, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and thresholds with the model's probabilities in its themes' columns."""
+        """Scores and thresholds with the model's probabilities in its themes' columns.
+
+        Two model labels now merged into one theme: the one further above its threshold speaks for it.
+        """
         best, thresholds = best.copy(), np.array(thresholds)
-        best[:, self.columns] = self.classifier.predict_proba(self.sentence_vectors(batch))
-        thresholds[:, self.columns] = self.thresholds
+        proba = self.classifier.predict_proba(self.sentence_vectors(batch))
+        ratio = proba / self.thresholds
+        rows = np.arange(len(proba))
+        for column in np.unique(self.columns):
+            labels = np.flatnonzero(self.columns == column)
+            pick = labels[ratio[:, labels].argmax(axis=1)]
+            best[:, column] = proba[rows, pick]
+            thresholds[:, column] = self.thresholds[pick]
         return best, thresholds
 
 
@@ -100,7 +113,7 @@ class Themes(Stage):
         per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
         self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
         self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
-                                       self.tax.id) if self.model else None
+                                       self.tax.id, alias_map(self.tax)) if self.model else None
 
     def assign(self, vectors: np.ndarray, batch: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boolean (sentences, themes) assignment, the confidences, and the best seed indices.
