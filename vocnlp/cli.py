@@ -258,6 +258,44 @@ def sample(
     out.print("Wrote " + ", ".join(str(p) for p in paths))
 
 
+@app.command()
+def discover(
+    input: Path = typer.Argument(..., help="Comment dump (same formats as 'vocnlp run')."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for candidate_themes.csv/.yaml and the clauses."),
+    text: Optional[str] = typer.Option(None, "--text", help="Column holding the comment text."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config (taxonomy, thresholds...)."),
+    clusters: Optional[int] = typer.Option(None, "--clusters", help="Clusters per language (default: by silhouette)."),
+    max_clusters: int = typer.Option(20, "--max-clusters", help="Upper bound when choosing the number."),
+    min_words: int = typer.Option(3, "--min-words", help="Ignore uncovered clauses shorter than this."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Cluster what the taxonomy leaves uncovered into candidate themes, per language."""
+    try:
+        from .config import load_config
+        from .discovery import discover as find_candidates
+        from .io import read_table
+        from .validation import validate
+
+        cfg = load_config(config, {"input": {"columns": {"text": text}}} if text else None)
+        table = validate(read_table(input, sheet=cfg.input.sheet, encoding=cfg.input.encoding,
+                                    delimiter=cfg.input.delimiter), cfg.input)
+        found = find_candidates(table.frame, cfg, n_clusters=clusters, seed=seed, min_words=min_words,
+                                max_clusters=max_clusters)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    found.clusters.to_csv(out_dir / "candidate_themes.csv", index=False, encoding="utf-8-sig")
+    found.clauses.to_csv(out_dir / "uncovered_clauses.csv", index=False, encoding="utf-8-sig")
+    (out_dir / "candidate_themes.yaml").write_text(found.snippet, encoding="utf-8")
+    table_view = Table("cluster", "clauses", "keywords", "example", title="Candidate themes")
+    for row in found.clusters.itertuples():
+        table_view.add_row(row.cluster, f"{row.clauses:,}", row.keywords, row.examples.split(" | ")[0])
+    out.print(table_view)
+    out.print(f"{len(found.clauses):,} uncovered clauses in {len(found.clusters)} candidate themes; written to "
+              f"{out_dir} (paste candidate_themes.yaml into your taxonomy after renaming).")
+
+
 review_app = typer.Typer(no_args_is_help=True, help="Human review of the least certain theme assignments.")
 app.add_typer(review_app, name="review")
 

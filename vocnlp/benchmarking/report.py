@@ -48,6 +48,8 @@ def measure(log=print) -> dict:
     res["models_folder_mb"] = speed.folder_megabytes(root / "models")
     log("themes on the sample")
     res["themes_on_sample"] = speed.theme_recall_precision()
+    log("discovery stability on the sample")
+    res["discovery_stability"] = themes.discovery_stability_on_sample()
     return res
 
 
@@ -112,6 +114,12 @@ def _theme_target_rows(res: dict) -> list[str]:
                  f"{100 * as_['sd']:.1f} | {_met(max(fs['mean'], as_['mean']) >= 0.834)} |")
     lines.append(f"| Banking77, zero-shot from intent names ('card_arrival' → 'card arrival'), accuracy | report | "
                  f"{100 * fast['zero_shot']:.1f} | {100 * acc['zero_shot']:.1f} | reported |")
+    if "discovery_stability" in res:
+        ari = res["discovery_stability"]
+        lines.append("| Discovery stability across 5 seeds (ARI vs seed 0, bundled sample's uncovered clauses) | "
+                     "≥ 0.80 | " + ", ".join(f"{lang} {v['ari_mean']:.2f} (min {v['ari_min']:.2f}, "
+                                             f"{v['clauses']} clauses)" for lang, v in ari.items())
+                     + f" | – | {_met(min(v['ari_min'] for v in ari.values()) >= 0.8)} |")
     runs = res["speed"]["unique_10k"]
     rate = runs[0]["rows"] / max(statistics.median(r["stage_seconds"].get("stage_themes", 0) for r in runs), 1e-9)
     lines.append(f"| Theme stage once embeddings exist, comments/s (10,000 unique comments) | ≥ 1,000 | {rate:,.0f} | – | "
