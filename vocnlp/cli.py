@@ -226,6 +226,8 @@ def benchmark(
                                    "(about an hour on 2 cores); otherwise the last such rows are kept."),
     fine_tune_only: bool = typer.Option(False, "--fine-tune-only", help="Measure only the fine-tuned rows and "
                                         "re-render BENCHMARKS.md with the other saved results."),
+    render_only: bool = typer.Option(False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from "
+                                     "benchmarks/results.json."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -234,7 +236,7 @@ def benchmark(
     try:
         from .benchmarking.report import main as run_benchmarks
 
-        mode = "only" if fine_tune_only else "run" if fine_tune else "keep"
+        mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode)
     except VocnlpError as exc:
         _fail(exc)
