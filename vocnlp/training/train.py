@@ -150,8 +150,10 @@ def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test
     if dev_file is None or test_file is None:
         raise VocnlpError("Give both --dev-file and --test-file, or neither (then the training file is split "
                           "70/15/15).")
-    dev = _theme_labels(read_labelled_file(dev_file, **options), task, taxonomy, train)
-    test = _theme_labels(read_labelled_file(test_file, **options), task, taxonomy, train)
+    # Sentiment/emotion files are read in the training labels' order; theme files first go through the taxonomy.
+    fixed = {} if task == "themes" else {"labels": train.labels}
+    dev = _theme_labels(read_labelled_file(dev_file, **options, **fixed, min_labels=1), task, taxonomy, train)
+    test = _theme_labels(read_labelled_file(test_file, **options, **fixed, min_labels=1), task, taxonomy, train)
     return TrainingData(f"file:{Path(train_file).name}", [train], [dev], [test], prior=prior)
 
 

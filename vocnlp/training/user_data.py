@@ -27,11 +27,14 @@ def _column(frame, name: str, role: str) -> str:
 
 def read_labelled_file(path: str | Path, *, text_column: str = "text", label_column: str = "label",
                        language_column: str | None = None, multilabel: bool = False,
-                       label_separator: str = "|", labels: list[str] | None = None) -> LabelledSplit:
+                       label_separator: str = "|", labels: list[str] | None = None,
+                       min_labels: int = 2) -> LabelledSplit:
     """Read a labelled file into a :class:`LabelledSplit`.
 
     ``labels`` fixes the label set and its order (e.g. a model's labels when
-    evaluating); unknown labels are then an error. Otherwise labels are sorted.
+    evaluating); unknown labels are then an error. Otherwise labels are sorted,
+    and fewer than ``min_labels`` distinct labels is an error (a training file
+    needs two; a test file may hold one).
     """
     raw = read_table(path)
     if raw.unreadable:
@@ -58,7 +61,7 @@ def read_labelled_file(path: str | Path, *, text_column: str = "text", label_col
             raise InputFileError(f"Labels {unknown} in '{path}' are not among the model's labels {labels}.",
                                  "Map them onto the model's labels, or train a model on this label set.")
         seen = list(labels)
-    elif len(seen) < 2:
+    elif len(seen) < min_labels:
         raise InputFileError(f"'{path}' has only one label ({seen}); a classifier needs at least two.",
                              "Add examples of the other labels.")
     if multilabel:
