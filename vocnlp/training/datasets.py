@@ -39,6 +39,15 @@ class LabelledSplit:
         """True when ``y`` is an indicator matrix."""
         return np.asarray(self.y).ndim == 2
 
+    def indicator(self) -> np.ndarray:
+        """``y`` as an (n, labels) 0/1 int8 matrix, whether the split is single- or multi-label."""
+        if self.multilabel:
+            return np.asarray(self.y, dtype=np.int8)
+        index = {lab: j for j, lab in enumerate(self.labels)}
+        y = np.zeros((len(self.texts), len(self.labels)), dtype=np.int8)
+        y[np.arange(len(self.texts)), [index[v] for v in self.y]] = 1
+        return y
+
 
 @dataclass
 class TrainingData:

@@ -77,12 +77,6 @@ def banking77_prior(data: str | Path | None = None) -> LabelledSplit:
                          np.asarray(labels, dtype=object), labels, "en")
 
 
-def _as_indicator(split: LabelledSplit) -> LabelledSplit:
-    y = np.zeros((len(split.texts), len(split.labels)), dtype=np.int8)
-    y[np.arange(len(split.texts)), [split.labels.index(v) for v in split.y]] = 1
-    return LabelledSplit(split.name, split.texts, y, split.labels, split.language)
-
-
 def taxonomy_prior(taxonomy, labels: list[str], multilabel: bool = False) -> LabelledSplit:
     """The taxonomy's seed phrases and names as examples of their top-level theme, for the themes in ``labels``."""
     texts, owners = [], []
@@ -95,7 +89,9 @@ def taxonomy_prior(taxonomy, labels: list[str], multilabel: bool = False) -> Lab
             texts += list(theme.names.values())
             owners += [theme.id] * len(theme.names)
     prior = LabelledSplit(f"taxonomy_{taxonomy.id}", texts, np.asarray(owners, dtype=object), labels, "mixed")
-    return _as_indicator(prior) if multilabel else prior
+    if multilabel:
+        return LabelledSplit(prior.name, prior.texts, prior.indicator(), labels, prior.language)
+    return prior
 
 
 def map_to_taxonomy(split: LabelledSplit, taxonomy) -> LabelledSplit:

@@ -164,7 +164,7 @@ def _theme_labels(split: LabelledSplit, task: str, taxonomy, train: LabelledSpli
     theme file with one theme per row trains a single-label (softmax) head.
     """
     if task != "themes":
-        return split if train is None or list(split.labels) == list(train.labels) else _align(split, train.labels)
+        return split  # dev/test files were already read in the training labels' order
     if taxonomy is not None:
         split = map_to_taxonomy(split, taxonomy)
     labels = train.labels if train is not None else (sorted(t.id for t in taxonomy.themes) if taxonomy else None)
