@@ -61,6 +61,17 @@ def test_planted_drivers_rank_first(sample_run):
     assert staff["impact"] > 0  # friendly staff goes with promoters
 
 
+def test_every_planted_theme_found_with_precision_and_recall_of_08(sample_run):
+    """Issue 4, acceptance 1: zero-shot themes on the bundled sample, French and English separately."""
+    from vocnlp.benchmarking.themes import planted_theme_scores
+
+    truth = pd.read_csv(SAMPLE_TRUTH, keep_default_na=False)
+    scores = pd.DataFrame(planted_theme_scores(sample_run[0].comments, truth))
+    assert len(scores) == 16 and (scores["planted"] >= 20).all()  # 8 themes x 2 languages, enough rows each
+    weak = scores[(scores["precision"] < 0.8) | (scores["recall"] < 0.8)]
+    assert weak.empty, weak.to_string()
+
+
 def test_models_separate_detractors_from_promoters(sample_run):
     """Sentiment trained on public data (never on the sample) orders the sample's respondents sensibly."""
     comments = sample_run[0].comments

@@ -81,3 +81,39 @@ def test_mixed_comment_gets_theme_level_evidence(pipeline):
     assert "charged twice" in mentions.loc["billing", "evidence"]
     assert "kind" in mentions.loc["staff", "evidence"]
     assert mentions.loc["billing", "sentiment"] == "negative" and mentions.loc["staff", "sentiment"] == "positive"
+
+
+def test_capitals_are_embedded_in_sentence_case_only_when_shouted():
+    from vocnlp.stages.embed import unshout
+
+    assert unshout("FACTURÉ DEUX FOIS CE MOIS-CI !") == "Facturé deux fois ce mois-ci !"
+    assert unshout("« JE PAIE PLUS »") == "« Je paie plus »"
+    assert unshout("RAS") == "RAS"  # too short to be shouting
+    assert unshout("I HATE this new app") == "I HATE this new app"  # one word in capitals is emphasis
+
+
+def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):
+    from vocnlp.stages.themes import Themes
+
+    encoder = pipeline.context.shared["encoder"]
+    stage = Themes(threshold=0.2)
+    stage.setup(pipeline.context)
+    vectors = encoder.encode(["fine", "RAS", "rien à signaler", "the bill was wrong twice"])
+    chosen, best, _ = stage.assign(vectors)
+    assert (best[:3].max(axis=1) >= 0.2).all()  # without the non-answer rule these would all get a theme
+    assert not chosen[:3].any()
+    assert chosen[3, stage.index.theme_ids.index("billing")]
+    stage._no_theme = None
+    assert stage.assign(vectors)[0][:3].any(axis=1).all()
+
+
+def test_second_theme_of_a_clause_must_be_close_to_the_first(pipeline):
+    from vocnlp.stages.themes import Themes
+
+    vectors = pipeline.context.shared["encoder"].encode(["I waited two weeks for a simple answer"])
+    loose, strict = Themes(threshold=0.2, margin=0.0), Themes(threshold=0.2, margin=0.05)
+    for stage in (loose, strict):
+        stage.setup(pipeline.context)
+    chosen, best, _ = loose.assign(vectors)
+    assert chosen.sum() == 2 and sorted(best[0])[-2] < best[0].max() - 0.05
+    assert strict.assign(vectors)[0].sum() == 1

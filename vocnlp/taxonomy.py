@@ -37,6 +37,8 @@ class Taxonomy:
     themes: list[Theme]
     subthemes: list[Theme]
     source: str = ""
+    # Survey non-answers ("ok", "RAS", "nothing to add"): a clause closer to these than to any seed gets no theme.
+    no_theme_seeds: dict[str, list[str]] = field(default_factory=dict)
 
     def theme(self, theme_id: str) -> Theme:
         """Look up a theme or sub-theme by id."""
@@ -116,7 +118,11 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise _err(source, f"duplicate ids {dupes}", "Every theme and sub-theme id must be unique.")
-    tax = Taxonomy(str(data.get("id", path.stem)), int(data.get("version", 1)), themes, subthemes, source)
+    no_theme = data.get("no_theme_seeds") or {}
+    if not isinstance(no_theme, dict) or not all(isinstance(v, list) for v in no_theme.values()):
+        raise _err(source, "no_theme_seeds must map languages to lists", "Write no_theme_seeds: {en: [...], fr: [...]}.")
+    tax = Taxonomy(str(data.get("id", path.stem)), int(data.get("version", 1)), themes, subthemes, source,
+                   {k: [str(p) for p in v] for k, v in no_theme.items()})
     empty = [t.id for t in themes if not tax.prototypes(t.id)]
     if empty:
         raise _err(source, f"themes {empty} have no seed phrases", "Add seeds (en/fr) to the theme or its sub-themes.")

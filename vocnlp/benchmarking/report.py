@@ -47,7 +47,7 @@ def measure(log=print) -> dict:
         }
     res["models_folder_mb"] = speed.folder_megabytes(root / "models")
     log("themes on the sample")
-    res["themes_on_sample"] = speed.theme_recall_precision()
+    res["themes_on_sample"] = themes.themes_on_sample()
     log("discovery stability on the sample")
     res["discovery_stability"] = themes.discovery_stability_on_sample()
     return res

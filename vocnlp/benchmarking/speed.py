@@ -36,27 +36,6 @@ def unique_texts_file(folder: Path, n: int) -> Path:
     return path
 
 
-def theme_recall_precision() -> list[dict]:
-    """Precision/recall of each planted theme on the bundled sample, per language."""
-    from .. import analyze_file, load_config
-
-    root = resource_root()
-    comments = analyze_file(root / "data/sample/survey_sample.csv", load_config(), progress=False).comments
-    truth = pd.read_csv(root / "data/sample/survey_sample_truth.csv", keep_default_na=False)
-    predicted = comments["themes"].fillna("").str.split(";")
-    planted = truth["planted_themes"].str.split(";")
-    rows = []
-    for theme in sorted({t for ts in planted for t in ts if t}):
-        for lang in ("fr", "en"):
-            m = truth["language"] == lang
-            p = predicted.map(lambda ts: theme in ts) & m
-            y = planted.map(lambda ts: theme in ts) & m
-            tp = int((p & y).sum())
-            rows.append({"theme": theme, "language": lang, "planted": int(y.sum()),
-                         "precision": tp / max(int(p.sum()), 1), "recall": tp / max(int(y.sum()), 1)})
-    return rows
-
-
 def machine() -> dict:
     """CPU model, cores, Python and OS of the machine running the benchmark."""
     cpu = "unknown"

@@ -62,3 +62,36 @@ def discovery_stability_on_sample() -> dict:
     cfg = load_config()
     table = validate(read_table(resource_root() / "data/sample/survey_sample.csv"), cfg.input)
     return stability(table.frame, cfg)
+
+
+def planted_theme_scores(comments, truth) -> list[dict]:
+    """Precision and recall of each planted theme, per language, against the sample's truth file.
+
+    ``comments`` is a run's comments table and ``truth`` the rows of
+    ``survey_sample_truth.csv`` in the same order; mixed-language rows count for neither language.
+    """
+    predicted = comments["themes"].fillna("").str.split(";")
+    planted = truth["planted_themes"].str.split(";")
+    rows = []
+    for theme in sorted({t for ts in planted for t in ts if t}):
+        for lang in ("fr", "en"):
+            in_language = (truth["language"] == lang).to_numpy()
+            p = predicted.map(lambda ts: theme in ts).to_numpy() & in_language
+            y = planted.map(lambda ts: theme in ts).to_numpy() & in_language
+            tp = int((p & y).sum())
+            rows.append({"theme": theme, "language": lang, "planted": int(y.sum()),
+                         "precision": tp / max(int(p.sum()), 1), "recall": tp / max(int(y.sum()), 1)})
+    return rows
+
+
+def themes_on_sample() -> list[dict]:
+    """Zero-shot themes of the default run on the bundled sample, scored against its planted themes."""
+    import pandas as pd
+
+    from .. import analyze_file, load_config
+    from ..resources import resource_root
+
+    root = resource_root()
+    comments = analyze_file(root / "data/sample/survey_sample.csv", load_config(), progress=False).comments
+    truth = pd.read_csv(root / "data/sample/survey_sample_truth.csv", keep_default_na=False)
+    return planted_theme_scores(comments, truth)

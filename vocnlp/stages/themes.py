@@ -1,7 +1,9 @@
 """Theme assignment (zero-shot from the taxonomy, or a trained theme model) and the effort flag.
 
 Each clause is compared (cosine similarity of shared embeddings) with every
-seed phrase; a theme is assigned when its best seed is similar enough. The
+seed phrase; a theme is assigned when its best seed is similar enough, a
+clause's second theme comes close to its first, and the clause is not closer
+to a survey non-answer (the taxonomy's ``no_theme_seeds``) than to any theme. The
 similarity is reported as ``confidence``: a score in 0..1, not a calibrated
 probability. With a model from ``vocnlp train --task themes``, the themes it
 knows take its calibrated probability instead; the others stay zero-shot.
@@ -91,8 +93,8 @@ def _taxonomy(path: str, context: RunContext) -> Taxonomy:
 class Themes(Stage):
     """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
 
-    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.45,
-                 margin: float = 0.0, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
+    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
+                 margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
                  model_threshold: float = 0.5):
         self.taxonomy = taxonomy
         self.threshold = threshold
@@ -112,6 +114,8 @@ class Themes(Stage):
         self.index = _SeedIndex(self.tax.prototypes(), encoder)
         per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
         self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
+        no_theme = [p for lang in sorted(self.tax.no_theme_seeds) for p in self.tax.no_theme_seeds[lang]]
+        self._no_theme = encoder.encode(no_theme) if no_theme else None
         self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
                                        self.tax.id, alias_map(self.tax)) if self.model else None
 
@@ -122,19 +126,23 @@ class Themes(Stage):
         model's probability for the themes it knows (``model``).
         """
         best, arg = self.index.scores(vectors)
+        non_answer = np.zeros(len(best), dtype=bool)
+        if self._no_theme is not None and len(best):
+            non_answer = (vectors @ self._no_theme.T).max(axis=1) >= best.max(axis=1)
         thresholds = np.broadcast_to(self._thresholds, best.shape)
         if self._trained is not None and len(best):
             best, thresholds = self._trained.overlay(best, thresholds, batch)
-        chosen = best >= thresholds
+        chosen = (best >= thresholds) & ~non_answer[:, None]
         if len(best):
-            # Keep only a sentence's strongest themes, compared as multiples of their own thresholds since
-            # similarities and probabilities live on different scales (within `margin` of the best one).
-            order = np.argsort(-(best / thresholds), axis=1, kind="stable")
+            # Similarities and model probabilities live on different scales: compare themes as multiples
+            # of their own thresholds, brought back to the zero-shot similarity scale for `margin`.
+            relative = best / thresholds * self.threshold
+            order = np.argsort(-relative, axis=1, kind="stable")
             rank = np.empty_like(order)
             np.put_along_axis(rank, order, np.arange(best.shape[1])[None, :].repeat(len(best), 0), axis=1)
             chosen &= rank < self.max_per_sentence
             if self.margin > 0:
-                chosen &= best >= best.max(axis=1, keepdims=True) - self.margin
+                chosen &= relative >= relative.max(axis=1, keepdims=True) - self.margin
         return chosen, best, arg
 
     def __call__(self, batch: Batch) -> Batch:
