@@ -50,15 +50,30 @@ def test_output_contract(sample_run):
 
 
 def test_planted_drivers_rank_first(sample_run):
+    """Issue 5, acceptance 1: every measure with its interval, planted drivers first, for NPS, detractors, churn."""
     result, out, paths = sample_run
     drivers = pd.read_csv(out / "drivers.csv")
-    detractor = drivers[drivers["outcome"] == "detractor"].sort_values("rank")
-    assert set(detractor["theme_id"].head(2)) == {"billing", "effort"}
-    assert (detractor["impact_ci_high"].head(2) < 0).all()
-    churn = drivers[drivers["outcome"] == "churn"].sort_values("rank")
-    assert churn["theme_id"].iloc[0] == "waiting" and churn["impact_ci_low"].iloc[0] > 0
-    staff = drivers[(drivers["outcome"] == "detractor") & (drivers["theme_id"] == "staff")].iloc[0]
+    themes = drivers[drivers["driver_type"] == "theme"]
+    for outcome, harmful in (("nps", -1), ("detractor", 1)):
+        part = themes[themes["outcome"] == outcome].sort_values("rank")
+        assert set(part["driver_id"].head(2)) == {"billing", "effort"}
+        top = part.head(2)
+        assert ((top["impact_ci_high"] < 0) if harmful < 0 else (top["impact_ci_low"] > 0)).all()
+        assert (top["p_adjusted"] < 0.001).all() and (top["rank_ci_high"] <= 2).all()
+        assert top["shapley_share"].sum() > 0.6  # the two planted drivers carry most of the explained variance
+    churn = themes[themes["outcome"] == "churn"].sort_values("rank")
+    assert churn["driver_id"].iloc[0] == "waiting" and churn["impact_ci_low"].iloc[0] > 0
+    assert churn["adjusted_effect_ci_low"].iloc[0] > 1  # odds ratio
+    staff = themes[(themes["outcome"] == "nps") & (themes["driver_id"] == "staff")].iloc[0]
     assert staff["impact"] > 0  # friendly staff goes with promoters
+    ranked = drivers[drivers["rank"].notna()]
+    measures = ["impact", "impact_ci_low", "impact_ci_high", "adjusted_effect", "adjusted_effect_ci_low",
+                "adjusted_effect_ci_high", "p_adjusted", "shapley_share", "priority", "rank_ci_low", "rank_ci_high"]
+    assert ranked[measures].notna().all().all()
+    assert set(ranked["driver_type"]) == {"theme", "negative_mention", "emotion", "effort"}
+    models = json.loads((out / "summary.json").read_text())["drivers"]["models"]
+    auc = {(m["outcome"], m["driver_type"]): m.get("cv_auc") for m in models}
+    assert auc[("detractor", "theme")] > 0.8 and auc[("churn", "theme")] > 0.65
 
 
 def test_every_planted_theme_found_with_precision_and_recall_of_08(sample_run):

@@ -97,18 +97,22 @@ def _print_summary(result, out_dir: Path) -> None:
         out.print(f"Churn rate {100 * churn['rate']:.1f}% (95% CI {100 * churn['ci_low']:.1f}–"
                   f"{100 * churn['ci_high']:.1f}%, n={churn['n']:,})")
     drivers = result.drivers
-    for outcome, title in (("detractor", "Top detractor drivers (impact on NPS)"),
-                           ("churn", "Top churn drivers (impact on churn rate)")):
-        part = drivers[(drivers["outcome"] == outcome) & drivers["rank"].notna()].head(5) if len(drivers) else drivers
+    themes = drivers[drivers["driver_type"] == "theme"] if len(drivers) else drivers
+    for outcome, title, unit in (("nps", "Top NPS drivers (themes)", "NPS pts"),
+                                 ("churn", "Top churn drivers (themes)", "churn pts")):
+        part = themes[(themes["outcome"] == outcome) & themes["rank"].notna()].head(5) if len(themes) else themes
         if not len(part):
             continue
         table = Table(title=title, title_justify="left")
-        for col in ("rank", "theme", "mentions", "impact", "95% CI", "odds ratio"):
+        for col in ("rank", "theme", "mentions", f"impact ({unit})", "95% CI", "rank range", "Shapley share"):
             table.add_column(col)
         for _, r in part.iterrows():
-            table.add_row(str(r["rank"]), str(r["theme_name"]), str(r["mentions"]), f"{r['impact']:+.1f}",
-                          f"{r['impact_ci_low']:+.1f} to {r['impact_ci_high']:+.1f}", f"{r['odds_ratio']:.2f}")
+            table.add_row(str(r["rank"]), str(r["driver_name"]), str(r["mentions"]), f"{r['impact']:+.1f}",
+                          f"{r['impact_ci_low']:+.1f} to {r['impact_ci_high']:+.1f}",
+                          f"{r['rank_ci_low']:.0f}–{r['rank_ci_high']:.0f}", f"{100 * r['shapley_share']:.0f}%")
         out.print(table)
+    for warning in result.summary.get("drivers", {}).get("warnings", []):
+        out.print(f"[yellow]Warning:[/] {warning}")
     out.print("[dim]Drivers are associations between what customers mention and their scores, not causes.[/]")
 
 

@@ -53,6 +53,7 @@ class InputConfig(_Strict):
     delimiter: str | None = None
     csat_scale: ScaleConfig = ScaleConfig(min=1, max=5)
     ces_scale: ScaleConfig = ScaleConfig(min=1, max=7)
+    ces_higher_is_easier: bool = True   # "how easy was it" scales; false for "how much effort" scales
 
 
 class StageConfig(_Strict):
@@ -81,6 +82,29 @@ class DriversConfig(_Strict):
 
     min_mentions: int = 10
     confidence_level: float = 0.95
+    kinds: list[str] = Field(default_factory=lambda: ["theme", "negative_mention", "emotion", "effort"])
+    covariates: list[str] = Field(default_factory=list)
+    bootstrap: int = 1000
+    shapley_exact_max: int = 15
+    shapley_permutations: int = 500
+    vif_threshold: float = 5.0
+    cv_folds: int = 5
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, v: list[str]) -> list[str]:
+        known = ["theme", "negative_mention", "emotion", "effort"]
+        unknown = [k for k in v if k not in known]
+        if unknown:
+            raise ValueError(f"unknown driver kinds {unknown}; choose among {known}")
+        return v
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _enough_replicates(cls, v: int) -> int:
+        if v < 100:
+            raise ValueError("bootstrap needs at least 100 replicates for a 95% interval")
+        return v
 
 
 class OutputConfig(_Strict):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import __version__
 from .config import RunConfig, load_config
-from .drivers import driver_table
+from .drivers import analyse_drivers
 from .io import RawTable, read_table
 from .scores import summarise_scores
 from .stages import Batch, RunContext, build_stage
@@ -133,7 +133,8 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     comments = _text_safe_inputs(comments, input_columns)
     t_annot = time.perf_counter()
     scores = summarise_scores(comments, table.mapping)
-    drivers = driver_table(comments, mentions, config.drivers, seed=config.seed)
+    analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
+                               ces_higher_is_easier=config.input.ces_higher_is_easier)
     t_end = time.perf_counter()
     n_read = len(table.frame)
     n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
@@ -148,7 +149,8 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
         "scores": scores,
         "validation": table.report,
-        "caveat": "Drivers are associations between what customers mention and their scores, not causes.",
+        "drivers": {"models": analysis.models, "warnings": analysis.warnings},
+        "caveat": analysis.caveat,
     }
     meta = {
         "vocnlp_version": __version__,
@@ -160,7 +162,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "input_columns": input_columns,
         "mapping": table.mapping,
     }
-    return AnalysisResult(comments, mentions, drivers, summary, meta, table.report)
+    return AnalysisResult(comments, mentions, analysis.table, summary, meta, table.report)
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict:
