@@ -232,6 +232,9 @@ def benchmark(
                                         "re-render BENCHMARKS.md with the other saved results."),
     render_only: bool = typer.Option(False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from "
                                      "benchmarks/results.json."),
+    drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmark "
+                                      "(200 surveys, a few minutes) and re-render BENCHMARKS.md with the other "
+                                      "saved results."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -241,7 +244,7 @@ def benchmark(
         from .benchmarking.report import main as run_benchmarks
 
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
-        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode)
+        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only)
     except VocnlpError as exc:
         _fail(exc)
         return

@@ -7,7 +7,7 @@ resolved config next to its outputs (``config.resolved.yaml``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -107,6 +107,14 @@ class DriversConfig(_Strict):
         return v
 
 
+class ScoresConfig(_Strict):
+    """How scores are summarised by segment and period."""
+
+    nps_interval: Literal["adjusted_wald", "wald"] = "adjusted_wald"
+    period: Literal["month", "quarter"] = "month"
+    adjustment: Literal["holm", "bh"] = "holm"   # for comparisons between segments or periods
+
+
 class OutputConfig(_Strict):
     """Which table formats to write besides Parquet."""
 
@@ -121,6 +129,7 @@ class RunConfig(_Strict):
     input: InputConfig = Field(default_factory=InputConfig)
     pipeline: PipelineConfig
     drivers: DriversConfig = Field(default_factory=DriversConfig)
+    scores: ScoresConfig = Field(default_factory=ScoresConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     # Folder of the config file, so relative model/taxonomy paths resolve from there.
     base_dir: str | None = None

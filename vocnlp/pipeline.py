@@ -19,6 +19,7 @@ from . import __version__
 from .config import RunConfig, load_config
 from .drivers import analyse_drivers
 from .io import RawTable, read_table
+from .score_groups import scores_by_group
 from .scores import summarise_scores
 from .stages import Batch, RunContext, build_stage
 from .stages.themes import MENTION_COLUMNS
@@ -33,6 +34,8 @@ class AnalysisResult:
     mentions: pd.DataFrame
     drivers: pd.DataFrame
     summary: dict
+    scores_by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    score_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
 
@@ -132,7 +135,10 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     comments = _text_safe_inputs(comments, input_columns)
     t_annot = time.perf_counter()
-    scores = summarise_scores(comments, table.mapping)
+    scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval)
+    by_group, comparisons, group_warnings = scores_by_group(
+        comments, table.mapping.get("segments", []), config.scores.period,
+        config.drivers.confidence_level, config.scores.adjustment)
     analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
                                ces_higher_is_easier=config.input.ces_higher_is_easier)
     t_end = time.perf_counter()
@@ -147,7 +153,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         if "language" in comments else {},
         "sentiment": _counts(comments, "sentiment"),
         "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
-        "scores": scores,
+        "scores": {**scores, "warnings": group_warnings},
         "validation": table.report,
         "drivers": {"models": analysis.models, "warnings": analysis.warnings},
         "caveat": analysis.caveat,
@@ -162,7 +168,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "input_columns": input_columns,
         "mapping": table.mapping,
     }
-    return AnalysisResult(comments, mentions, analysis.table, summary, meta, table.report)
+    return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, meta, table.report)
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict:

@@ -26,8 +26,11 @@ def nps_contribution(scores) -> np.ndarray:
     return np.where(s >= 9, 100.0, np.where(s >= 7, 0.0, -100.0))
 
 
-def nps(scores, level: float = 0.95) -> dict:
-    """NPS of 0–10 scores (missing values ignored) with SE and adjusted-Wald interval."""
+def nps(scores, level: float = 0.95, method: str = "adjusted_wald") -> dict:
+    """NPS of 0–10 scores (missing values ignored) with SE and an interval.
+
+    ``method``: ``adjusted_wald`` (default; better small-sample coverage) or ``wald`` (point ± z·SE).
+    """
     s = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce").dropna(), dtype=float)
     n = len(s)
     if n == 0:
@@ -36,12 +39,15 @@ def nps(scores, level: float = 0.95) -> dict:
     promoters, detractors = int((s >= 9).sum()), int((s <= 6).sum())
     p, d = promoters / n, detractors / n
     se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
-    pa, da, na = (promoters + 0.75) / (n + 3), (detractors + 0.75) / (n + 3), n + 3
+    if method not in ("adjusted_wald", "wald"):
+        raise ValueError(f"unknown NPS interval '{method}': use adjusted_wald or wald")
+    shift, extra = (0.75, 3) if method == "adjusted_wald" else (0.0, 0)
+    pa, da, na = (promoters + shift) / (n + extra), (detractors + shift) / (n + extra), n + extra
     centre = 100 * (pa - da)
     half = _z(level) * 100 * math.sqrt(max(pa + da - (pa - da) ** 2, 0.0) / na)
     return {"n": n, "nps": 100 * (p - d), "se": se,
             "ci_low": max(-100.0, centre - half), "ci_high": min(100.0, centre + half),
-            "interval": f"adjusted Wald {int(level * 100)}%",
+            "interval": f"{method.replace('_', ' ')} {int(level * 100)}%",
             "promoters": promoters, "passives": n - promoters - detractors, "detractors": detractors,
             "promoter_share": p, "detractor_share": d}
 
@@ -74,11 +80,11 @@ def mean_with_interval(values, level: float = 0.95) -> dict:
 
 
 def summarise_scores(comments: pd.DataFrame, mapping: dict, level: float = 0.95,
-                     csat_top_box: float = 4) -> dict:
+                     csat_top_box: float = 4, nps_method: str = "adjusted_wald") -> dict:
     """Overall NPS, CSAT, CES and churn summaries for the columns the input has."""
     out: dict = {}
     if "nps_score" in comments:
-        out["nps"] = nps(comments["nps_score"], level)
+        out["nps"] = nps(comments["nps_score"], level, nps_method)
     if "csat_score" in comments:
         csat = mean_with_interval(comments["csat_score"], level)
         valid = comments["csat_score"].dropna()

@@ -31,7 +31,7 @@ def _jsonable(value):
 def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[str] | None = None) -> dict[str, Path]:
     """Write every output file into ``out_dir``; returns {name: path}.
 
-    Always: comments.parquet, mentions.parquet, drivers.csv, summary.json,
+    Always: comments.parquet, mentions.parquet, drivers.csv, scores_by_group.csv, score_comparisons.csv, summary.json,
     validation.json, config.resolved.yaml. ``csv`` adds comments.csv and
     mentions.csv; ``xlsx`` adds vocnlp_results.xlsx.
     """
@@ -51,6 +51,9 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
         result.mentions.to_csv(paths["mentions.csv"], index=False, encoding="utf-8-sig")
     paths["drivers.csv"] = out / "drivers.csv"
     result.drivers.to_csv(paths["drivers.csv"], index=False, encoding="utf-8-sig")
+    for name in ("scores_by_group", "score_comparisons"):
+        paths[f"{name}.csv"] = out / f"{name}.csv"
+        getattr(result, name).to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8-sig")
     summary = {**result.summary, "meta": result.meta}
     paths["summary.json"] = out / "summary.json"
     paths["summary.json"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False) + "\n",
@@ -80,7 +83,9 @@ def _write_excel(result, path: Path) -> Path:
     unreadable = pd.DataFrame(result.validation.get("unreadable", []), columns=["line", "reason", "excerpt"])
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in (("comments", result.comments), ("mentions", result.mentions),
-                            ("drivers", result.drivers), ("scores", scores), ("unreadable_rows", unreadable)):
+                            ("drivers", result.drivers), ("scores", scores),
+                            ("scores_by_group", result.scores_by_group),
+                            ("score_comparisons", result.score_comparisons), ("unreadable_rows", unreadable)):
             _excel_safe(frame).to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes = "A2"

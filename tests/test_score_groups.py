@@ -1,0 +1,66 @@
+"""Scores by segment and period, and group differences, against hand-computed values and statsmodels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from vocnlp.score_groups import adjust, nps_difference, proportion_difference, scores_by_group
+from vocnlp.scores import nps
+
+TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]          # NPS +10
+FIVE = [10, 0, 0, 3, 8]                          # 1 promoter, 3 detractors: NPS −40
+
+
+def test_nps_difference_by_hand():
+    r = nps_difference(TEN, FIVE)
+    se_a = 100 * math.sqrt((0.4 + 0.3 - 0.01) / 10)
+    se_b = 100 * math.sqrt((0.2 + 0.6 - 0.16) / 5)
+    assert r["difference"] == pytest.approx(50.0)
+    half = 1.959963984540054 * math.sqrt(se_a ** 2 + se_b ** 2)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(50 - half), pytest.approx(50 + half))
+    assert r["p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(50 / math.sqrt(se_a ** 2 + se_b ** 2) / math.sqrt(2)))))
+
+
+def test_plain_wald_nps_interval_is_selectable():
+    r = nps(TEN, method="wald")
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(10 - 1.959963984540054 * r["se"]),
+                                           pytest.approx(10 + 1.959963984540054 * r["se"]))
+    with pytest.raises(ValueError, match="adjusted_wald or wald"):
+        nps(TEN, method="exact")
+
+
+def test_churn_difference_matches_statsmodels_newcombe():
+    r = proportion_difference(30, 120, 18, 140)
+    lo, hi = confint_proportions_2indep(30, 120, 18, 140, method="newcomb", compare="diff")
+    assert r["difference"] == pytest.approx(30 / 120 - 18 / 140)
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+
+
+@pytest.mark.parametrize("method,reference", [("holm", "holm"), ("bh", "fdr_bh")])
+def test_adjustments_match_statsmodels(method, reference):
+    p = [0.01, 0.04, 0.03, 0.2, np.nan, 0.005]
+    ours = adjust(p, method)
+    ok = ~np.isnan(p)
+    np.testing.assert_allclose(ours[ok], multipletests(np.asarray(p)[ok], method=reference)[1])
+    assert np.isnan(ours[4])
+
+
+def test_segments_and_periods_with_their_warnings():
+    comments = pd.DataFrame({
+        "nps_score": [9, 10, 2, 3, 9, 8, 0, 10] * 10, "churned": [False, False, True, True] * 20,
+        "region": ["North", "South"] * 40, "plan": ["Basic"] * 80,
+        "response_date": pd.to_datetime(["2026-01-15"] * 40 + ["2026-04-02"] * 40)})
+    by_group, comparisons, warnings = scores_by_group(comments, ["region", "plan"], period="quarter")
+    assert set(by_group["grouping"]) == {"region", "period (quarter)"}
+    assert set(by_group.loc[by_group["grouping"] == "period (quarter)", "group"]) == {"2026-Q1", "2026-Q2"}
+    assert any("'plan' has a single value" in w for w in warnings)
+    assert set(comparisons["measure"]) == {"nps", "churn_rate"}
+    assert (comparisons["adjustment"] == "holm, 2 comparisons").all()
+    north = by_group[(by_group["grouping"] == "region") & (by_group["group"] == "North")].iloc[0]
+    assert north["nps"] == pytest.approx(nps([9, 2, 9, 0] * 10)["nps"])
