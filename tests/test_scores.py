@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from vocnlp.drivers import impact_with_interval, odds_ratio
+from vocnlp.drivers import impact_with_interval
 from vocnlp.scores import nps, nps_contribution, proportion
 
 # 10 respondents: 4 promoters (9,10,9,10), 3 passives (7,8,7), 3 detractors (0,5,6).
@@ -71,18 +71,6 @@ def test_impact_interval_covers_in_simulation():
         _, lo, hi, _, _ = impact_with_interval(s, t)
         covered += lo <= truth <= hi
     assert 0.92 <= covered / 400 <= 0.98
-
-
-def test_odds_ratio_matches_statsmodels_table():
-    from statsmodels.stats.contingency_tables import Table2x2
-
-    y = np.asarray([1] * 30 + [0] * 20 + [1] * 40 + [0] * 110, dtype=bool)
-    t = np.asarray([1] * 50 + [0] * 150, dtype=bool)
-    or_, lo, hi, p = odds_ratio(y, t)
-    table = Table2x2(np.asarray([[30, 20], [40, 110]]))
-    assert or_ == pytest.approx(table.oddsratio)
-    assert (lo, hi) == (pytest.approx(table.oddsratio_confint()[0]), pytest.approx(table.oddsratio_confint()[1]))
-    assert p == pytest.approx(table.oddsratio_pvalue())
 
 
 def test_driver_table_guardrails():

@@ -77,12 +77,15 @@ class PipelineConfig(_Strict):
         return v
 
 
+DRIVER_KINDS = ("theme", "negative_mention", "emotion", "effort")
+
+
 class DriversConfig(_Strict):
     """Driver analysis settings."""
 
     min_mentions: int = 10
     confidence_level: float = 0.95
-    kinds: list[str] = Field(default_factory=lambda: ["theme", "negative_mention", "emotion", "effort"])
+    kinds: list[str] = Field(default_factory=lambda: list(DRIVER_KINDS))
     covariates: list[str] = Field(default_factory=list)
     bootstrap: int = 1000
     shapley_exact_max: int = 15
@@ -93,10 +96,9 @@ class DriversConfig(_Strict):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, v: list[str]) -> list[str]:
-        known = ["theme", "negative_mention", "emotion", "effort"]
-        unknown = [k for k in v if k not in known]
+        unknown = [k for k in v if k not in DRIVER_KINDS]
         if unknown:
-            raise ValueError(f"unknown driver kinds {unknown}; choose among {known}")
+            raise ValueError(f"unknown driver kinds {unknown}; choose among {list(DRIVER_KINDS)}")
         return v
 
     @field_validator("bootstrap")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..resources import resource_root
 
 
 def measure_run(input_path: Path, chunk_size: int = 2000, profile: str = "fast") -> dict:

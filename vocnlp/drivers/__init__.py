@@ -6,8 +6,8 @@ cross-validated fit), ``shapley`` shares the explained variance among
 overlapping drivers, and ``table`` assembles the ranked table with its guardrails.
 """
 
-from .marginal import bootstrap_impacts, impact_with_interval, odds_ratio, percentile_interval
+from .marginal import bootstrap_impacts, impact_with_interval, percentile_interval
 from .table import CAVEAT, DRIVER_COLUMNS, DriverAnalysis, analyse_drivers, driver_table
 
 __all__ = ["CAVEAT", "DRIVER_COLUMNS", "DriverAnalysis", "analyse_drivers", "bootstrap_impacts", "driver_table",
-           "impact_with_interval", "odds_ratio", "percentile_interval"]
+           "impact_with_interval", "percentile_interval"]

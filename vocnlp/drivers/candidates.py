@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-KINDS = ("theme", "negative_mention", "emotion", "effort")
-
 
 def theme_matrix(comments: pd.DataFrame, mentions: pd.DataFrame, negative_only: bool = False) -> pd.DataFrame:
     """0/1 frame (rows aligned with ``comments``) of the themes each comment mentions (negatively)."""

@@ -1,4 +1,4 @@
-"""One driver at a time: impact (the industry definition) with delta-method and bootstrap intervals, 2×2 odds ratios.
+"""One driver at a time: impact (the industry definition) with delta-method and bootstrap intervals.
 
 Impact = score of everyone minus score without the driver's mentioners
 = share × (score of mentioners − score of the rest). Overlapping drivers
@@ -33,26 +33,6 @@ def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level:
     impact = mu - rest
     half = float(stats.norm.ppf(0.5 + level / 2)) * se
     return impact, impact - half, impact + half, float(s[t].mean()), float(rest)
-
-
-def odds_ratio(outcome: np.ndarray, mentioned: np.ndarray, level: float = 0.95) -> tuple:
-    """Odds ratio of the outcome for mentioners vs the rest, Woolf interval, Wald p-value.
-
-    Adds 0.5 to every cell when one is empty (Haldane–Anscombe), so the ratio stays finite.
-    """
-    y = np.asarray(outcome, dtype=bool)
-    t = np.asarray(mentioned, dtype=bool)
-    a, b = float((y & t).sum()), float((~y & t).sum())
-    c, d = float((y & ~t).sum()), float((~y & ~t).sum())
-    if min(a + b, c + d) == 0:
-        return (math.nan,) * 4
-    if min(a, b, c, d) == 0:
-        a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
-    log_or = math.log(a * d / (b * c))
-    se = math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    p = float(2 * stats.norm.sf(abs(log_or) / se))
-    return math.exp(log_or), math.exp(log_or - z * se), math.exp(log_or + z * se), p
 
 
 def bootstrap_impacts(contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int,

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..config import DRIVER_KINDS as KINDS
 from ..config import DriversConfig
 from ..scores import nps_contribution
-from .candidates import KINDS, candidate_drivers, control_covariates, variance_inflation
-from .marginal import bootstrap_impacts, percentile_interval
+from .candidates import candidate_drivers, control_covariates, variance_inflation
+from .marginal import bootstrap_impacts, impact_with_interval, percentile_interval
 from .models import average_marginal_effects, cross_validated_fit, least_squares, logistic, with_intercept
 from .shapley import r2_value_function, shapley_values
 
@@ -143,15 +144,13 @@ def _analyse(outcome: Outcome, kind: str, matrix: pd.DataFrame, info: dict, cont
     impact_lo, impact_hi = percentile_interval(replicates, level)
     rows = []
     for j, driver in enumerate(ids):
-        mentioned = t[:, j]
         name, theme = info[driver]
+        impact, _, _, score_mentioners, score_rest = impact_with_interval(y, t[:, j], level)
         rows.append({
             "outcome": outcome.name, "driver_type": kind, "driver_id": driver, "driver_name": name, "theme_id": theme,
             "rank": None, "rank_ci_low": np.nan, "rank_ci_high": np.nan, "mentions": int(counts[j]),
             "prevalence": counts[j] / n, "base_n": n,
-            "score_mentioners": float(y[mentioned].mean()) if counts[j] else np.nan,
-            "score_rest": float(y[~mentioned].mean()) if counts[j] < n else np.nan,
-            "impact": float(y.mean() - y[~mentioned].mean()) if 0 < counts[j] < n else np.nan,
+            "score_mentioners": score_mentioners, "score_rest": score_rest, "impact": impact,
             "impact_ci_low": impact_lo[j], "impact_ci_high": impact_hi[j], "impact_unit": outcome.unit,
             "adjusted_effect": np.nan, "adjusted_effect_ci_low": np.nan, "adjusted_effect_ci_high": np.nan,
             "adjusted_effect_unit": "odds ratio" if outcome.binary else outcome.unit, "marginal_effect": np.nan,
