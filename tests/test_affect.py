@@ -29,7 +29,7 @@ def test_profiles_set_backbone_and_models():
     fast, accurate = load_config(), load_config(overrides={"profile": "accurate"})
     assert fast.stage("embed").params["backbone"] == "usem3"
     assert accurate.stage("embed").params["backbone"] == "usem3+minilm"
-    assert accurate.stage("sentiment").params["model"] == "models/sentiment-usem3-minilm"
+    assert accurate.stage("sentiment").params["model"] == "models/sentiment-usem3-tuned"
     assert accurate.stage("sentiment").params["mixed_threshold"] == fast.stage("sentiment").params["mixed_threshold"]
     with pytest.raises(ConfigError, match="Unknown profile 'turbo'"):
         load_config(overrides={"profile": "turbo"})

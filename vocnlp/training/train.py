@@ -18,9 +18,8 @@ import numpy as np
 
 from ..classifiers import LinearHead, MLPHead, save_model_folder
 from ..classifiers.base import ProbabilisticHead
-from ..classifiers.model_folder import OWN_BODY
+from ..classifiers.model_folder import OWN_BODY, load_own_body
 from ..embeddings import load_backbone
-from ..embeddings.backends import SentenceTransformerBackbone
 from .body_tuning import BodyTuning, tune_body
 from ..errors import InputFileError, VocnlpError
 from .benchmark_sets import BENCHMARKS, benchmark_splits
@@ -34,10 +33,29 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
 # sentiment head is linear because the neural head gained on English but lost on French; its classes are
 # balanced because the public data's many neutral lines pulled factual complaints ("charged twice") to neutral.
+# "accurate" fine-tunes USE v3 for sentiment and emotion ("tuned": backbone whose body is trained end to end;
+# such a model embeds texts with its own body) and reads USE v3 + MiniLM side by side for themes.
 PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "linear"},
-                     "head_params": {"sentiment": {"class_weight": "balanced"}}},
-            "accurate": {"backbone": "usem3+minilm", "head": {"sentiment": "mlp", "emotion": "mlp", "themes": "linear"},
-                         "head_params": {}}}
+                     "head_params": {"sentiment": {"class_weight": "balanced"}}, "tuned": {}},
+            "accurate": {"backbone": "usem3+minilm",
+                         "head": {"sentiment": "linear", "emotion": "linear", "themes": "linear"},
+                         "head_params": {"sentiment": {"class_weight": "balanced"}},
+                         "tuned": {"sentiment": "usem3", "emotion": "usem3"}}}
+
+
+def profile_spec(profile: str, task: str, head: str | None = None) -> dict:
+    """What ``vocnlp train --profile`` uses for ``task``: backbone, head, head parameters and body fine-tuning.
+
+    The profile's head parameters apply only to the profile's own head (``head`` None or the same).
+    """
+    chosen = PROFILES[profile]
+    head = head or chosen["head"][task]
+    tuned = chosen["tuned"].get(task)
+    return {"backbone": tuned or chosen["backbone"], "head": head,
+            "head_params": dict(chosen["head_params"].get(task, {})) if head == chosen["head"][task] else {},
+            "body": BodyTuning.for_backbone(tuned) if tuned else None}
+
+
 TASKS = ("sentiment", "emotion", "themes")
 
 # Which public splits make up the CX models' train/dev/test data.
@@ -285,8 +303,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
         if body_dir is None:
             raise VocnlpError("Fine-tuning a body needs a folder to save it in (body_dir).")
         log(f"fine-tuning the {backbone} body ({body.method}, {body.epochs} epoch(s)) on {data.source}")
-        encoder = SentenceTransformerBackbone(str(tune_body(backbone, data.train, body_dir, body, seed=seed, log=log)),
-                                              name=OWN_BODY)
+        encoder = load_own_body(tune_body(backbone, data.train, body_dir, body, seed=seed, log=log), name=OWN_BODY)
         encoder.cacheable = False
     else:
         encoder = load_backbone(backbone)
@@ -341,5 +358,5 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone:
     return metrics
 
 
-__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "embed_split", "file_training_data",
+__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "profile_spec", "embed_split", "file_training_data",
            "fit_head", "public_training_data", "train_and_score", "train_model"]
