@@ -29,7 +29,7 @@ def test_profiles_set_backbone_and_models():
     fast, accurate = load_config(), load_config(overrides={"profile": "accurate"})
     assert fast.stage("embed").params["backbone"] == "usem3"
     assert accurate.stage("embed").params["backbone"] == "usem3+minilm"
-    assert accurate.stage("sentiment").params["model"] == "models/sentiment-usem3-tuned"
+    assert accurate.stage("sentiment").params["model"] == "models/sentiment-usem3-minilm"
     assert accurate.stage("sentiment").params["mixed_threshold"] == fast.stage("sentiment").params["mixed_threshold"]
     with pytest.raises(ConfigError, match="Unknown profile 'turbo'"):
         load_config(overrides={"profile": "turbo"})
@@ -50,3 +50,13 @@ def test_challenge_set_regression_floor():
     plain = rows[rows["category"].isin(["plain", "emoji"])]
     assert plain["correct"].mean() >= 0.6
     assert figures["by_language"]["en"]["accuracy"] >= 0.35 and figures["by_language"]["fr"]["accuracy"] >= 0.35
+
+
+def test_a_model_with_its_own_body_reads_capitals_as_the_shared_embeddings_do():
+    stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
+    cfg = load_config(None, {"pipeline": {"stages": stages + [
+        {"name": "emotion", "params": {"model": "models/emotion-usem3-tuned"}}]}})
+    out = analyze(pd.DataFrame({"comment": ["CANCEL MY ACCOUNT IMMEDIATELY", "Cancel my account immediately"]}),
+                  cfg).comments
+    columns = [c for c in out.columns if c.startswith("emotion_")]
+    assert columns and (out.loc[0, columns] == out.loc[1, columns]).all()  # the tuned body saw sentence case too

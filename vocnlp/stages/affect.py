@@ -41,18 +41,19 @@ class TrainedModelInput:
         self.classifier = _load_head(self.model, context, task)
         # A fine-tuned body cannot share the run's vectors; it embeds the same sentences itself.
         self._own = CachedEncoder(self.classifier.own_encoder()) if self.classifier.has_own_body else None
+        self._prepare = context.shared.get("prepare_text", lambda text: text)
 
     def sentence_vectors(self, batch: Batch) -> np.ndarray:
         """Embeddings of ``batch.sentences`` this model reads."""
         if self._own is None:
             return batch.sentence_vectors
-        return self._own.encode(batch.sentences["text"].tolist())
+        return self._own.encode([self._prepare(t) for t in batch.sentences["text"]])
 
     def comment_vectors(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
         """Embeddings of the comments selected by ``mask`` this model reads."""
         if self._own is None:
             return batch.comment_vectors[mask]
-        return self._own.encode(batch.comments["_text"].to_numpy()[mask].tolist())
+        return self._own.encode([self._prepare(t) for t in batch.comments["_text"].to_numpy()[mask]])
 
 
 @register_stage("sentiment")

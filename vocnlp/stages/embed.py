@@ -26,6 +26,10 @@ def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
     return lowered[:first] + lowered[first:first + 1].upper() + lowered[first + 1:]
 
 
+def _as_written(text: str) -> str:
+    return text
+
+
 @register_stage("embed")
 class Embed(Stage):
     """Embed sentences and comments with the run's backbone.
@@ -47,6 +51,8 @@ class Embed(Stage):
         """Load the backbone and publish it so heads can check compatibility."""
         self.encoder = CachedEncoder(load_backbone(self.backbone, **self.backbone_params), self.cache_size)
         context.shared["encoder"] = self.encoder
+        # Models with their own fine-tuned body embed the same texts, so they must see them the same way.
+        context.shared["prepare_text"] = unshout if self.unshout else _as_written
 
     def __call__(self, batch: Batch) -> Batch:
         """Set ``batch.sentence_vectors`` and ``batch.comment_vectors``."""

