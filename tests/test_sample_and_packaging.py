@@ -35,3 +35,13 @@ def test_wheel_finds_its_resources_without_a_checkout(tmp_path):
                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(target / "vocnlp" / "_bundled")
+
+
+def test_benchmarks_md_is_what_the_saved_results_render_to():
+    """BENCHMARKS.md is generated, never typed: it must equal the rendering of benchmarks/results.json."""
+    import json
+
+    from vocnlp.benchmarking.report import render
+
+    saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
+    assert render(saved) == (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")

@@ -11,11 +11,6 @@ from ..training.benchmark_sets import BENCHMARKS
 from ..training.train import TrainingData, profile_spec, public_training_data, train_and_score
 
 
-def _spec(profile: str, task: str) -> dict:
-    """Backbone, head, head parameters and body fine-tuning that ``vocnlp train --profile`` uses for ``task``."""
-    return profile_spec(profile, task)
-
-
 def _scores(task: str, data: TrainingData, spec: dict, seed: int, log) -> tuple[dict, dict]:
     """Train as ``spec`` says (fine-tuning a body in a scratch folder if it says so); test metrics and info."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -35,7 +30,7 @@ def _quiet(_message: str) -> None:
 
 def benchmark_scores(profile: str, seed: int = 0, log=_quiet) -> dict:
     """Macro-F1 on each published benchmark's test split, training a head of ``profile`` on its train split."""
-    spec = _spec(profile, "emotion")
+    spec = profile_spec(profile, "emotion")
     results = {}
     for name in BENCHMARKS:
         metrics, info = _scores("emotion", public_training_data("emotion", name, seed=seed), spec, seed, log)
@@ -54,7 +49,7 @@ def sentiment_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     english_dev = [s for s in data.dev if not s.name.startswith("xed_fr")]
     french_test = [s for s in data.test if s.name.startswith("xed_fr")]
     metrics, _ = _scores("sentiment", TrainingData("cx-english", english, english_dev, french_test),
-                         _spec(profile, "sentiment"), seed, log)
+                         profile_spec(profile, "sentiment"), seed, log)
     return next(iter(metrics.values()))
 
 
