@@ -42,6 +42,8 @@ def run(
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="Rows per processing chunk."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="Do not mask e-mails, phones, "
+                                            "IBANs, card numbers and names (masked by default in every output)."),
 ) -> None:
     """Analyse a comment dump and write comments, mentions, drivers and a summary to --out."""
     try:
@@ -71,6 +73,8 @@ def run(
                 raise VocnlpError("--theme-model needs a themes stage, and this config's pipeline has none.",
                                   "Add '- name: themes' to pipeline.stages.")
             cfg.stage("themes").params["model"] = str(theme_model)
+        if keep_personal_data and cfg.stage("mask_pii") is not None:
+            cfg.stage("mask_pii").params["enabled"] = False
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))
         result = analyze_file(input, cfg, progress=progress)
         paths = write_outputs(result, out_dir, cfg, formats)
@@ -244,6 +248,8 @@ def benchmark(
                                       "saved results."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Re-measure only this profile's rows (after "
                                           "retraining its models) and re-render the rest from the saved results."),
+    pii_only: bool = typer.Option(False, "--pii-only", help="Score only personal-data masking on the project's "
+                                  "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -254,7 +260,7 @@ def benchmark(
 
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
-                              profile_only=profile)
+                              profile_only=profile, pii_only=pii_only)
     except VocnlpError as exc:
         _fail(exc)
         return

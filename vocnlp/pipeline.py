@@ -134,6 +134,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     comments = _text_safe_inputs(comments, input_columns)
+    _mask_text_column(comments, table.mapping.get("text"))
     t_annot = time.perf_counter()
     scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval)
     by_group, comparisons, group_warnings = scores_by_group(
@@ -169,6 +170,15 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "mapping": table.mapping,
     }
     return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, meta, table.report)
+
+
+def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:
+    """Put the masked text into the input's text column where personal data was found (others stay as written)."""
+    masked = comments.pop("text_masked") if "text_masked" in comments else None
+    if masked is None or text_column not in comments:
+        return
+    found = comments["pii_masked"].fillna("") != ""
+    comments.loc[found, text_column] = masked[found]
 
 
 def _counts(frame: pd.DataFrame, column: str) -> dict:

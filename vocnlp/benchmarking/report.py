@@ -16,6 +16,7 @@ from ..errors import VocnlpError
 from ..resources import resource_root
 from . import accuracy, speed, themes
 from .drivers_simulation import run_simulation
+from .pii import pii_rows, pii_scores
 
 REPEATS = 3
 
@@ -67,6 +68,8 @@ def measure(log=print) -> dict:
     log("discovery stability on the sample")
     res["discovery_stability"] = themes.discovery_stability_on_sample()
     res["drivers_simulation"] = run_simulation(log=log)
+    log("personal-data masking test set")
+    res["pii"] = pii_scores()
     return res
 
 
@@ -207,7 +210,7 @@ def render(res: dict) -> str:
     lines += ["", "Benchmark rows train a head on the benchmark's own train split, tune thresholds and temperature "
               "on its dev split, and report its test split (XED: seeded 80/10/10 split). Published anchors: "
               "fine-tuned BERT-base 0.46 (GoEmotions 28), 0.62–0.64 (Ekman), 0.69 (sentiment grouping), "
-              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + _theme_target_rows(res) + _drivers_rows(res) + ["",
+              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + _theme_target_rows(res) + _drivers_rows(res) + pii_rows(res) + ["",
               "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)", "",
               "| profile | model | split | language | n | macro-F1 | accuracy / micro-F1 | ECE | size MB |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -275,14 +278,16 @@ def _fine_tuned_rows(res: dict) -> list[str]:
     return lines
 
 
-def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None) -> str:
+def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
+         pii_only: bool = False) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
     benchmarks/results.json, ``run`` measures them too (about an hour on 2
     cores), ``only`` measures just them and re-renders the rest from the file,
     ``render`` measures nothing and re-renders BENCHMARKS.md from the file.
-    ``drivers_only`` runs just the driver simulation and re-renders the rest from the file.
+    ``drivers_only`` runs just the driver simulation and re-renders the rest from the file; ``pii_only``
+    likewise for the personal-data masking test set.
     ``profile_only`` re-measures just that profile's rows and re-renders the rest from the file.
     """
     from .fine_tuning import fine_tuned_scores
@@ -294,13 +299,15 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         text = render(saved)
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
-    partial = fine_tune == "only" or drivers_only or profile_only is not None
+    partial = fine_tune == "only" or drivers_only or pii_only or profile_only is not None
     if partial and "profiles" not in saved:
         raise VocnlpError("There are no saved benchmark results to add these rows to.",
                           "Run 'vocnlp benchmark' once first.")
     res = saved if partial else measure(log)
     if drivers_only:
         res["drivers_simulation"] = run_simulation(log=log)
+    if pii_only:
+        res["pii"] = pii_scores()
     if profile_only is not None:
         if profile_only not in PROFILES:
             raise VocnlpError(f"Unknown profile '{profile_only}'.", f"Use one of {', '.join(PROFILES)}.")

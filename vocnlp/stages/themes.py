@@ -173,7 +173,7 @@ class Themes(Stage):
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
         live = live_rows(comments)
-        themes = comments["comment_id"].map(per_comment).fillna("")
+        themes = comments["comment_id"].map(per_comment).astype(object).fillna("")
         comments["themes"] = np.where(live, themes.to_numpy(dtype=object), None)
         counts = comments["comment_id"].map(batch.mentions.groupby("comment_id").size()).fillna(0).astype("int64")
         comments["theme_count"] = counts.to_numpy()
