@@ -49,7 +49,8 @@ def run(
     try:
         from .config import load_config
         from .pipeline import analyze_file
-        from .writers import EXCEL_MAX_ROWS, write_outputs
+        from .exports import EXCEL_MAX_ROWS
+        from .writers import write_outputs
 
         overrides: dict = {"input": {"columns": {}}}
         for role, value in (("text", text), ("id", id), ("nps", nps), ("csat", csat), ("ces", ces),

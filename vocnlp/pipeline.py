@@ -18,6 +18,7 @@ import pandas as pd
 from . import __version__
 from .config import RunConfig, load_config
 from .drivers import analyse_drivers
+from .exports import codebook
 from .io import RawTable, read_table
 from .score_groups import scores_by_group
 from .scores import summarise_scores
@@ -36,6 +37,8 @@ class AnalysisResult:
     summary: dict
     scores_by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
     score_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Theme ids, levels and bilingual names of the run's taxonomy (see vocnlp.exports.codebook).
+    codebook: pd.DataFrame = field(default_factory=lambda: codebook(None))
     meta: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
 
@@ -169,7 +172,9 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "input_columns": input_columns,
         "mapping": table.mapping,
     }
-    return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, meta, table.report)
+    taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
+    return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
+                          table.report)
 
 
 def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:

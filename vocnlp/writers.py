@@ -1,4 +1,5 @@
-"""Write a run's outputs: comments (Parquet + CSV), mentions, drivers, summary, resolved config, Excel."""
+"""Write a run's outputs: comments, mentions and the wide theme table (Parquet + CSV), drivers, scores, codebook,
+summary, resolved config, Excel."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .config import RunConfig
+from .exports import themes_wide, write_excel
 
-EXCEL_MAX_ROWS = 1_048_575  # one row is the header
 
 
 def _jsonable(value):
@@ -31,9 +32,10 @@ def _jsonable(value):
 def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[str] | None = None) -> dict[str, Path]:
     """Write every output file into ``out_dir``; returns {name: path}.
 
-    Always: comments.parquet, mentions.parquet, drivers.csv, scores_by_group.csv, score_comparisons.csv, summary.json,
-    validation.json, config.resolved.yaml. ``csv`` adds comments.csv and
-    mentions.csv; ``xlsx`` adds vocnlp_results.xlsx.
+    Always: comments.parquet, mentions.parquet (the long form: one row per comment and theme), themes_wide.parquet
+    (one 0/1 column per theme), codebook.csv, drivers.csv, scores_by_group.csv, score_comparisons.csv,
+    summary.json, validation.json, config.resolved.yaml. ``csv`` adds comments.csv, mentions.csv and
+    themes_wide.csv; ``xlsx`` adds vocnlp_results.xlsx.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,12 +45,19 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     result.comments.to_parquet(paths["comments.parquet"], index=False)
     paths["mentions.parquet"] = out / "mentions.parquet"
     result.mentions.to_parquet(paths["mentions.parquet"], index=False)
+    wide = themes_wide(result.comments, result.mentions, result.codebook)
+    paths["themes_wide.parquet"] = out / "themes_wide.parquet"
+    wide.to_parquet(paths["themes_wide.parquet"], index=False)
+    paths["codebook.csv"] = out / "codebook.csv"
+    result.codebook.to_csv(paths["codebook.csv"], index=False, encoding="utf-8-sig")
     if "csv" in formats:
         # UTF-8 with BOM so that Excel opens accents correctly on double click.
         paths["comments.csv"] = out / "comments.csv"
         result.comments.to_csv(paths["comments.csv"], index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
         paths["mentions.csv"] = out / "mentions.csv"
         result.mentions.to_csv(paths["mentions.csv"], index=False, encoding="utf-8-sig")
+        paths["themes_wide.csv"] = out / "themes_wide.csv"
+        wide.to_csv(paths["themes_wide.csv"], index=False, encoding="utf-8-sig")
     paths["drivers.csv"] = out / "drivers.csv"
     result.drivers.to_csv(paths["drivers.csv"], index=False, encoding="utf-8-sig")
     for name in ("scores_by_group", "score_comparisons"):
@@ -64,31 +73,5 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     paths["config.resolved.yaml"] = out / "config.resolved.yaml"
     paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
-        paths["vocnlp_results.xlsx"] = _write_excel(result, out / "vocnlp_results.xlsx")
+        paths["vocnlp_results.xlsx"] = write_excel(result, out / "vocnlp_results.xlsx", config, result.codebook, wide)
     return paths
-
-
-def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.head(EXCEL_MAX_ROWS).copy()
-    for col in frame.columns:
-        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
-            frame[col] = frame[col].dt.tz_localize(None)
-    return frame
-
-
-def _write_excel(result, path: Path) -> Path:
-    """One workbook: comments, mentions, drivers, scores, validation problems."""
-    scores = pd.json_normalize(_jsonable(result.summary.get("scores", {})), sep=".").T.reset_index()
-    scores.columns = ["measure", "value"] if len(scores.columns) == 2 else scores.columns
-    unreadable = pd.DataFrame(result.validation.get("unreadable", []), columns=["line", "reason", "excerpt"])
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in (("comments", result.comments), ("mentions", result.mentions),
-                            ("drivers", result.drivers), ("scores", scores),
-                            ("scores_by_group", result.scores_by_group),
-                            ("score_comparisons", result.score_comparisons), ("unreadable_rows", unreadable)):
-            _excel_safe(frame).to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            sheet.freeze_panes = "A2"
-            if frame.shape[1]:
-                sheet.auto_filter.ref = sheet.dimensions
-    return path
