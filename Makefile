@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(VENV)/bin/vocnlp run data/sample/survey_sample.csv --out out/sample --format xlsx
 
 test: $(STAMP)
+	bash tests/setup_browser.sh
 	$(PY) -m pytest
 
 bench: $(STAMP)

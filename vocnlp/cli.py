@@ -44,6 +44,8 @@ def run(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="Do not mask e-mails, phones, "
                                             "IBANs, card numbers and names (masked by default in every output)."),
+    report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
 ) -> None:
     """Analyse a comment dump and write comments, mentions, drivers and a summary to --out."""
     try:
@@ -77,8 +79,17 @@ def run(
         if keep_personal_data and cfg.stage("mask_pii") is not None:
             cfg.stage("mask_pii").params["enabled"] = False
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))
+        if report:
+            from .report.labels import LANGUAGES
+
+            if lang not in LANGUAGES:  # checked before the analysis, not after it
+                raise VocnlpError(f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}.")
         result = analyze_file(input, cfg, progress=progress)
         paths = write_outputs(result, out_dir, cfg, formats)
+        if report:
+            from .report import REPORT_FILE, build_report
+
+            paths[REPORT_FILE] = build_report(out_dir, lang)
     except VocnlpError as exc:
         _fail(exc)
         return
@@ -87,6 +98,23 @@ def run(
         err.print(f"[yellow]Warning:[/] Excel holds {EXCEL_MAX_ROWS:,} rows per sheet; the workbook's comments sheet "
                   "is cut there. comments.parquet and comments.csv have every row.")
     out.print(f"Outputs written to [bold]{out_dir}[/]: " + ", ".join(sorted(paths)))
+
+
+@app.command("report")
+def report_command(
+    run_dir: Path = typer.Argument(..., help="Output folder of 'vocnlp run'."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Where to write it (default RUN_DIR/report.html)."),
+) -> None:
+    """Write the single-file HTML report of a run: KPIs, themes, impact chart, drivers, emotions, trends, examples."""
+    try:
+        from .report import build_report
+
+        path = build_report(run_dir, lang, output)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(f"Report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, opens offline).")
 
 
 def _print_summary(result, out_dir: Path) -> None:
