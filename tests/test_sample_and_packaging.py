@@ -25,7 +25,7 @@ def test_wheel_finds_its_resources_without_a_checkout(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in ("vocnlp/_bundled/configs/default.yaml", "vocnlp/_bundled/configs/taxonomies/generic_cx.yaml",
                    "vocnlp/_bundled/models/sentiment-usem3/head.npz", "vocnlp/_bundled/models/emotion-usem3/model.json",
-                   "vocnlp/_bundled/data/sample/survey_sample.csv"):
+                   "vocnlp/_bundled/data/sample/survey_sample.csv", "vocnlp/report/template.html.j2"):
         assert needed in names, needed
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

@@ -279,6 +279,8 @@ def benchmark(
                                           "retraining its models) and re-render the rest from the saved results."),
     pii_only: bool = typer.Option(False, "--pii-only", help="Score only personal-data masking on the project's "
                                   "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
+    speed_only: bool = typer.Option(False, "--speed-only", help="Re-measure only the whole-pipeline speed rows "
+                                    "(both profiles, a few minutes) after a change that leaves the models alone."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -289,7 +291,7 @@ def benchmark(
 
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
-                              profile_only=profile, pii_only=pii_only)
+                              profile_only=profile, pii_only=pii_only, speed_only=speed_only)
     except VocnlpError as exc:
         _fail(exc)
         return

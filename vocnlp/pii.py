@@ -88,6 +88,12 @@ class PiiMasker:
         self.person_names = person_names and "person" in self.kinds
         self._ner = None
 
+    def load(self) -> "PiiMasker":
+        """Load the French name model now (it is otherwise loaded on first use)."""
+        if self.person_names:
+            self._french_ner()
+        return self
+
     def _french_ner(self):
         if self._ner is None:
             import spacy

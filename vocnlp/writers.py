@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from .config import RunConfig
 from .exports import themes_wide, write_excel

@@ -188,11 +188,14 @@ def _drivers_rows(res: dict) -> list[str]:
 
 def _partial_note(res: dict) -> str:
     """Which profiles were re-measured on their own after the full run (``vocnlp benchmark --profile``)."""
-    updates = res.get("partial_updates", [])
+    # The same re-measure run twice on one day is one entry.
+    updates = [u for i, u in enumerate(res.get("partial_updates", [])) if u not in res["partial_updates"][:i]]
     if not updates:
         return ""
     return " Re-measured on its own after the full run: " + ", ".join(
-        f"{u['profile']} profile ({u['date']}, `vocnlp benchmark --profile {u['profile']}`)" for u in updates) + "."
+        f"speed rows of both profiles ({u['date']}, `vocnlp benchmark --speed-only`)" if u.get("what") == "speed"
+        else f"{u['profile']} profile ({u['date']}, `vocnlp benchmark --profile {u['profile']}`)"
+        for u in updates) + "."
 
 
 def render(res: dict) -> str:
@@ -279,7 +282,7 @@ def _fine_tuned_rows(res: dict) -> list[str]:
 
 
 def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
-         pii_only: bool = False) -> str:
+         pii_only: bool = False, speed_only: bool = False) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -287,7 +290,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     cores), ``only`` measures just them and re-renders the rest from the file,
     ``render`` measures nothing and re-renders BENCHMARKS.md from the file.
     ``drivers_only`` runs just the driver simulation and re-renders the rest from the file; ``pii_only``
-    likewise for the personal-data masking test set.
+    likewise for the personal-data masking test set, and ``speed_only`` for the speed rows (after a pipeline
+    change that leaves the models alone).
     ``profile_only`` re-measures just that profile's rows and re-renders the rest from the file.
     """
     from .fine_tuning import fine_tuned_scores
@@ -299,7 +303,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         text = render(saved)
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
-    partial = fine_tune == "only" or drivers_only or pii_only or profile_only is not None
+    partial = fine_tune == "only" or drivers_only or pii_only or speed_only or profile_only is not None
     if partial and "profiles" not in saved:
         raise VocnlpError("There are no saved benchmark results to add these rows to.",
                           "Run 'vocnlp benchmark' once first.")
@@ -308,6 +312,9 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         res["drivers_simulation"] = run_simulation(log=log)
     if pii_only:
         res["pii"] = pii_scores()
+    if speed_only:
+        res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
+        res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})
     if profile_only is not None:
         if profile_only not in PROFILES:
             raise VocnlpError(f"Unknown profile '{profile_only}'.", f"Use one of {', '.join(PROFILES)}.")

@@ -21,6 +21,11 @@ class MaskPersonalData(Stage):
         self.enabled = enabled
         self.masker = PiiMasker(kinds, person_names=person_names)
 
+    def setup(self, context) -> None:
+        """Load the French name model once, with the other models (not inside the first chunk)."""
+        if self.enabled:
+            self.masker.load()
+
     def __call__(self, batch: Batch) -> Batch:
         """Rewrite ``_text`` masked; add ``text_masked`` (for the outputs) and ``pii_masked``."""
         comments = batch.comments
