@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/vocnlp run data/sample/survey_sample.csv --out out/sample --format xlsx
+	$(VENV)/bin/vocnlp run data/sample/survey_sample.csv --out out/sample --segment segment --format xlsx --report
 
 test: $(STAMP)
 	bash tests/setup_browser.sh

@@ -64,8 +64,9 @@ def themes_wide(comments: pd.DataFrame, mentions: pd.DataFrame, book: pd.DataFra
         if len(mentions):
             rows = mentions.loc[mentions[key] == theme_id, "comment_id"].map(position).dropna().astype(int)
             hit[rows.to_numpy()] = 1
-        columns[column] = pd.array(np.where(analysed, hit, 0), dtype="Int8")
-        columns[column][~analysed] = pd.NA
+        values = pd.array(hit, dtype="Int8")
+        values[~analysed] = pd.NA
+        columns[column] = values
     return pd.concat([wide, pd.DataFrame(columns)], axis=1)
 
 

@@ -127,7 +127,7 @@ class PiiMasker:
         if not text:
             return []
         spans: list[PiiSpan] = []
-        if "email" in self.kinds and ("@" in text or "at" in text):
+        if "email" in self.kinds and ("@" in text or "at)" in text or "at]" in text):
             spans += [PiiSpan(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
         digits = sum(c.isdigit() for c in text)
         if "iban" in self.kinds and digits >= 8:

@@ -43,9 +43,7 @@ def render_report(run: RunOutputs, lang: str) -> str:
     impact = driver_rows(run, outcome).dropna(subset=["rank"]) if outcome else None
     shares = theme_shares(run, lang)
     emotions = emotion_shares(run)
-    period_name = t.get(f"period_{run.summary.get('meta', {}).get('period', 'month')}", t["period_month"])
-    if len(period):
-        period_name = t["period_quarter"] if "quarter" in str(period["grouping"].iloc[0]) else t["period_month"]
+    period_name = t["period_quarter"] if len(period) and "quarter" in period["grouping"].iloc[0] else t["period_month"]
     context = {
         "t": t, "lang": lang, "version": __version__, "source": run.summary.get("source", run.folder.name),
         "plotly_js": get_plotlyjs(),
