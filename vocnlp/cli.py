@@ -281,6 +281,9 @@ def benchmark(
                                   "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
     speed_only: bool = typer.Option(False, "--speed-only", help="Re-measure only the whole-pipeline speed rows "
                                     "(both profiles, a few minutes) after a change that leaves the models alone."),
+    fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
+                                                      "measure just this benchmark's fine-tuned row (repeatable), "
+                                                      "keeping the other saved rows."),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -290,8 +293,12 @@ def benchmark(
         from .benchmarking.report import main as run_benchmarks
 
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
+        if fine_tune_row and mode not in ("only", "run"):
+            raise VocnlpError("--fine-tune-row chooses which fine-tuned rows to measure, but none are being measured.",
+                              "Add --fine-tune-only (or --fine-tune).")
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
-                              profile_only=profile, pii_only=pii_only, speed_only=speed_only)
+                              profile_only=profile, pii_only=pii_only, speed_only=speed_only,
+                              fine_tune_rows=fine_tune_row or None)
     except VocnlpError as exc:
         _fail(exc)
         return

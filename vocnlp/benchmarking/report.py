@@ -270,19 +270,19 @@ def _fine_tuned_rows(res: dict) -> list[str]:
     if not rows:
         return []
     lines = ["", "## Fine-tuned MiniLM body (opt-in: `vocnlp benchmark --fine-tune`)", "",
-             f"Measured on {rows['date']}. all-MiniLM-L6-v2 fine-tuned end to end (`vocnlp train --backbone minilm "
+             "all-MiniLM-L6-v2 fine-tuned end to end (`vocnlp train --backbone minilm "
              "--body full --body-epochs 2 --body-batch-size 32 --head linear`), then a linear head with calibration "
              "and thresholds on the dev split. English only: MiniLM is an English model. Training times are wall "
              "clock on the benchmark machine (2 cores, shared with other work while they ran).", "",
-             "| benchmark | target | macro-F1 | verdict | training time |", "|---|---|---|---|---|"]
+             "| benchmark | target | macro-F1 | verdict | training time | measured |", "|---|---|---|---|---|---|"]
     for name, r in rows["results"].items():
         lines.append(f"| {name} | ≥ {r['target']:.2f} | {r['macro_f1']:.3f} | {_met(r['macro_f1'] >= r['target'])} | "
-                     f"{r['train_seconds'] / 60:.0f} min |")
+                     f"{r['train_seconds'] / 60:.0f} min | {r.get('date') or rows['date']} |")
     return lines
 
 
 def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
-         pii_only: bool = False, speed_only: bool = False) -> str:
+         pii_only: bool = False, speed_only: bool = False, fine_tune_rows: list[str] | None = None) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -293,9 +293,11 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     likewise for the personal-data masking test set, and ``speed_only`` for the speed rows (after a pipeline
     change that leaves the models alone).
     ``profile_only`` re-measures just that profile's rows and re-renders the rest from the file.
+    ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
-    from .fine_tuning import fine_tuned_scores
+    from .fine_tuning import check_row_names, fine_tuned_scores
 
+    check_row_names(fine_tune_rows)
     root = resource_root()
     saved_path = root / "benchmarks" / "results.json"
     saved = json.loads(saved_path.read_text(encoding="utf-8")) if saved_path.is_file() else {}
@@ -320,7 +322,14 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
             raise VocnlpError(f"Unknown profile '{profile_only}'.", f"Use one of {', '.join(PROFILES)}.")
         remeasure_profile(res, profile_only, log)
     if fine_tune in ("run", "only"):
-        res["fine_tuned"] = {"date": date.today().isoformat(), "results": fine_tuned_scores(log=log)}
+        # A row keeps its own date, so rows measured in different sessions say when each was measured.
+        fresh = fine_tuned_scores(log=log, only=fine_tune_rows)
+        kept = (saved.get("fine_tuned") or {}).get("results", {}) if fine_tune_rows else {}
+        old_date = (saved.get("fine_tuned") or {}).get("date")
+        today = date.today().isoformat()
+        merged = {name: {"date": old_date, **r} for name, r in kept.items()}
+        merged.update({name: {**r, "date": today} for name, r in fresh.items()})
+        res["fine_tuned"] = {"date": today, "results": merged}
     elif "fine_tuned" in saved:
         res["fine_tuned"] = saved["fine_tuned"]
     saved_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
