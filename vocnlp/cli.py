@@ -281,6 +281,8 @@ def benchmark(
                                   "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
     speed_only: bool = typer.Option(False, "--speed-only", help="Re-measure only the whole-pipeline speed rows "
                                     "(both profiles, a few minutes) after a change that leaves the models alone."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Score only the sentiment rules on public test "
+                                    "splits and re-run both profiles' challenge set (minutes), after a rules change."),
     fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
                                                       "measure just this benchmark's fine-tuned row (repeatable), "
                                                       "keeping the other saved rows."),
@@ -298,7 +300,7 @@ def benchmark(
                               "Add --fine-tune-only (or --fine-tune).")
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
                               profile_only=profile, pii_only=pii_only, speed_only=speed_only,
-                              fine_tune_rows=fine_tune_row or None)
+                              fine_tune_rows=fine_tune_row or None, rules_only=rules_only)
     except VocnlpError as exc:
         _fail(exc)
         return

@@ -9,8 +9,11 @@ from ..classifiers import TextClassifier, load_model_folder
 from ..embeddings import CachedEncoder
 from ..errors import ModelLoadError
 from ..resources import resolve_user_or_bundled
+from ..sentiment_rules import load_rules
 from .base import Batch, RunContext, Stage, live_rows, register_stage
 
+NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "worry")
+POSITIVE_EMOTIONS = ("satisfaction", "gratitude")
 ROUND = 6  # decimals kept in output probabilities: stable bytes, far finer than model precision
 
 
@@ -63,28 +66,71 @@ class Sentiment(TrainedModelInput, Stage):
     ``sentiment_score`` = P(positive) − P(negative), in −1..1. A comment is
     ``mixed`` when one of its sentences is clearly positive and another clearly
     negative (probability ≥ ``mixed_threshold``).
+
+    ``rules`` (a YAML file, see :mod:`vocnlp.sentiment_rules`; null to switch
+    off) overrides the model for survey non-answers and negated complaints or
+    praise; ``sentiment_rule`` names the rule that decided, per sentence and
+    per comment. A comment with a rule-decided sentence takes the mean of its
+    sentences' probabilities.
     """
 
-    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6):
+    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
+                 rules: str | None = "configs/sentiment_rules.yaml"):
         self.model = model
         self.mixed_threshold = mixed_threshold
+        self.rules_file = rules
 
     def setup(self, context: RunContext) -> None:
-        """Load the head and check it matches the backbone."""
+        """Load the head and check it matches the backbone; compile the rules."""
         self._load(context, "sentiment")
         labels = self.classifier.labels
         self._neg, self._pos = labels.index("negative"), labels.index("positive")
+        self.rules = (load_rules(resolve_user_or_bundled(self.rules_file, context.base_dir))
+                      if self.rules_file else None)
+
+    def _apply_rules(self, sentences: pd.DataFrame, sp: np.ndarray, comments: pd.DataFrame, mask: np.ndarray,
+                     cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Override rule-decided sentences and comments in place; the rule name per sentence and per live comment."""
+        labels = self.classifier.labels
+        live_ids = comments["comment_id"].to_numpy()[mask]
+        sentence_rule = self.rules.sentence_rules(sentences["text"].to_numpy())
+        non_answer = self.rules.non_answer(comments["_text"].to_numpy()[mask])
+        quiet_ids = set(live_ids[non_answer])
+        sentence_ids = sentences["comment_id"].to_numpy()
+        sentence_rule[np.fromiter((c in quiet_ids for c in sentence_ids), bool, len(sentence_ids))] = "non_answer"
+        decided = sentence_rule != None  # noqa: E711 (elementwise on an object array)
+        sp[decided] = self.rules.probabilities(sentence_rule[decided], labels)
+        comment_rule = np.full(len(live_ids), None, dtype=object)
+        if decided.any():
+            touched = pd.Series(sentence_rule[decided]).groupby(sentence_ids[decided]).agg(
+                lambda kinds: ";".join(sorted(set(kinds))))
+            means = pd.DataFrame(sp, index=sentence_ids).groupby(level=0).mean()
+            position = {c: i for i, c in enumerate(live_ids)}
+            for comment_id, kinds in touched.items():
+                i = position.get(comment_id)
+                if i is not None:
+                    comment_rule[i] = kinds
+                    cp[i] = means.loc[comment_id].to_numpy()
+        if non_answer.any():
+            cp[non_answer] = self.rules.probabilities(np.full(int(non_answer.sum()), "non_answer"), labels)
+            comment_rule[non_answer] = "non_answer"
+        return sentence_rule, comment_rule
 
     def __call__(self, batch: Batch) -> Batch:
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
         labels = np.asarray(self.classifier.labels)
         sentences = batch.sentences
         sp = self.classifier.predict_proba(self.sentence_vectors(batch)) if len(sentences) else np.zeros((0, len(labels)))
-        sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
-        sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
         comments = batch.comments
         mask = live_rows(comments)
         cp = self.classifier.predict_proba(self.comment_vectors(batch, mask))
+        sentence_rule = np.full(len(sentences), None, dtype=object)
+        comment_rule = np.full(int(mask.sum()), None, dtype=object)
+        if self.rules is not None:
+            sentence_rule, comment_rule = self._apply_rules(sentences, sp, comments, mask, cp)
+        sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
+        sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
+        sentences["sentiment_rule"] = sentence_rule
         clear_pos = pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
         clear_neg = pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
         mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy()
@@ -96,12 +142,15 @@ class Sentiment(TrainedModelInput, Stage):
         score[mask] = np.round(cp[:, self._pos] - cp[:, self._neg], ROUND)
         comments["sentiment"] = sentiment
         comments["sentiment_score"] = score
+        rule = np.full(len(comments), None, dtype=object)
+        rule[mask] = comment_rule
+        comments["sentiment_rule"] = rule
         return batch
 
     def describe(self) -> dict:
         """Model folder and its version."""
         return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
-                "labels": self.classifier.labels + ["mixed"]}
+                "labels": self.classifier.labels + ["mixed"], "rules": self.rules_file}
 
 
 @register_stage("emotion")
@@ -126,6 +175,8 @@ class Emotion(TrainedModelInput, Stage):
         # Every analysed comment gets at least its most likely emotion relative to its threshold.
         best = (proba / thresholds).argmax(axis=1)
         chosen[np.arange(len(best)), best] = True
+        if "sentiment_rule" in comments:
+            self._agree_with_rules(chosen, comments["sentiment_rule"].to_numpy()[mask], labels)
         names = np.full(len(comments), None, dtype=object)
         names[mask] = [";".join(lab for lab, c in zip(labels, row) if c) for row in chosen]
         comments["emotions"] = names
@@ -134,6 +185,26 @@ class Emotion(TrainedModelInput, Stage):
             col[mask] = np.round(proba[:, j], ROUND)
             comments[f"emotion_{lab}"] = col
         return batch
+
+    @staticmethod
+    def _agree_with_rules(chosen: np.ndarray, rules: np.ndarray, labels: list[str]) -> None:
+        """Drop listed emotions that contradict a sentiment rule's verdict; the model read the same misleading words.
+
+        A non-answer ("RAS") gets ``neutral`` only; "no complaints" loses anger and the other negative
+        emotions, "not happy" loses satisfaction and gratitude. A comment left with none gets ``neutral``.
+        The probability columns stay the model's own reading.
+        """
+        if "neutral" not in labels:
+            return
+        against = {"non_answer": [lab for lab in labels if lab != "neutral"],
+                   "negated_complaint": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
+                   "negated_praise": [lab for lab in POSITIVE_EMOTIONS if lab in labels]}
+        for kind, dropped in against.items():
+            rows = rules == kind
+            if rows.any() and dropped:
+                chosen[np.ix_(rows, [labels.index(lab) for lab in dropped])] = False
+        empty = ~chosen.any(axis=1)
+        chosen[empty, labels.index("neutral")] = True
 
     def describe(self) -> dict:
         """Model folder, version and label set."""

@@ -1,0 +1,77 @@
+"""Survey-phrase sentiment rules: what they decide, that they say so, that they can be switched off, and errors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from vocnlp import analyze, load_config
+from vocnlp.errors import ConfigError
+from vocnlp.resources import resource_path
+from vocnlp.sentiment_rules import load_rules
+
+COMMENTS = ["RAS", "No complaints whatsoever.", "Rien à redire, livraison rapide.", "Not happy with the delivery.",
+            "The staff were lovely.", "Aucun problème avec la livraison. Par contre la facture était encore fausse !"]
+
+
+@pytest.fixture(scope="module")
+def with_and_without_rules():
+    frame = pd.DataFrame({"comment": COMMENTS})
+    off = load_config()
+    off.stage("sentiment").params["rules"] = None
+    return analyze(frame), analyze(frame, off)
+
+
+def test_rules_decide_non_answers_and_negations_and_name_the_rule(with_and_without_rules):
+    on, _ = with_and_without_rules
+    c = on.comments
+    assert c["sentiment"].tolist()[:4] == ["neutral", "positive", "positive", "negative"]
+    assert c["sentiment_rule"].tolist()[:4] == ["non_answer", "negated_complaint", "negated_complaint",
+                                                "negated_praise"]
+    assert pd.isna(c.loc[4, "sentiment_rule"])
+    # A non-answer expresses no emotion; "no complaints" is not anger.
+    assert c.loc[0, "emotions"] == "neutral"
+    assert not set(c.loc[1, "emotions"].split(";")) & {"anger", "frustration", "disappointment", "worry"}
+    assert {s["name"]: s.get("rules") for s in on.meta["stages"]}["sentiment"] == "configs/sentiment_rules.yaml"
+
+
+def test_a_negated_complaint_sentence_gives_its_theme_a_positive_sentiment(with_and_without_rules):
+    on, _ = with_and_without_rules
+    m = on.mentions[on.mentions["comment_id"] == on.comments.loc[5, "comment_id"]].set_index("theme_id")
+    assert m.loc["delivery", "sentiment"] == "positive"
+    assert m.loc["billing", "sentiment"] == "negative"
+
+
+def test_switched_off_rules_leave_the_model_alone_and_leave_other_comments_unchanged(with_and_without_rules):
+    on, off = with_and_without_rules
+    assert off.comments["sentiment_rule"].isna().all()
+    untouched = on.comments["sentiment_rule"].isna()
+    assert untouched.any()
+    pd.testing.assert_frame_equal(on.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]],
+                                  off.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]])
+    assert (on.comments["sentiment"] != off.comments["sentiment"]).any()
+
+
+def test_non_answers_match_whole_comments_only():
+    rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
+    assert rules.non_answer(["RAS.", "n/a", "Rien à signaler !", "Nothing to report", "Néant", "  -  "]).all()
+    assert not rules.non_answer(["RAS sauf la facture qui est fausse", "No, the bill is wrong",
+                                 "Nothing works"]).any()
+    kinds = rules.sentence_rules(["pas mal de problèmes de réseau", "pas mal du tout", "No problem at all",
+                                  "No problems, but not happy with the price"])
+    assert kinds.tolist() == [None, "negated_complaint", "negated_complaint", None]  # conflict: left to the model
+
+
+@pytest.mark.parametrize("text, message", [
+    ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
+    ("negated_prase:\n  en: [x]\n", "unknown key"),
+    ("confidence: 0.2\n", "confidence must be"),
+    ("non_answer: [ras]\n", "must map languages"),
+])
+def test_rule_file_errors_say_what_and_where(tmp_path, text, message):
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_rules(path)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_rules(tmp_path / "missing.yaml")
