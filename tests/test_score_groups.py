@@ -7,11 +7,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from vocnlp.score_groups import adjust, nps_difference, proportion_difference, scores_by_group
-from vocnlp.scores import nps
+from vocnlp import analyze
+from vocnlp.report.labels import describe_flag
+from vocnlp.score_groups import adjust, mean_difference, nps_difference, proportion_difference, scores_by_group
+from vocnlp.scores import nps, proportion
 
 TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]          # NPS +10
 FIVE = [10, 0, 0, 3, 8]                          # 1 promoter, 3 detractors: NPS −40
@@ -64,3 +67,50 @@ def test_segments_and_periods_with_their_warnings():
     assert (comparisons["adjustment"] == "holm, 2 comparisons").all()
     north = by_group[(by_group["grouping"] == "region") & (by_group["group"] == "North")].iloc[0]
     assert north["nps"] == pytest.approx(nps([9, 2, 9, 0] * 10)["nps"])
+
+
+def test_resolution_time_difference_is_welch_by_hand():
+    a, b = [2.0, 4.0, 9.0, 5.0], [10.0, 14.0, 30.0]
+    r = mean_difference(a, b)
+    va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    diff = np.mean(a) - np.mean(b)
+    half = stats.t.ppf(0.975, df) * se
+    assert r["difference"] == pytest.approx(diff)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((diff - half, diff + half))
+    assert r["p_value"] == pytest.approx(2 * stats.t.sf(abs(diff) / se, df))
+    assert math.isnan(mean_difference([1.0], b)["difference"])  # one value has no variance
+
+
+def test_fcr_resolution_time_and_referral_from_their_columns_with_flags():
+    frame = pd.DataFrame({
+        "comment": ["ok"] * 8,
+        "Résolu au premier contact ?": ["oui", "non", "oui", "oui", "peut-être", "", "non", "oui"],
+        "delai_resolution": ["2", "48", "3,5", "-1", "abc", "", "30", "1"],
+        "referral": ["yes", "no", "no", "no", "yes", "no", "", "no"],
+        "segment": ["A", "A", "A", "A", "B", "B", "B", "B"]})
+    result = analyze(frame, segments=["segment"])
+    columns = result.validation["columns"]
+    assert (columns["fcr"], columns["resolution_time"], columns["referral"]) == (
+        "Résolu au premier contact ?", "delai_resolution", "referral")
+    assert result.validation["flag_counts"] == {
+        "fcr_invalid": 1, "fcr_missing": 1, "resolution_time_missing": 1, "resolution_time_non_numeric": 1,
+        "resolution_time_out_of_range": 1, "referral_missing": 1}
+    s = result.summary["scores"]
+    assert (s["fcr"]["count"], s["fcr"]["n"]) == (4, 6)
+    assert s["fcr"]["ci_low"] == pytest.approx(proportion(4, 6)["ci_low"])
+    times = [2, 48, 3.5, 30, 1]
+    assert s["resolution_time"]["n"] == 5 and s["resolution_time"]["mean"] == pytest.approx(np.mean(times))
+    assert s["resolution_time"]["median"] == 3.5 and s["resolution_time"]["unit"] == "hours"
+    assert (s["referral"]["count"], s["referral"]["n"]) == (2, 7)
+    groups = result.scores_by_group.set_index("group")
+    assert groups.loc["A", "fcr_rate"] == pytest.approx(3 / 4)
+    assert groups.loc["B", "resolution_time_median"] == pytest.approx(15.5)
+    assert set(result.score_comparisons["measure"]) == {"fcr_rate", "referral_rate", "resolution_time_mean"}
+    assert (result.score_comparisons["adjustment"] == "holm, 3 comparisons").all()
+
+
+def test_flags_of_the_new_columns_read_in_words():
+    assert describe_flag("fcr_invalid", "en") == "FCR not readable (yes/no expected)"
+    assert describe_flag("resolution_time_out_of_range", "fr") == "délai de résolution hors de son échelle"

@@ -33,6 +33,13 @@ def run(
     ces: Optional[str] = typer.Option(None, "--ces", help="Column holding CES (customer effort)."),
     churn: Optional[str] = typer.Option(None, "--churn", help="Column holding the churn flag (1/0, yes/no, oui/non)."),
     date: Optional[str] = typer.Option(None, "--date", help="Column holding the response date."),
+    fcr: Optional[str] = typer.Option(None, "--fcr", help="Column saying whether the case was resolved at first "
+                                      "contact (yes/no)."),
+    resolution_time: Optional[str] = typer.Option(None, "--resolution-time", help="Column holding the time to "
+                                                  "resolution, a number (unit: input.resolution_time_unit, hours "
+                                                  "by default)."),
+    referral: Optional[str] = typer.Option(None, "--referral", help="Column saying whether the customer referred "
+                                           "someone (yes/no)."),
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
@@ -56,7 +63,8 @@ def run(
 
         overrides: dict = {"input": {"columns": {}}}
         for role, value in (("text", text), ("id", id), ("nps", nps), ("csat", csat), ("ces", ces),
-                            ("churn", churn), ("date", date)):
+                            ("churn", churn), ("date", date), ("fcr", fcr), ("resolution_time", resolution_time),
+                            ("referral", referral)):
             if value is not None:
                 overrides["input"]["columns"][role] = value
         if segment:

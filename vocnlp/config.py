@@ -34,6 +34,9 @@ class ColumnMapping(_Strict):
     ces: str | None = None
     churn: str | None = None
     date: str | None = None
+    fcr: str | None = None              # resolved at first contact: yes/no
+    resolution_time: str | None = None  # time to resolution, a number in `resolution_time_unit`
+    referral: str | None = None         # referred someone (or joined through a referral): yes/no
     segments: list[str] = Field(default_factory=list)
 
 
@@ -54,6 +57,7 @@ class InputConfig(_Strict):
     csat_scale: ScaleConfig = ScaleConfig(min=1, max=5)
     ces_scale: ScaleConfig = ScaleConfig(min=1, max=7)
     ces_higher_is_easier: bool = True   # "how easy was it" scales; false for "how much effort" scales
+    resolution_time_unit: str = "hours"  # what the resolution-time numbers count; shown next to them
 
 
 class StageConfig(_Strict):

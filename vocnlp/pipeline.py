@@ -139,7 +139,8 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, table.mapping.get("text"))
     t_annot = time.perf_counter()
-    scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval)
+    scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval,
+                              resolution_time_unit=config.input.resolution_time_unit)
     by_group, comparisons, group_warnings = scores_by_group(
         comments, table.mapping.get("segments", []), config.scores.period,
         config.drivers.confidence_level, config.scores.adjustment)
@@ -197,7 +198,8 @@ def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = Non
     """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
 
     ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
-    ``csat=``, ``ces=``, ``churn=``, ``date=``, ``segments=[...]``; roles not
+    ``csat=``, ``ces=``, ``churn=``, ``date=``, ``fcr=``, ``resolution_time=``,
+    ``referral=``, ``segments=[...]``; roles not
     given are auto-detected from common column names.
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config)
@@ -205,7 +207,8 @@ def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = Non
         cfg = cfg.model_copy(deep=True)
         for role, column in mapping.items():
             if not hasattr(cfg.input.columns, role):
-                raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, segments")
+                raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
+                                "resolution_time, referral, segments")
             setattr(cfg.input.columns, role, column)
     frame = dataframe.reset_index(drop=True).copy()
     frame.columns = [str(c) for c in frame.columns]

@@ -1,9 +1,10 @@
 """Scores by segment and by period, and tests of the difference between groups.
 
 NPS differences use the independent-samples standard error
-√(SE₁² + SE₂²) with a normal test; churn-rate differences use Newcombe's
-hybrid score interval (built from the two Wilson intervals) and a pooled
-two-proportion z test. Comparing many groups inflates false alarms, so
+√(SE₁² + SE₂²) with a normal test; churn, first-contact-resolution and
+referral rate differences use Newcombe's hybrid score interval (built from the
+two Wilson intervals) and a pooled two-proportion z test; mean resolution
+times are compared with Welch's t test. Comparing many groups inflates false alarms, so
 p-values are adjusted (Holm by default, Benjamini–Hochberg on request).
 """
 
@@ -19,7 +20,11 @@ from scipy import stats
 from .scores import mean_with_interval, nps, proportion
 
 GROUP_COLUMNS = ["grouping", "group", "n", "nps", "nps_se", "nps_ci_low", "nps_ci_high", "churn_rate",
-                 "churn_ci_low", "churn_ci_high", "csat_mean", "ces_mean"]
+                 "churn_ci_low", "churn_ci_high", "csat_mean", "ces_mean", "fcr_rate", "fcr_ci_low", "fcr_ci_high",
+                 "resolution_time_mean", "resolution_time_median", "referral_rate", "referral_ci_low",
+                 "referral_ci_high"]
+# (measure name, boolean column) pairs compared as proportions between groups.
+RATES = (("churn_rate", "churned"), ("fcr_rate", "first_contact_resolved"), ("referral_rate", "referred"))
 COMPARISON_COLUMNS = ["grouping", "measure", "group_a", "group_b", "n_a", "n_b", "value_a", "value_b", "difference",
                       "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "adjustment"]
 
@@ -34,24 +39,32 @@ def add_period(comments: pd.DataFrame, period: str = "month") -> pd.Series | Non
     return dates.dt.strftime("%Y-%m").astype("string")
 
 
-def _churn(frame: pd.DataFrame) -> tuple[int, int]:
-    if "churned" not in frame:
+def _yes_count(frame: pd.DataFrame, column: str = "churned") -> tuple[int, int]:
+    """(yes, answered) of a boolean column; (0, 0) when the input has no such column."""
+    if column not in frame:
         return 0, 0
-    churn = frame["churned"].dropna().astype(bool)
-    return int(churn.sum()), len(churn)
+    values = frame[column].dropna().astype(bool)
+    return int(values.sum()), len(values)
 
 
 def group_scores(comments: pd.DataFrame, labels: pd.Series, grouping: str, level: float = 0.95) -> pd.DataFrame:
-    """One row per group: n, NPS with SE and interval, churn rate with Wilson interval, CSAT and CES means."""
+    """One row per group: n, NPS with SE and interval, churn, first-contact-resolution and referral rates with
+    Wilson intervals, CSAT and CES means, mean and median resolution time (columns the input lacks stay empty)."""
     rows = []
     for group, frame in comments.groupby(labels.fillna("(missing)"), sort=True):
         score = nps(frame["nps_score"], level) if "nps_score" in frame else {"n": 0}
-        churn = proportion(*_churn(frame), level)
-        rows.append({"grouping": grouping, "group": str(group), "n": len(frame), "nps": score.get("nps"),
-                     "nps_se": score.get("se"), "nps_ci_low": score.get("ci_low"), "nps_ci_high": score.get("ci_high"),
-                     "churn_rate": churn["rate"], "churn_ci_low": churn["ci_low"], "churn_ci_high": churn["ci_high"],
-                     "csat_mean": mean_with_interval(frame["csat_score"]).get("mean") if "csat_score" in frame else None,
-                     "ces_mean": mean_with_interval(frame["ces_score"]).get("mean") if "ces_score" in frame else None})
+        row = {"grouping": grouping, "group": str(group), "n": len(frame), "nps": score.get("nps"),
+               "nps_se": score.get("se"), "nps_ci_low": score.get("ci_low"), "nps_ci_high": score.get("ci_high"),
+               "csat_mean": mean_with_interval(frame["csat_score"]).get("mean") if "csat_score" in frame else None,
+               "ces_mean": mean_with_interval(frame["ces_score"]).get("mean") if "ces_score" in frame else None}
+        for measure, column in RATES:
+            prefix = measure.removesuffix("_rate")
+            rate = proportion(*_yes_count(frame, column), level)
+            row.update({measure: rate["rate"], f"{prefix}_ci_low": rate["ci_low"], f"{prefix}_ci_high": rate["ci_high"]})
+        if "resolution_time" in frame:
+            times = mean_with_interval(frame["resolution_time"], level, distribution=False)
+            row.update(resolution_time_mean=times.get("mean"), resolution_time_median=times.get("median"))
+        rows.append(row)
     return pd.DataFrame(rows, columns=GROUP_COLUMNS)
 
 
@@ -83,6 +96,18 @@ def proportion_difference(x_a: int, n_a: int, x_b: int, n_b: int, level: float =
     return {"value_a": pa, "value_b": pb, "difference": diff, "ci_low": low, "ci_high": high, "p_value": p}
 
 
+def mean_difference(values_a, values_b, level: float = 0.95) -> dict:
+    """Mean(a) − mean(b) with Welch's t interval and p-value (unequal variances: resolution times rarely share one)."""
+    a = pd.to_numeric(pd.Series(values_a), errors="coerce").dropna().to_numpy(dtype=float)
+    b = pd.to_numeric(pd.Series(values_b), errors="coerce").dropna().to_numpy(dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return {"difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
+    test = stats.ttest_ind(a, b, equal_var=False)
+    ci = test.confidence_interval(level)
+    return {"value_a": float(a.mean()), "value_b": float(b.mean()), "difference": float(a.mean() - b.mean()),
+            "ci_low": float(ci.low), "ci_high": float(ci.high), "p_value": float(test.pvalue)}
+
+
 def adjust(p_values, method: str = "holm") -> np.ndarray:
     """Holm (family-wise) or Benjamini–Hochberg (false discovery rate) adjusted p-values; NaN stays NaN."""
     p = np.asarray(p_values, dtype=float)
@@ -107,7 +132,8 @@ def adjust(p_values, method: str = "holm") -> np.ndarray:
 
 def compare_groups(comments: pd.DataFrame, labels: pd.Series, grouping: str, pairs: str = "all",
                    level: float = 0.95, method: str = "holm") -> pd.DataFrame:
-    """NPS and churn-rate differences between groups, p-values adjusted over every comparison made.
+    """NPS, rate (churn, first-contact resolution, referral) and mean resolution-time differences between groups,
+    p-values adjusted over every comparison made.
 
     ``pairs``: ``all`` compares every pair of groups (segments), ``consecutive``
     each group with the one before it in sorted order (periods).
@@ -122,10 +148,15 @@ def compare_groups(comments: pd.DataFrame, labels: pd.Series, grouping: str, pai
             r = nps_difference(fa["nps_score"], fb["nps_score"], level)
             rows.append({"measure": "nps", "group_a": a, "group_b": b, "n_a": int(fa["nps_score"].notna().sum()),
                          "n_b": int(fb["nps_score"].notna().sum()), **r})
-        if "churned" in comments:
-            (xa, na), (xb, nb) = _churn(fa), _churn(fb)
-            rows.append({"measure": "churn_rate", "group_a": a, "group_b": b, "n_a": na, "n_b": nb,
-                         **proportion_difference(xa, na, xb, nb, level)})
+        for measure, column in RATES:
+            if column in comments:
+                (xa, na), (xb, nb) = _yes_count(fa, column), _yes_count(fb, column)
+                rows.append({"measure": measure, "group_a": a, "group_b": b, "n_a": na, "n_b": nb,
+                             **proportion_difference(xa, na, xb, nb, level)})
+        if "resolution_time" in comments:
+            rows.append({"measure": "resolution_time_mean", "group_a": a, "group_b": b,
+                         "n_a": int(fa["resolution_time"].notna().sum()), "n_b": int(fb["resolution_time"].notna().sum()),
+                         **mean_difference(fa["resolution_time"], fb["resolution_time"], level)})
     table = pd.DataFrame(rows).rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"})
     if not len(table):
         return pd.DataFrame(columns=COMPARISON_COLUMNS)

@@ -65,23 +65,34 @@ def proportion(successes: int, n: int, level: float = 0.95) -> dict:
             "ci_high": min(1.0, centre + half), "interval": f"Wilson {int(level * 100)}%"}
 
 
-def mean_with_interval(values, level: float = 0.95) -> dict:
-    """Mean with a t interval, plus the distribution of values."""
+def mean_with_interval(values, level: float = 0.95, distribution: bool = True) -> dict:
+    """Mean with a t interval, plus the distribution of values (a scale's points) or, for continuous values
+    such as durations (``distribution=False``), the median and quartiles."""
     v = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce").dropna(), dtype=float)
     n = len(v)
     if n == 0:
         return {"n": 0, "mean": None}
-    out = {"n": n, "mean": float(v.mean()), "distribution": {str(k): int(c) for k, c in
-                                                              zip(*np.unique(v, return_counts=True))}}
+    out = {"n": n, "mean": float(v.mean())}
+    if distribution:
+        out["distribution"] = {str(k): int(c) for k, c in zip(*np.unique(v, return_counts=True))}
+    else:
+        out.update(median=float(np.median(v)), q1=float(np.quantile(v, 0.25)), q3=float(np.quantile(v, 0.75)))
     if n > 1:
         half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
         out.update(ci_low=out["mean"] - half, ci_high=out["mean"] + half)
     return out
 
 
+def _yes_rate(values: pd.Series, level: float) -> dict:
+    valid = values.dropna().astype(bool)
+    return proportion(int(valid.sum()), len(valid), level)
+
+
 def summarise_scores(comments: pd.DataFrame, mapping: dict, level: float = 0.95,
-                     csat_top_box: float = 4, nps_method: str = "adjusted_wald") -> dict:
-    """Overall NPS, CSAT, CES and churn summaries for the columns the input has."""
+                     csat_top_box: float = 4, nps_method: str = "adjusted_wald",
+                     resolution_time_unit: str = "hours") -> dict:
+    """Overall NPS, CSAT, CES, churn, first-contact resolution, resolution time and referral summaries,
+    for the columns the input has."""
     out: dict = {}
     if "nps_score" in comments:
         out["nps"] = nps(comments["nps_score"], level, nps_method)
@@ -93,6 +104,12 @@ def summarise_scores(comments: pd.DataFrame, mapping: dict, level: float = 0.95,
     if "ces_score" in comments:
         out["ces"] = mean_with_interval(comments["ces_score"], level)
     if "churned" in comments:
-        churn = comments["churned"].dropna()
-        out["churn"] = proportion(int(churn.sum()), len(churn), level)
+        out["churn"] = _yes_rate(comments["churned"], level)
+    if "first_contact_resolved" in comments:
+        out["fcr"] = _yes_rate(comments["first_contact_resolved"], level)
+    if "resolution_time" in comments:
+        out["resolution_time"] = {**mean_with_interval(comments["resolution_time"], level, distribution=False),
+                                  "unit": resolution_time_unit}
+    if "referred" in comments:
+        out["referral"] = _yes_rate(comments["referred"], level)
     return out

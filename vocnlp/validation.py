@@ -33,9 +33,18 @@ COLUMN_CANDIDATES: dict[str, list[str]] = {
     "ces": ["ces", "ces_score", "customer_effort", "effort_score", "effort", "score_effort", "note_effort"],
     "churn": ["churn", "churned", "has_churned", "resilie", "resiliation", "a_resilie", "cancelled", "canceled",
               "attrition", "depart", "lost_customer"],
+    "fcr": ["fcr", "first_contact_resolution", "resolved_first_contact", "resolved_at_first_contact",
+            "resolu_premier_contact", "resolution_premier_contact", "resolu_au_premier_contact", "rpc"],
+    "resolution_time": ["resolution_time", "time_to_resolution", "resolution_hours", "resolution_days",
+                        "delai_resolution", "delai_de_resolution", "duree_resolution", "temps_resolution",
+                        "temps_de_resolution"],
+    "referral": ["referral", "referred", "referred_a_friend", "has_referred", "parrainage", "a_parraine",
+                 "parraine", "recommandation_effective"],
     "date": ["date", "response_date", "survey_date", "date_reponse", "date_de_reponse", "submitted_at",
              "created_at", "timestamp", "date_enquete"],
 }
+
+ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral")
 
 MISSING_TOKENS = {"", "na", "n/a", "n.a.", "nan", "none", "null", "-", "--", "?", "nr", "ns", "#n/a"}
 TRUE_TOKENS = {"1", "1.0", "true", "yes", "y", "oui", "o", "vrai", "churned", "resilie", "x"}
@@ -44,7 +53,7 @@ FALSE_TOKENS = {"0", "0.0", "false", "no", "n", "non", "faux", "active", "actif"
 # Output columns the pipeline adds; input columns with these names are renamed.
 RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "emotions",
             "themes", "theme_count", "effort", "effort_score", "nps_score", "nps_category", "csat_score",
-            "ces_score", "churned", "response_date"}
+            "ces_score", "churned", "response_date", "first_contact_resolved", "resolution_time", "referred"}
 
 
 def normalise_name(name: str) -> str:
@@ -68,7 +77,7 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping) -> dict[str, str
     for col in columns:
         by_norm.setdefault(normalise_name(col), col)
     resolved: dict[str, str | list[str] | None] = {}
-    for role in ("text", "id", "nps", "csat", "ces", "churn", "date"):
+    for role in ROLES:
         explicit = getattr(mapping, role)
         if explicit is not None:
             resolved[role] = _require_column(explicit, columns, role)
@@ -78,7 +87,7 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping) -> dict[str, str
     taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
     # One column must not play two roles by accident (e.g. 'effort' as CES and as text).
     dupes = {c for c in taken if taken.count(c) > 1}
-    for role in ("csat", "ces", "churn", "date", "nps", "id"):
+    for role in ("fcr", "resolution_time", "referral", "csat", "ces", "churn", "date", "nps", "id"):
         if resolved[role] in dupes and getattr(mapping, role) is None:
             resolved[role] = None
             taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
@@ -100,7 +109,7 @@ def _require_column(name: str, columns: list[str], role: str) -> str:
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise ColumnMappingError(
         f"The {role} column '{name}' is not in the file. Columns in the file: {_list(columns)}.{hint}",
-        f"Pass the exact column name to --{'segment' if role == 'segment' else role}.")
+        f"Pass the exact column name to --{role.replace('_', '-')}.")
 
 
 def _list(columns: list[str]) -> str:
@@ -134,15 +143,16 @@ def _parse_numeric(values: pd.Series, prefix: str, low: float, high: float, inte
     return numbers.where(~out_of_range).astype("Float64")
 
 
-def _parse_churn(values: pd.Series, flags: list[list[str]]) -> pd.Series:
+def _parse_yes_no(values: pd.Series, prefix: str, flags: list[list[str]]) -> pd.Series:
+    """1/0, yes/no, oui/non, true/false as a nullable boolean; blanks and other values flagged ``<prefix>_...``."""
     text = _as_text(values).map(normalise_name).str.replace("_", "", regex=False)
     result = pd.Series(pd.NA, index=values.index, dtype="boolean")
     result[text.isin(TRUE_TOKENS)] = True
     result[text.isin(FALSE_TOKENS)] = False
     for i in np.flatnonzero((text == "").to_numpy()):
-        flags[i].append("churn_missing")
+        flags[i].append(f"{prefix}_missing")
     for i in np.flatnonzero((result.isna() & (text != "")).to_numpy()):
-        flags[i].append("churn_invalid")
+        flags[i].append(f"{prefix}_invalid")
     return result
 
 
@@ -210,7 +220,15 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         s = settings.ces_scale
         added["ces_score"] = _parse_numeric(frame[mapping["ces"]], "ces", s.min, s.max, False, flags)
     if mapping["churn"]:
-        added["churned"] = _parse_churn(frame[mapping["churn"]], flags)
+        added["churned"] = _parse_yes_no(frame[mapping["churn"]], "churn", flags)
+    if mapping["fcr"]:
+        added["first_contact_resolved"] = _parse_yes_no(frame[mapping["fcr"]], "fcr", flags)
+    if mapping["resolution_time"]:
+        # Durations have no upper bound; a negative one is a data error.
+        added["resolution_time"] = _parse_numeric(frame[mapping["resolution_time"]], "resolution_time", 0, np.inf,
+                                                  False, flags)
+    if mapping["referral"]:
+        added["referred"] = _parse_yes_no(frame[mapping["referral"]], "referral", flags)
     if mapping["date"]:
         added["response_date"] = _parse_dates(frame[mapping["date"]], flags)
     added["status"] = pd.Series([";".join(f) if f else "ok" for f in flags], index=frame.index, dtype=object)

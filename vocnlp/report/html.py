@@ -109,6 +109,19 @@ def _kpis(run: RunOutputs, t: dict, lang: str) -> list[dict]:
     if ces.get("n") and _ok(ces.get("mean")):
         out.append({"label": t["ces"], "value": _number(ces["mean"], ".2f", lang),
                     "detail": f"n = {_number(ces['n'], ',', lang)}"})
+    for key in ("fcr", "referral"):
+        rate = scores.get(key) or {}
+        if rate.get("n"):
+            out.append({"label": t[key], "value": _percent(rate["rate"], ".1f", lang),
+                        "detail": t["rate_detail"].format(n=_number(rate["n"], ",", lang),
+                                                          lo=_number(100 * rate["ci_low"], ".1f", lang),
+                                                          hi=_number(100 * rate["ci_high"], ".1f", lang))})
+    times = scores.get("resolution_time") or {}
+    if times.get("n") and _ok(times.get("mean")):
+        out.append({"label": t["resolution_time"], "value": _number(times["mean"], ".1f", lang),
+                    "detail": t["resolution_time_detail"].format(unit=times.get("unit", ""),
+                                                                 median=_number(times["median"], ".1f", lang),
+                                                                 n=_number(times["n"], ",", lang))})
     out.append({"label": t["comments"], "value": _number(rows["analysed"], ",", lang),
                 "detail": t["comments_detail"].format(read=_number(rows["read"], ",", lang))})
     languages = {k: v for k, v in run.summary.get("languages", {}).items() if k}

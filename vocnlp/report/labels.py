@@ -16,6 +16,11 @@ TEXT = {
         "churn_detail": "{n} customers · 95% interval {lo}% to {hi}%",
         "csat": "CSAT (top-2-box)",
         "ces": "CES (mean)",
+        "fcr": "First-contact resolution",
+        "referral": "Referral rate",
+        "rate_detail": "{n} answers · 95% interval {lo}% to {hi}%",
+        "resolution_time": "Resolution time (mean)",
+        "resolution_time_detail": "{unit} · median {median} · {n} cases",
         "comments": "Comments analysed",
         "comments_detail": "of {read} rows read",
         "languages": "Response languages",
@@ -81,6 +86,11 @@ TEXT = {
         "churn_detail": "{n} clients · intervalle à 95 % de {lo} % à {hi} %",
         "csat": "CSAT (top-2-box)",
         "ces": "CES (moyenne)",
+        "fcr": "Résolution au premier contact",
+        "referral": "Taux de parrainage",
+        "rate_detail": "{n} réponses · intervalle à 95 % de {lo} % à {hi} %",
+        "resolution_time": "Délai de résolution (moyenne)",
+        "resolution_time_detail": "{unit} · médiane {median} · {n} cas",
         "comments": "Commentaires analysés",
         "comments_detail": "sur {read} lignes lues",
         "languages": "Langues des réponses",
@@ -152,14 +162,21 @@ EMOTIONS = {
 FLAGS = {
     "en": {"empty_text": "no comment text (scores still counted)", "duplicate_id": "id seen on an earlier row",
            "id_missing": "no id", "ragged_row": "wrong number of fields on the line", "date_invalid": "date not readable",
-           "churn_invalid": "churn flag not readable", "_missing": "{score} missing",
+           "churn_invalid": "churn flag not readable", "_invalid": "{score} not readable (yes/no expected)",
+           "_missing": "{score} missing",
            "_non_numeric": "{score} not a number", "_out_of_range": "{score} outside its scale"},
     "fr": {"empty_text": "pas de commentaire (notes tout de même comptées)", "duplicate_id": "identifiant déjà vu",
            "id_missing": "pas d'identifiant", "ragged_row": "nombre de champs incorrect sur la ligne",
            "date_invalid": "date illisible", "churn_invalid": "indicateur de résiliation illisible",
+           "_invalid": "{score} illisible (oui/non attendu)",
            "_missing": "{score} manquant", "_non_numeric": "{score} non numérique",
            "_out_of_range": "{score} hors de son échelle"},
 }
+
+
+SCORE_NAMES = {"en": {"resolution_time": "resolution time", "referral": "referral flag", "fcr": "FCR"},
+               "fr": {"resolution_time": "délai de résolution", "referral": "indicateur de parrainage",
+                      "fcr": "résolution au premier contact"}}
 
 
 def describe_flag(flag: str, lang: str) -> str:
@@ -167,7 +184,8 @@ def describe_flag(flag: str, lang: str) -> str:
     words = FLAGS[lang]
     if flag in words:
         return words[flag]
-    for suffix in ("_missing", "_non_numeric", "_out_of_range"):
+    for suffix in ("_missing", "_non_numeric", "_out_of_range", "_invalid"):
         if flag.endswith(suffix):
-            return words[suffix].format(score=flag[: -len(suffix)].upper())
+            role = flag[: -len(suffix)]
+            return words[suffix].format(score=SCORE_NAMES[lang].get(role, role.upper()))
     return flag
