@@ -126,3 +126,51 @@ def test_covariates_enter_the_models_as_controls():
     assert result.models[0]["controls"] == ["segment=Pro", "tenure"]
     billing = result.table[(result.table["driver_id"] == "billing") & (result.table["outcome"] == "detractor")].iloc[0]
     assert billing["adjusted_effect"] > 1 and billing["p_adjusted"] < 0.05
+
+
+def _churn_survey(n=3000, seed=0):
+    """Themes with planted hazard ratios: billing 2.5, waiting 1.6, staff 1 (null); a third still active."""
+    rng = np.random.default_rng(seed)
+    themes = {"billing": rng.random(n) < 0.25, "waiting": rng.random(n) < 0.3, "staff": rng.random(n) < 0.3}
+    hazard = 0.02 * np.exp(np.log(2.5) * themes["billing"] + np.log(1.6) * themes["waiting"])
+    time_to_leave = rng.exponential(1 / hazard)
+    observed_until = rng.uniform(6, 60, n)  # months as a customer when the data were drawn
+    churned = time_to_leave <= observed_until
+    comments = pd.DataFrame({"comment_id": [f"c{i}" for i in range(n)], "churned": churned,
+                             "tenure": np.minimum(time_to_leave, observed_until)})
+    mentions = pd.concat([pd.DataFrame({"comment_id": comments["comment_id"][mask], "theme_id": theme,
+                                        "theme_name": theme.title(), "sentiment": "negative"})
+                          for theme, mask in themes.items()])
+    return comments, mentions
+
+
+def test_time_to_churn_recovers_planted_hazard_ratios_with_intervals():
+    comments, mentions = _churn_survey()
+    result = analyse_drivers(comments, mentions, DriversConfig(bootstrap=200, kinds=["theme"]))
+    cox = result.table[result.table["outcome"] == "time_to_churn"].set_index("driver_id")
+    assert (cox["adjusted_effect_unit"] == "hazard ratio").all()
+    assert cox.loc["billing", "adjusted_effect_ci_low"] < 2.5 < cox.loc["billing", "adjusted_effect_ci_high"]
+    assert cox.loc["waiting", "adjusted_effect_ci_low"] < 1.6 < cox.loc["waiting", "adjusted_effect_ci_high"]
+    assert cox.loc["staff", "adjusted_effect_ci_low"] < 1.0 < cox.loc["staff", "adjusted_effect_ci_high"]
+    assert cox["rank"].tolist() == [1, 2, 3] and cox.index.tolist() == ["billing", "waiting", "staff"]
+    assert cox.loc["billing", "p_adjusted"] < 0.001 and cox.loc["staff", "p_adjusted"] > 0.05
+    model = next(m for m in result.models if m["outcome"] == "time_to_churn")
+    assert model["events"] == int(comments["churned"].sum()) and model["likelihood_ratio_p"] < 0.001
+    # The Cox rows come after the yes/no churn rows.
+    outcomes = result.table["outcome"].drop_duplicates().tolist()
+    assert outcomes.index("time_to_churn") == outcomes.index("churn") + 1
+
+
+def test_time_to_churn_guardrails():
+    comments, mentions = _churn_survey(n=800, seed=1)
+    loyal = comments["comment_id"][~comments["churned"]].head(40)
+    mentions = pd.concat([mentions, pd.DataFrame({"comment_id": loyal, "theme_id": "app", "theme_name": "App",
+                                                  "sentiment": "neutral"})])
+    result = analyse_drivers(comments, mentions, DriversConfig(bootstrap=200, kinds=["theme"]))
+    app = result.table[(result.table["outcome"] == "time_to_churn") & (result.table["driver_id"] == "app")].iloc[0]
+    assert pd.isna(app["rank"]) and "no churn among those who mention it" in app["note"]
+    off = analyse_drivers(comments, mentions, DriversConfig(bootstrap=200, kinds=["theme"], time_to_churn=False))
+    assert "time_to_churn" not in set(off.table["outcome"])
+    everyone_left = analyse_drivers(comments.assign(churned=True), mentions,
+                                    DriversConfig(bootstrap=200, kinds=["theme"]))
+    assert any("need both churned and active customers" in w for w in everyone_left.warnings)

@@ -83,20 +83,22 @@ def test_resolution_time_difference_is_welch_by_hand():
     assert math.isnan(mean_difference([1.0], b)["difference"])  # one value has no variance
 
 
-def test_fcr_resolution_time_and_referral_from_their_columns_with_flags():
+def test_fcr_resolution_time_referral_and_tenure_from_their_columns_with_flags():
     frame = pd.DataFrame({
         "comment": ["ok"] * 8,
         "Résolu au premier contact ?": ["oui", "non", "oui", "oui", "peut-être", "", "non", "oui"],
         "delai_resolution": ["2", "48", "3,5", "-1", "abc", "", "30", "1"],
         "referral": ["yes", "no", "no", "no", "yes", "no", "", "no"],
+        "Ancienneté (mois)": ["12", "3", "-4", "40", "7", "2", "18", "9"],
         "segment": ["A", "A", "A", "A", "B", "B", "B", "B"]})
     result = analyze(frame, segments=["segment"])
     columns = result.validation["columns"]
-    assert (columns["fcr"], columns["resolution_time"], columns["referral"]) == (
-        "Résolu au premier contact ?", "delai_resolution", "referral")
+    assert (columns["fcr"], columns["resolution_time"], columns["referral"], columns["tenure"]) == (
+        "Résolu au premier contact ?", "delai_resolution", "referral", "Ancienneté (mois)")
     assert result.validation["flag_counts"] == {
         "fcr_invalid": 1, "fcr_missing": 1, "resolution_time_missing": 1, "resolution_time_non_numeric": 1,
-        "resolution_time_out_of_range": 1, "referral_missing": 1}
+        "resolution_time_out_of_range": 1, "referral_missing": 1, "tenure_out_of_range": 1}
+    assert result.comments["tenure"].isna().sum() == 1
     s = result.summary["scores"]
     assert (s["fcr"]["count"], s["fcr"]["n"]) == (4, 6)
     assert s["fcr"]["ci_low"] == pytest.approx(proportion(4, 6)["ci_low"])

@@ -40,6 +40,8 @@ def run(
                                                   "by default)."),
     referral: Optional[str] = typer.Option(None, "--referral", help="Column saying whether the customer referred "
                                            "someone (yes/no)."),
+    tenure: Optional[str] = typer.Option(None, "--tenure", help="Column holding time as a customer until churn "
+                                         "or until now (a number): adds time-to-churn (Cox) drivers."),
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
@@ -64,7 +66,7 @@ def run(
         overrides: dict = {"input": {"columns": {}}}
         for role, value in (("text", text), ("id", id), ("nps", nps), ("csat", csat), ("ces", ces),
                             ("churn", churn), ("date", date), ("fcr", fcr), ("resolution_time", resolution_time),
-                            ("referral", referral)):
+                            ("referral", referral), ("tenure", tenure)):
             if value is not None:
                 overrides["input"]["columns"][role] = value
         if segment:

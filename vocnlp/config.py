@@ -37,6 +37,7 @@ class ColumnMapping(_Strict):
     fcr: str | None = None              # resolved at first contact: yes/no
     resolution_time: str | None = None  # time to resolution, a number in `resolution_time_unit`
     referral: str | None = None         # referred someone (or joined through a referral): yes/no
+    tenure: str | None = None           # time as a customer until churn (or until now): time-to-churn drivers
     segments: list[str] = Field(default_factory=list)
 
 
@@ -96,6 +97,7 @@ class DriversConfig(_Strict):
     shapley_permutations: int = 500
     vif_threshold: float = 5.0
     cv_folds: int = 5
+    time_to_churn: bool = True  # Cox model of tenure and churn, when the input has both columns
 
     @field_validator("kinds")
     @classmethod

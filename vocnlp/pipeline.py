@@ -199,7 +199,7 @@ def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = Non
 
     ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
     ``csat=``, ``ces=``, ``churn=``, ``date=``, ``fcr=``, ``resolution_time=``,
-    ``referral=``, ``segments=[...]``; roles not
+    ``referral=``, ``tenure=``, ``segments=[...]``; roles not
     given are auto-detected from common column names.
     """
     cfg = config if isinstance(config, RunConfig) else load_config(config)
@@ -208,7 +208,7 @@ def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = Non
         for role, column in mapping.items():
             if not hasattr(cfg.input.columns, role):
                 raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
-                                "resolution_time, referral, segments")
+                                "resolution_time, referral, tenure, segments")
             setattr(cfg.input.columns, role, column)
     frame = dataframe.reset_index(drop=True).copy()
     frame.columns = [str(c) for c in frame.columns]

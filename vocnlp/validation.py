@@ -40,11 +40,13 @@ COLUMN_CANDIDATES: dict[str, list[str]] = {
                         "temps_de_resolution"],
     "referral": ["referral", "referred", "referred_a_friend", "has_referred", "parrainage", "a_parraine",
                  "parraine", "recommandation_effective"],
+    "tenure": ["tenure", "tenure_months", "tenure_days", "tenure_years", "customer_tenure", "months_as_customer",
+               "anciennete", "anciennete_mois", "anciennete_client", "duree_client", "duree_abonnement"],
     "date": ["date", "response_date", "survey_date", "date_reponse", "date_de_reponse", "submitted_at",
              "created_at", "timestamp", "date_enquete"],
 }
 
-ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral")
+ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral", "tenure")
 
 MISSING_TOKENS = {"", "na", "n/a", "n.a.", "nan", "none", "null", "-", "--", "?", "nr", "ns", "#n/a"}
 TRUE_TOKENS = {"1", "1.0", "true", "yes", "y", "oui", "o", "vrai", "churned", "resilie", "x"}
@@ -53,7 +55,8 @@ FALSE_TOKENS = {"0", "0.0", "false", "no", "n", "non", "faux", "active", "actif"
 # Output columns the pipeline adds; input columns with these names are renamed.
 RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "emotions",
             "themes", "theme_count", "effort", "effort_score", "nps_score", "nps_category", "csat_score",
-            "ces_score", "churned", "response_date", "first_contact_resolved", "resolution_time", "referred"}
+            "ces_score", "churned", "response_date", "first_contact_resolved", "resolution_time", "referred",
+            "tenure"}
 
 
 def normalise_name(name: str) -> str:
@@ -87,7 +90,7 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping) -> dict[str, str
     taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
     # One column must not play two roles by accident (e.g. 'effort' as CES and as text).
     dupes = {c for c in taken if taken.count(c) > 1}
-    for role in ("fcr", "resolution_time", "referral", "csat", "ces", "churn", "date", "nps", "id"):
+    for role in ("tenure", "fcr", "resolution_time", "referral", "csat", "ces", "churn", "date", "nps", "id"):
         if resolved[role] in dupes and getattr(mapping, role) is None:
             resolved[role] = None
             taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
@@ -227,6 +230,8 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         # Durations have no upper bound; a negative one is a data error.
         added["resolution_time"] = _parse_numeric(frame[mapping["resolution_time"]], "resolution_time", 0, np.inf,
                                                   False, flags)
+    if mapping["tenure"]:
+        added["tenure"] = _parse_numeric(frame[mapping["tenure"]], "tenure", 0, np.inf, False, flags)
     if mapping["referral"]:
         added["referred"] = _parse_yes_no(frame[mapping["referral"]], "referral", flags)
     if mapping["date"]:

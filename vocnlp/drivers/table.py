@@ -15,6 +15,8 @@ from .candidates import candidate_drivers, control_covariates, variance_inflatio
 from .marginal import bootstrap_impacts, impact_with_interval, percentile_interval
 from .models import average_marginal_effects, cross_validated_fit, least_squares, logistic, with_intercept
 from .shapley import r2_value_function, shapley_values
+from .survival import OUTCOME as TIME_TO_CHURN
+from .survival import survival_data, time_to_churn_drivers
 
 DRIVER_COLUMNS = ["outcome", "driver_type", "driver_id", "driver_name", "theme_id", "rank", "rank_ci_low",
                   "rank_ci_high", "mentions", "prevalence", "base_n", "score_mentioners", "score_rest",
@@ -101,9 +103,23 @@ def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: Drivers
             rows += part
             if model:
                 models.append(model)
+    survival = survival_data(comments) if cfg.time_to_churn else None
+    if survival is not None:
+        usable, tenure, churned = survival
+        if churned.sum() == 0 or churned.sum() == len(churned):
+            warnings.append("Time-to-churn drivers need both churned and active customers with a tenure; "
+                            "they are skipped.")
+        else:
+            for kind, (matrix, info) in candidates.items():
+                if matrix.shape[1]:
+                    part, model = time_to_churn_drivers(kind, matrix[usable], info, tenure, churned,
+                                                        controls[usable], cfg, warnings, _note)
+                    rows += part
+                    if model:
+                        models.append(model)
     table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
     if len(table):
-        order = {name: i for i, name in enumerate(["nps", "detractor", "churn", "csat", "ces"])}
+        order = {name: i for i, name in enumerate(["nps", "detractor", "churn", TIME_TO_CHURN, "csat", "ces"])}
         kinds = {k: i for i, k in enumerate(list(KINDS) + ["covariate"])}
         table["rank"] = table["rank"].astype("Int64")
         table = (table.assign(_o=table["outcome"].map(order), _k=table["driver_type"].map(kinds),

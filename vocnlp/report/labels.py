@@ -174,8 +174,8 @@ FLAGS = {
 }
 
 
-SCORE_NAMES = {"en": {"resolution_time": "resolution time", "referral": "referral flag", "fcr": "FCR"},
-               "fr": {"resolution_time": "délai de résolution", "referral": "indicateur de parrainage",
+SCORE_NAMES = {"en": {"tenure": "tenure", "resolution_time": "resolution time", "referral": "referral flag", "fcr": "FCR"},
+               "fr": {"tenure": "ancienneté", "resolution_time": "délai de résolution", "referral": "indicateur de parrainage",
                       "fcr": "résolution au premier contact"}}
 
 
