@@ -148,7 +148,7 @@ def _print_summary(result, out_dir: Path) -> None:
             continue
         table = Table(title=title, title_justify="left")
         for col in ("rank", "theme", "mentions", f"impact ({unit})", "95% CI", "rank range", "Shapley share"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=col != "theme")
         for _, r in part.iterrows():
             table.add_row(str(r["rank"]), str(r["driver_name"]), str(r["mentions"]), f"{r['impact']:+.1f}",
                           f"{r['impact_ci_low']:+.1f} to {r['impact_ci_high']:+.1f}",
