@@ -106,19 +106,27 @@ def test_banking77_few_shot_split_and_prior():
 
 
 def test_review_queue_round_trip(sample_run, tmp_path):
-    from vocnlp.review import export_review_queue, import_review
+    from vocnlp.review import ASSIGNED, NEAR_MISS, export_review_queue, import_review
     from vocnlp.taxonomy import load_taxonomy
     from vocnlp.training.train import file_training_data
 
     _, out_dir, _ = sample_run
     queue_file = tmp_path / "review.csv"
     queue = export_review_queue(out_dir, queue_file, per_theme=5)
-    assert queue.groupby("theme_id").size().max() <= 5 and not queue.duplicated(["theme_id", "evidence"]).any()
+    assert queue.groupby(["theme_id", "queue"]).size().max() <= 5
+    assert not queue.duplicated(["theme_id", "evidence"]).any()
     mentions = pd.read_parquet(out_dir / "mentions.parquet")
-    for theme, rows in queue.groupby("theme_id"):
+    for theme, rows in queue[queue["queue"] == ASSIGNED].groupby("theme_id"):
         # The queue holds each theme's least confident mentions.
         others = mentions[(mentions["theme_id"] == theme) & ~mentions["evidence"].isin(rows["evidence"])]
         assert others.empty or rows["confidence"].max() <= others["confidence"].min()
+    # ...and the likeliest missed ones: clauses with no theme that scored just under a theme's threshold.
+    near = pd.read_parquet(out_dir / "near_misses.parquet")
+    missed = queue[queue["queue"] == NEAR_MISS]
+    assert len(near) and len(missed) and missed["theme_id"].nunique() >= 3
+    assert ((near["threshold"] - near["confidence"] > 0) & (near["threshold"] - near["confidence"] <= 0.06 + 1e-9)).all()
+    assert not near.set_index(["comment_id", "sentence_index"]).index.isin(
+        mentions.set_index(["comment_id", "sentence_index"]).index).any()
     filled = pd.read_csv(queue_file, keep_default_na=False)
     filled["verdict"] = ["oui", "no", "no", ""] * (len(filled) // 4) + ["yes"] * (len(filled) % 4)
     filled.loc[filled["verdict"] == "no", "correct_themes"] = ["staff|billing.refund", ""] * int(

@@ -23,7 +23,7 @@ from .io import RawTable, read_table
 from .score_groups import scores_by_group
 from .scores import summarise_scores
 from .stages import Batch, RunContext, build_stage
-from .stages.themes import MENTION_COLUMNS
+from .stages.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS
 from .validation import ValidatedTable, validate
 
 
@@ -41,6 +41,8 @@ class AnalysisResult:
     codebook: pd.DataFrame = field(default_factory=lambda: codebook(None))
     meta: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
+    # Clauses left without a theme that came within the themes stage's near_miss_window of one.
+    near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEAR_MISS_COLUMNS))
 
 
 class Pipeline:
@@ -70,7 +72,7 @@ class Pipeline:
         frame = table.frame
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
-        comment_parts, mention_parts = [], []
+        comment_parts, mention_parts, near_parts = [], [], []
         show = sys.stderr.isatty() if progress is None else progress
         with _progress(show, len(frame)) as advance:
             for start in range(0, len(frame), size):
@@ -82,10 +84,15 @@ class Pipeline:
                 comment_parts.append(batch.comments.drop(columns=["_text"]))
                 if batch.mentions is not None:
                     mention_parts.append(batch.mentions)
+                if batch.near_misses is not None:
+                    near_parts.append(batch.near_misses)
                 advance(len(batch.comments))
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (pd.concat(mention_parts, ignore_index=True) if mention_parts
                     else pd.DataFrame(columns=MENTION_COLUMNS))
+        # Kept on the pipeline rather than returned: only the review queue reads them.
+        self.near_misses = (pd.concat(near_parts, ignore_index=True) if near_parts
+                            else pd.DataFrame(columns=NEAR_MISS_COLUMNS))
         return comments, mentions, timings
 
     def describe(self) -> list[dict]:
@@ -175,7 +182,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     }
     taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
-                          table.report)
+                          table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)))
 
 
 def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:

@@ -1,7 +1,9 @@
 """The review queue: the least certain theme assignments of a run, out to a person and back as training data.
 
 Export picks, for every theme, the mentions with the lowest confidence (the
-ones most likely wrong) and writes them with two empty columns to fill in:
+ones most likely wrong) and the clauses left without any theme that came
+closest to it (``near_misses.parquet``: the likeliest missed mentions), and
+writes them with two empty columns to fill in:
 ``verdict`` (``yes`` the theme is right / ``no`` it is not) and
 ``correct_themes`` (the right theme ids, ``|``-separated, when the verdict is
 no). Import turns the filled file into a labelled file that ``vocnlp train
@@ -18,7 +20,9 @@ import pandas as pd
 from .errors import InputFileError
 from .io import read_table
 
-REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "verdict", "correct_themes"]
+REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "queue", "verdict",
+                  "correct_themes"]
+ASSIGNED, NEAR_MISS = "assigned, low confidence", "not assigned, near miss"
 _YES = {"yes", "y", "oui", "o", "1", "true", "ok", "x"}
 _NO = {"no", "n", "non", "0", "false"}
 
@@ -32,16 +36,29 @@ def _mentions(run_dir: Path) -> pd.DataFrame:
 
 
 def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: int = 20) -> pd.DataFrame:
-    """Write the ``per_theme`` least confident mentions of every theme to ``out_file`` (CSV or XLSX).
+    """Write, per theme, the ``per_theme`` least confident mentions and the ``per_theme`` closest near misses
+    to ``out_file`` (CSV or XLSX); the ``queue`` column says which is which.
 
     Confidence is compared within a theme, where it is on one scale (seed
     similarity for zero-shot themes, probability for a trained model's).
+    A run written before near misses were kept gives mentions only.
     """
-    mentions = _mentions(Path(run_dir))
+    run_dir = Path(run_dir)
+    mentions = _mentions(run_dir)
     # A clause repeated across comments is reviewed once.
-    queue = (mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
-             .drop_duplicates(["theme_id", "evidence"])
-             .groupby("theme_id", sort=True).head(per_theme)
+    assigned = (mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
+                .drop_duplicates(["theme_id", "evidence"])
+                .groupby("theme_id", sort=True).head(per_theme).assign(queue=ASSIGNED))
+    parts = [assigned]
+    near_path = run_dir / "near_misses.parquet"
+    if near_path.is_file():
+        near = pd.read_parquet(near_path)
+        parts.append(near.sort_values(["theme_id", "confidence", "comment_id"], ascending=[True, False, True],
+                                      kind="stable")
+                     .drop_duplicates(["theme_id", "evidence"])
+                     .groupby("theme_id", sort=True).head(per_theme).assign(queue=NEAR_MISS))
+    queue = (pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else assigned)
+    queue = (queue.sort_values(["theme_id", "queue"], kind="stable")
              .assign(verdict="", correct_themes="")[REVIEW_COLUMNS].reset_index(drop=True))
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)

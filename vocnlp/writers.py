@@ -31,7 +31,8 @@ def _jsonable(value):
 def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[str] | None = None) -> dict[str, Path]:
     """Write every output file into ``out_dir``; returns {name: path}.
 
-    Always: comments.parquet, mentions.parquet (the long form: one row per comment and theme), themes_wide.parquet
+    Always: comments.parquet, mentions.parquet (the long form: one row per comment and theme), near_misses.parquet
+    (clauses given no theme that came close to one, for the review queue), themes_wide.parquet
     (one 0/1 column per theme), codebook.csv, drivers.csv, scores_by_group.csv, score_comparisons.csv,
     summary.json, validation.json, config.resolved.yaml. ``csv`` adds comments.csv, mentions.csv and
     themes_wide.csv; ``xlsx`` adds vocnlp_results.xlsx.
@@ -44,6 +45,8 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     result.comments.to_parquet(paths["comments.parquet"], index=False)
     paths["mentions.parquet"] = out / "mentions.parquet"
     result.mentions.to_parquet(paths["mentions.parquet"], index=False)
+    paths["near_misses.parquet"] = out / "near_misses.parquet"
+    result.near_misses.to_parquet(paths["near_misses.parquet"], index=False)
     wide = themes_wide(result.comments, result.mentions, result.codebook)
     paths["themes_wide.parquet"] = out / "themes_wide.parquet"
     wide.to_parquet(paths["themes_wide.parquet"], index=False)

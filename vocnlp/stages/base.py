@@ -36,6 +36,7 @@ class Batch:
     comment_vectors: np.ndarray | None = None
     sentence_vectors: np.ndarray | None = None
     mentions: pd.DataFrame | None = None
+    near_misses: pd.DataFrame | None = None  # clauses left without a theme that came close to one (review queue)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from .base import Batch, RunContext, Stage, live_rows, register_stage
 
 MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
                    "sentiment", "sentiment_score", "confidence"]
+NEAR_MISS_COLUMNS = ["comment_id", "sentence_index", "evidence", "theme_id", "theme_name", "confidence", "threshold"]
 
 
 class _SeedIndex:
@@ -95,7 +96,7 @@ class Themes(Stage):
 
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
                  margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
-                 model_threshold: float = 0.5):
+                 model_threshold: float = 0.5, near_miss_window: float = 0.06):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
@@ -103,6 +104,7 @@ class Themes(Stage):
         self.language = language
         self.model = model
         self.model_threshold = model_threshold
+        self.near_miss_window = near_miss_window
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
@@ -133,6 +135,7 @@ class Themes(Stage):
         if self._trained is not None and len(best):
             best, thresholds = self._trained.overlay(best, thresholds, batch)
         chosen = (best >= thresholds) & ~non_answer[:, None]
+        self._last_non_answer, self._last_thresholds = non_answer, thresholds
         if len(best):
             # Similarities and model probabilities live on different scales: compare themes as multiples
             # of their own thresholds, brought back to the zero-shot similarity scale for `margin`.
@@ -170,6 +173,7 @@ class Themes(Stage):
         mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
                     .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
         batch.mentions = mentions[MENTION_COLUMNS].reset_index(drop=True)
+        batch.near_misses = self._near_misses(sentences, chosen, best)
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
         live = live_rows(comments)
@@ -178,6 +182,27 @@ class Themes(Stage):
         counts = comments["comment_id"].map(batch.mentions.groupby("comment_id").size()).fillna(0).astype("int64")
         comments["theme_count"] = counts.to_numpy()
         return batch
+
+    def _near_misses(self, sentences: pd.DataFrame, chosen: np.ndarray, best: np.ndarray) -> pd.DataFrame:
+        """Clauses given no theme whose closest theme scored within ``near_miss_window`` of its threshold
+        (on the zero-shot similarity scale): the likeliest missed mentions, for the review queue."""
+        if not len(best) or self.near_miss_window <= 0:
+            return pd.DataFrame(columns=NEAR_MISS_COLUMNS)
+        relative = best / self._last_thresholds * self.threshold
+        top = relative.argmax(axis=1)
+        rows = np.arange(len(best))
+        gap = self.threshold - relative[rows, top]
+        near = ~chosen.any(axis=1) & ~self._last_non_answer & (gap > 0) & (gap <= self.near_miss_window)
+        idx = np.flatnonzero(near)
+        theme_ids = np.asarray(self.index.theme_ids, dtype=object)[top[idx]]
+        return pd.DataFrame({
+            "comment_id": sentences["comment_id"].to_numpy()[idx],
+            "sentence_index": sentences["sentence_index"].to_numpy()[idx],
+            "evidence": sentences["text"].to_numpy()[idx], "theme_id": theme_ids,
+            "theme_name": [self.tax.theme(t).name(self.language) for t in theme_ids],
+            "confidence": np.round(best[idx, top[idx]].astype(np.float64), ROUND),
+            "threshold": np.round(np.asarray(self._last_thresholds)[idx, top[idx]].astype(np.float64), ROUND)},
+            columns=NEAR_MISS_COLUMNS)
 
     def describe(self) -> dict:
         """Taxonomy identity and thresholds."""
