@@ -135,12 +135,20 @@ def test_review_queue_round_trip(sample_run, tmp_path):
     labelled_file = tmp_path / "labelled.csv"
     counts = import_review(queue_file, labelled_file)
     labelled = pd.read_csv(labelled_file)
-    assert counts["written"] == len(labelled) == counts["confirmed"] + counts["corrected"]
+    assert counts["written"] == len(labelled) == (counts["confirmed"] + counts["corrected"]
+                                                  + counts["rejected_without_correction"])
+    assert counts["rejected_without_correction"] and (labelled["themes"] == "none").sum() == counts[
+        "rejected_without_correction"]
     assert counts["not_reviewed"] == (filled["verdict"] == "").sum()
     assert set(labelled["text"]) <= set(filled["evidence"])
     # The imported file is training data as it stands: sub-theme ids map to their parent.
     data = file_training_data("themes", labelled_file, label_column="themes", taxonomy=load_taxonomy(TAXONOMY))
     assert {"staff", "billing"} <= set(data.labels)
+    # A rejected assignment is a negative example: a row with no theme at all.
+    rows = pd.concat([pd.Series(s.texts) for s in data.train + data.dev + data.test], ignore_index=True)
+    labels = np.vstack([np.asarray(s.y) for s in data.train + data.dev + data.test])
+    rejected = set(labelled.loc[labelled["themes"] == "none", "text"]) - set(labelled.loc[labelled["themes"] != "none", "text"])
+    assert rejected and (labels[rows.isin(rejected).to_numpy()].sum(axis=1) == 0).all()
 
 
 def test_review_import_names_bad_verdicts(tmp_path):
@@ -163,3 +171,30 @@ def test_trained_model_survives_a_merge_through_aliases(theme_model, tmp_path):
     cfg.stage("themes").params.update(model=str(theme_model), taxonomy=str(tmp_path / "merged.yaml"))
     result = analyze(pd.DataFrame({"comment": ["J'ai attendu quarante minutes au téléphone."]}), cfg)
     assert "effort" in set(result.mentions["theme_id"]) and "waiting" not in set(result.mentions["theme_id"])
+
+
+def test_none_rows_train_as_negative_examples(tmp_path):
+    from vocnlp.errors import InputFileError
+    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.training.train import file_training_data
+
+    frame = pd.read_csv(TINY_THEMES)
+    negatives = pd.DataFrame({"text": ["Nothing else to add.", "I filled in this survey on my phone.",
+                                       "Rien d'autre à dire.", "J'ai répondu depuis mon téléphone.",
+                                       "See my previous answer.", "Client depuis 2019."],
+                              "themes": ["none", "None", "none", "none", "NONE", "none"],
+                              "language": ["en", "en", "fr", "fr", "en", "fr"]})
+    path = tmp_path / "with_negatives.csv"
+    pd.concat([frame, negatives], ignore_index=True).to_csv(path, index=False)
+    data = file_training_data("themes", path, label_column="themes", language_column="language",
+                              taxonomy=load_taxonomy(TAXONOMY))
+    splits = data.train + data.dev + data.test
+    assert "none" not in data.labels
+    assert sum(int((np.asarray(s.y).sum(axis=1) == 0).sum()) for s in splits) == len(negatives)
+    done = run_cli("train", "--task", "themes", "--train-file", str(path), "--label-column", "themes",
+                   "--language-column", "language", "--taxonomy", str(TAXONOMY), "--out", str(tmp_path / "model"))
+    assert done.returncode == 0, done.stderr
+    assert load_model_folder(tmp_path / "model").multilabel
+    pd.DataFrame({"text": ["The bill is wrong"], "themes": ["billing|none"]}).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputFileError, match="say 'none' and also name labels"):
+        file_training_data("themes", tmp_path / "bad.csv", label_column="themes", taxonomy=load_taxonomy(TAXONOMY))

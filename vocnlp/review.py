@@ -19,6 +19,7 @@ import pandas as pd
 
 from .errors import InputFileError
 from .io import read_table
+from .training.user_data import NO_LABEL
 
 REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "queue", "verdict",
                   "correct_themes"]
@@ -72,9 +73,11 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
 def import_review(review_file: str | Path, out_file: str | Path) -> dict:
     """Turn a filled review file into a labelled file (``text``, ``themes``); returns counts.
 
-    Rows without a verdict are skipped (not reviewed yet); ``no`` without a
-    correction says the clause has none of the themes, which the labelled-file
-    format cannot hold, so it is counted and left out.
+    Rows without a verdict are skipped (not reviewed yet). ``no`` without a
+    correction is written with the label ``none``: the clause is a negative
+    example for that theme (and for every other one) in ``vocnlp train --task
+    themes``. A near miss confirmed with ``yes`` is a missed mention, now a
+    positive example.
     """
     raw = read_table(review_file)
     frame = raw.frame
@@ -97,6 +100,7 @@ def import_review(review_file: str | Path, out_file: str | Path) -> dict:
                 rows.append((record["evidence"], corrected))
                 counts["corrected"] += 1
             else:
+                rows.append((record["evidence"], NO_LABEL))
                 counts["rejected_without_correction"] += 1
         else:
             bad.append(line)

@@ -1,9 +1,10 @@
 """Labelled files from the user (CSV, XLSX, Parquet, JSONL): text + label(s), optional language.
 
 Single-label files hold one label per row; multi-label files hold several,
-separated by ``|`` (or ``;`` / ``,`` when given). Rows without text or label
-are an error naming their line, not silently dropped: a training set with
-holes is usually a mapping mistake.
+separated by ``|`` (or ``;`` / ``,`` when given), or ``none`` for a text that
+has none of the labels (a negative example, e.g. a reviewer's "no theme").
+Rows without text or label are an error naming their line, not silently
+dropped: a training set with holes is usually a mapping mistake.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import numpy as np
 from ..errors import ColumnMappingError, InputFileError
 from ..io import read_table
 from .datasets import LabelledSplit, split_indices
+
+NO_LABEL = "none"  # in a multi-label file: this text has none of the labels
 
 
 def _column(frame, name: str, role: str) -> str:
@@ -52,6 +55,12 @@ def read_labelled_file(path: str | Path, *, text_column: str = "text", label_col
                              f"{' ...' if len(bad) > 10 else ''}).", "Fill them in or remove them.")
     if multilabel:
         row_labels = [[part.strip() for part in value.split(label_separator) if part.strip()] for value in raw_labels]
+        mixed = [raw.source_rows[i] for i, labs in enumerate(row_labels)
+                 if len(labs) > 1 and NO_LABEL in {lab.lower() for lab in labs}]
+        if mixed:
+            raise InputFileError(f"{len(mixed)} row(s) of '{path}' say '{NO_LABEL}' and also name labels "
+                                 f"(lines {mixed[:10]}).", f"Write either '{NO_LABEL}' or the labels.")
+        row_labels = [[] if [lab.lower() for lab in labs] == [NO_LABEL] else labs for labs in row_labels]
     else:
         row_labels = [[value] for value in raw_labels]
     seen = sorted({lab for labs in row_labels for lab in labs})
