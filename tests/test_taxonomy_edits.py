@@ -83,3 +83,24 @@ def test_taxonomy_cli_edits_in_place_and_reports(tmp_path):
     assert "price" not in [t.id for t in load_taxonomy(path).themes]
     done = run_cli("taxonomy", "merge", str(path), "price", "billing")
     assert done.returncode == 2 and "no top-level theme 'price'" in done.stderr
+
+
+def test_edits_keep_the_files_comments_and_layout(document, tmp_path):
+    target = tmp_path / "tax.yaml"
+    write_document(rename(document, "staff", en="People"), target)
+    before, after = GENERIC.read_text(encoding="utf-8"), target.read_text(encoding="utf-8")
+    comments = [line.strip() for line in before.splitlines() if line.strip().startswith("#")]
+    assert comments and all(c in after for c in comments)
+    # Untouched seed lists keep their one-line flow style.
+    flow = next(line for line in before.splitlines() if line.strip().startswith("en: [too expensive"))
+    assert flow in after.splitlines()
+
+
+def test_a_comma_that_cuts_a_name_in_two_is_an_error(tmp_path):
+    path = tmp_path / "tax.yaml"
+    path.write_text(GENERIC.read_text(encoding="utf-8").replace(
+        'name: {en: "Delivery, installation & appointments"', "name: {en: Delivery, installation & appointments"),
+        encoding="utf-8")
+    with pytest.raises(ConfigError, match="'installation & appointments' with no value; a comma"):
+        load_taxonomy(path)
+    assert load_taxonomy(GENERIC).theme("delivery").name("en") == "Delivery, installation & appointments"

@@ -81,6 +81,13 @@ def _theme(entry: dict, source: str, parent: str | None, where: str) -> Theme:
     if not isinstance(names, dict) or not all(names.get(lang) for lang in LANGUAGES):
         raise _err(source, f"theme '{tid}' needs a name in English and French",
                    "Write name: {en: ..., fr: ...}.")
+    for field_name in ("name", "description"):
+        broken = [str(k) for k, v in (entry.get(field_name) or {}).items() if v is None]
+        if broken:
+            # YAML reads {en: Delivery, installation & appointments} as two keys: the comma ends the value.
+            raise _err(source, f"theme '{tid}': {field_name} has an entry '{broken[0]}' with no value; a comma "
+                       f"inside {{en: ..., fr: ...}} ends the text there",
+                       f"Quote texts that hold commas: {field_name}: {{en: \"..., ...\", fr: \"...\"}}.")
     if parent and not tid.startswith(parent + "."):
         raise _err(source, f"sub-theme '{tid}' is under '{parent}' but its id does not start with '{parent}.'",
                    f"Rename it '{parent}.{tid.split('.')[-1]}' so ids show the hierarchy.")

@@ -6,33 +6,46 @@ sub-theme moves (its id carries its parent), the old id is kept in the new
 owner's ``aliases``. :func:`remap_mentions` uses them to carry an existing
 ``mentions`` table over to the edited taxonomy without re-running anything,
 and a trained theme model keeps working through them. Each edit bumps the
-version and is logged under ``history``. Comments in the YAML file are not
-preserved by the rewrite.
+version and is logged under ``history``. The file is rewritten with
+ruamel.yaml's round-trip mode, so the user's comments, key order and list
+styles survive (parts an edit rebuilds, such as a moved sub-theme, are written
+in block style).
 """
 
 from __future__ import annotations
 
 import copy
+import io
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from ruamel.yaml import YAML
 
 from .errors import ConfigError
 from .taxonomy import Taxonomy, load_taxonomy
 
 
+def _round_trip() -> YAML:
+    yaml = YAML()  # round-trip mode: comments and layout are part of the document
+    yaml.width = 4096  # long one-line seed lists stay on one line, as written
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout of the shipped taxonomies
+    return yaml
+
+
 def read_document(path: str | Path) -> dict:
-    """The raw YAML document of a taxonomy, after checking that it loads."""
+    """The YAML document of a taxonomy (a dict that remembers its comments), after checking that it loads."""
     load_taxonomy(path)
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return _round_trip().load(Path(path).read_text(encoding="utf-8"))
 
 
 def write_document(document: dict, path: str | Path) -> Taxonomy:
     """Write the document and load it back (so an edit that breaks validation is reported, not saved)."""
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    text = io.StringIO()
+    _round_trip().dump(document, text)
+    tmp.write_text(text.getvalue(), encoding="utf-8")
     try:
         taxonomy = load_taxonomy(tmp)
     except ConfigError:
