@@ -41,6 +41,9 @@ def test_discovery_is_deterministic_and_leaves_covered_clauses_out(sample_frame,
     path = tmp_path / "tax.yaml"
     path.write_text(yaml.safe_dump({"id": "t", "version": 1, "themes": themes}, allow_unicode=True), encoding="utf-8")
     assert len(load_taxonomy(path).themes) == len(first.clusters)
+    # A number of clusters chosen at the upper bound is said, since the best one may lie beyond it.
+    capped = discover(frame, cfg, seed=3, max_clusters=2)
+    assert len(capped.warnings) == 2 and all("largest allowed (2)" in w for w in capped.warnings)
 
 
 def test_clustering_recovers_separated_groups_whatever_the_seed():

@@ -364,6 +364,8 @@ def discover(
     for row in found.clusters.itertuples():
         table_view.add_row(row.cluster, f"{row.clauses:,}", row.keywords, row.examples.split(" | ")[0])
     out.print(table_view)
+    for warning in found.warnings:
+        out.print(f"[yellow]Warning:[/] {warning}")
     out.print(f"{len(found.clauses):,} uncovered clauses in {len(found.clusters)} candidate themes; written to "
               f"{out_dir} (paste candidate_themes.yaml into your taxonomy after renaming).")
 

@@ -15,7 +15,7 @@ out as a YAML snippet to paste into a taxonomy.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,7 @@ class Discovery:
     clusters: pd.DataFrame
     clauses: pd.DataFrame
     snippet: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_words: int = 3,
@@ -137,12 +138,16 @@ def discover(frame: pd.DataFrame, config: RunConfig | None = None, *, n_clusters
     """Candidate themes among the clauses the taxonomy leaves uncovered, per language."""
     clauses, vectors = uncovered_clauses(frame, config, min_words)
     clauses = clauses.assign(cluster="", fit=np.nan)
-    rows, themes = [], []
+    rows, themes, warnings = [], [], []
     for language in sorted(clauses["language"].dropna().unique()):
         idx = np.flatnonzero((clauses["language"] == language).to_numpy())
         if len(idx) < 4:
             continue
         labels = cluster_clauses(vectors[idx], n_clusters, seed, max_clusters)
+        if n_clusters is None and len(set(labels)) >= max_clusters:
+            # The silhouette still rose at the last k tried: the best k may lie beyond the bound.
+            warnings.append(f"{language}: the number of clusters chosen is the largest allowed ({max_clusters}); "
+                            "there may be more distinct topics. Raise --max-clusters (or set --clusters) to look.")
         texts = clauses["text"].to_numpy()[idx].tolist()
         keywords = cluster_keywords(texts, labels, language)
         for c in sorted(set(labels)):
@@ -167,7 +172,7 @@ def discover(frame: pd.DataFrame, config: RunConfig | None = None, *, n_clusters
     clusters = clusters.sort_values(["language", "clauses", "cluster"], ascending=[True, False, True], kind="stable")
     snippet = ("# Candidate themes from 'vocnlp discover': rename, describe, then paste under 'themes:'.\n"
                + yaml.safe_dump(themes, allow_unicode=True, sort_keys=False, width=120))
-    return Discovery(clusters.reset_index(drop=True), clauses, snippet)
+    return Discovery(clusters.reset_index(drop=True), clauses, snippet, warnings)
 
 
 def stability(frame: pd.DataFrame, config: RunConfig | None = None, seeds=(0, 1, 2, 3, 4),
