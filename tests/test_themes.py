@@ -198,3 +198,36 @@ def test_none_rows_train_as_negative_examples(tmp_path):
     pd.DataFrame({"text": ["The bill is wrong"], "themes": ["billing|none"]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(InputFileError, match="say 'none' and also name labels"):
         file_training_data("themes", tmp_path / "bad.csv", label_column="themes", taxonomy=load_taxonomy(TAXONOMY))
+
+
+def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_path):
+    import shutil
+
+    from vocnlp.taxonomy_edits import merge, read_document, write_document
+
+    _, out_dir, _ = sample_run
+    run = tmp_path / "run"
+    shutil.copytree(out_dir, run)
+    before_mentions = pd.read_parquet(run / "mentions.parquet")
+    either = set(before_mentions.loc[before_mentions["theme_id"].isin(["waiting", "effort"]), "comment_id"])
+    merged = tmp_path / "merged.yaml"
+    write_document(merge(read_document(TAXONOMY), "waiting", "effort"), merged)
+    done = run_cli("taxonomy", "remap", str(run), "--taxonomy", str(merged))
+    assert done.returncode == 0, done.stderr
+    assert "Still in the old taxonomy" in done.stdout and "vocnlp_results.xlsx" in done.stdout
+    mentions = pd.read_parquet(run / "mentions.parquet")
+    comments = pd.read_parquet(run / "comments.parquet")
+    wide = pd.read_parquet(run / "themes_wide.parquet")
+    drivers = pd.read_csv(run / "drivers.csv")
+    book = pd.read_csv(run / "codebook.csv")
+    assert "waiting" not in set(mentions["theme_id"]) and set(mentions.loc[mentions["theme_id"] == "effort",
+                                                                           "comment_id"]) == either
+    assert not comments["themes"].fillna("").str.contains("waiting").any()
+    counts = comments["comment_id"].map(mentions.groupby("comment_id").size()).fillna(0)
+    assert (comments["theme_count"] == counts).all()
+    assert "theme_waiting" not in wide and set(wide.loc[wide["theme_effort"] == 1, "comment_id"]) == either
+    assert "waiting" not in set(book["theme_id"]) and "waiting" not in set(drivers["driver_id"])
+    effort = drivers[(drivers["outcome"] == "nps") & (drivers["driver_id"] == "effort")].iloc[0]
+    scored = set(comments.loc[comments["nps_score"].notna(), "comment_id"])  # the NPS drivers' base
+    assert effort["mentions"] == len(either & scored)
+    assert not pd.read_parquet(run / "near_misses.parquet")["theme_id"].eq("waiting").any()

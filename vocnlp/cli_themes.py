@@ -114,23 +114,18 @@ def taxonomy_split(path: Path = _TAXONOMY_ARG, theme: str = typer.Argument(..., 
 def taxonomy_remap(run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
                    taxonomy: Path = typer.Option(..., "--taxonomy", help="The edited taxonomy."),
                    language: str = typer.Option("en", "--lang", help="Language of theme names.")) -> None:
-    """Re-express a run's mentions in an edited taxonomy (renames, merges, moves) without re-running it."""
+    """Carry a run over to an edited taxonomy (renames, merges, moves) without re-running the models: mentions,
+    comments' themes, wide table, codebook and drivers are rewritten."""
     try:
-        import pandas as pd
-
+        from .remap import remap_run
         from .taxonomy import load_taxonomy
-        from .taxonomy_edits import remap_mentions
 
-        path = run_dir / "mentions.parquet"
-        if not path.is_file():
-            raise VocnlpError(f"'{run_dir}' holds no mentions.parquet.", "Point at the --out folder of a 'vocnlp run'.")
-        before = pd.read_parquet(path)
-        after = remap_mentions(before, load_taxonomy(taxonomy), language)
-        after.to_parquet(path, index=False)
-        if (run_dir / "mentions.csv").is_file():
-            after.to_csv(run_dir / "mentions.csv", index=False, encoding="utf-8-sig")
+        done = remap_run(run_dir, load_taxonomy(taxonomy), language)
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"{len(before):,} mentions re-expressed as {len(after):,} in {run_dir} (merged themes count once "
-              "per comment). comments.* and drivers.csv still describe the old taxonomy: re-run for those.")
+    out.print(f"{done['mentions_before']:,} mentions re-expressed as {done['mentions_after']:,} in {run_dir} (merged "
+              f"themes count once per comment); rewrote {', '.join(done['written'])}.")
+    if done["stale"]:
+        out.print(f"[yellow]Still in the old taxonomy:[/] {', '.join(done['stale'])}. Run 'vocnlp report {run_dir}' "
+                  "for a new report; re-run the analysis with --format xlsx for a new workbook.")

@@ -14,11 +14,12 @@ from .exports import themes_wide, write_excel
 
 
 
-def _jsonable(value):
+def jsonable(value):
+    """``value`` with numpy scalars as Python numbers and NaN as null, ready for json.dumps."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
@@ -67,10 +68,10 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
         getattr(result, name).to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8-sig")
     summary = {**result.summary, "meta": result.meta}
     paths["summary.json"] = out / "summary.json"
-    paths["summary.json"].write_text(json.dumps(_jsonable(summary), indent=2, ensure_ascii=False) + "\n",
+    paths["summary.json"].write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
     paths["validation.json"] = out / "validation.json"
-    paths["validation.json"].write_text(json.dumps(_jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
+    paths["validation.json"].write_text(json.dumps(jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
     paths["config.resolved.yaml"] = out / "config.resolved.yaml"
     paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")

@@ -1,0 +1,88 @@
+"""Carry a finished run over to an edited taxonomy without re-running the models.
+
+After a rename, merge, move or split, the theme assignments of a run are still
+right; only their ids and names change (through the taxonomy's aliases). This
+rewrites every file of the run that names themes: mentions, near misses,
+the comments' ``themes`` column, the wide table, the codebook, and the driver
+table (re-estimated from the run's own comments and scores with its resolved
+config, since merged themes are new drivers). The Excel workbook and the HTML
+report are not rewritten here; the command says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .config import load_config
+from .drivers import analyse_drivers
+from .errors import VocnlpError
+from .exports import codebook, themes_wide
+from .taxonomy import Taxonomy
+from .taxonomy_edits import alias_map, remap_mentions
+from .writers import jsonable
+
+
+def _write(frame: pd.DataFrame, run_dir: Path, stem: str, csv_always: bool = False) -> list[str]:
+    """Parquet (when the run wrote one) and CSV (when the run wrote one, or always for csv-only files)."""
+    written = []
+    if (run_dir / f"{stem}.parquet").is_file():
+        frame.to_parquet(run_dir / f"{stem}.parquet", index=False)
+        written.append(f"{stem}.parquet")
+    if csv_always or (run_dir / f"{stem}.csv").is_file():
+        frame.to_csv(run_dir / f"{stem}.csv", index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        written.append(f"{stem}.csv")
+    return written
+
+
+def _comment_themes(comments: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
+    """``themes`` and ``theme_count`` rebuilt from the mentions, as the themes stage writes them."""
+    per_comment = (mentions.sort_values(["comment_id", "theme_id"], kind="stable")
+                   .groupby("comment_id", sort=False)["theme_id"].agg(";".join))
+    out = comments.copy()
+    live = out["themes"].notna() if "themes" in out else pd.Series(True, index=out.index)
+    themes = out["comment_id"].map(per_comment).astype(object).fillna("")
+    out["themes"] = np.where(live, themes.to_numpy(dtype=object), None)
+    out["theme_count"] = out["comment_id"].map(mentions.groupby("comment_id").size()).fillna(0).astype("int64")
+    return out
+
+
+def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> dict:
+    """Rewrite a run folder's theme files for ``taxonomy``; returns what changed and the files written."""
+    run_dir = Path(run_dir)
+    needed = [n for n in ("mentions.parquet", "comments.parquet", "summary.json", "config.resolved.yaml")
+              if not (run_dir / n).is_file()]
+    if needed:
+        raise VocnlpError(f"'{run_dir}' lacks {', '.join(needed)}.", "Point at the --out folder of a 'vocnlp run'.")
+    before = pd.read_parquet(run_dir / "mentions.parquet")
+    mentions = remap_mentions(before, taxonomy, language)
+    written = _write(mentions, run_dir, "mentions")
+    near_path = run_dir / "near_misses.parquet"
+    if near_path.is_file():
+        near = pd.read_parquet(near_path)
+        ids = alias_map(taxonomy)
+        near = near[near["theme_id"].isin(ids)].assign(theme_id=lambda f: f["theme_id"].map(ids))
+        near["theme_name"] = near["theme_id"].map(lambda t: taxonomy.theme(t).name(language))
+        written += _write(near.reset_index(drop=True), run_dir, "near_misses")
+    comments = _comment_themes(pd.read_parquet(run_dir / "comments.parquet"), mentions)
+    written += _write(comments, run_dir, "comments")
+    book = codebook(taxonomy)
+    written += _write(book, run_dir, "codebook", csv_always=True)
+    written += _write(themes_wide(comments, mentions, book), run_dir, "themes_wide")
+    config = load_config(run_dir / "config.resolved.yaml")
+    analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
+                               ces_higher_is_easier=config.input.ces_higher_is_easier)
+    analysis.table.to_csv(run_dir / "drivers.csv", index=False, encoding="utf-8-sig")
+    written.append("drivers.csv")
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary["themes"] = mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {}
+    summary["drivers"] = {"models": analysis.models, "warnings": analysis.warnings}
+    summary["taxonomy_remapped"] = {"taxonomy": taxonomy.id, "version": taxonomy.version}
+    (run_dir / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    written.append("summary.json")
+    stale = [n for n in ("vocnlp_results.xlsx", "report.html") if (run_dir / n).is_file()]
+    return {"mentions_before": len(before), "mentions_after": len(mentions), "written": written, "stale": stale}
