@@ -43,7 +43,10 @@ def test_pipeline_reads_the_trained_theme_model(theme_model):
 
     cfg = load_config()
     cfg.stage("themes").params["model"] = str(theme_model)
-    texts = ["Conseillère adorable mais la facture est fausse.", "Le colis n'est jamais arrivé.", "Bonjour"]
+    # The delivery sentence paraphrases a seed phrase: a model with no labelled delivery row knows the theme only
+    # from the taxonomy, and on looser paraphrases ("Le colis n'est jamais arrivé.") this tiny model misses it.
+    texts = ["Conseillère adorable mais la facture est fausse.", "Le colis a été livré avec deux semaines de retard.",
+             "Bonjour"]
     result = analyze(pd.DataFrame({"comment": texts}), cfg)
     found = result.mentions.groupby("comment_id")["theme_id"].agg(set)
     assert found["row-1"] == {"staff", "billing"}
