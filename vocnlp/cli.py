@@ -282,9 +282,9 @@ def benchmark(
                                         "re-render BENCHMARKS.md with the other saved results."),
     render_only: bool = typer.Option(False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from "
                                      "benchmarks/results.json."),
-    drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmark "
-                                      "(200 surveys, a few minutes) and re-render BENCHMARKS.md with the other "
-                                      "saved results."),
+    drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmarks "
+                                      "(200 surveys, and 200 customer bases for the Cox model; a few minutes) and "
+                                      "re-render BENCHMARKS.md with the other saved results."),
     profile: Optional[str] = typer.Option(None, "--profile", help="Re-measure only this profile's rows (after "
                                           "retraining its models) and re-render the rest from the saved results."),
     pii_only: bool = typer.Option(False, "--pii-only", help="Score only personal-data masking on the project's "

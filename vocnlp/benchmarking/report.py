@@ -18,6 +18,7 @@ from . import accuracy, speed, themes
 from .drivers_simulation import run_simulation
 from .pii import pii_rows, pii_scores
 from .rules import rule_rows, rule_scores
+from .survival_simulation import run_survival_simulation, survival_rows
 
 REPEATS = 3
 
@@ -69,6 +70,7 @@ def measure(log=print) -> dict:
     log("discovery stability on the sample")
     res["discovery_stability"] = themes.discovery_stability_on_sample()
     res["drivers_simulation"] = run_simulation(log=log)
+    res["survival_simulation"] = run_survival_simulation(log=log)
     log("personal-data masking test set")
     res["pii"] = pii_scores()
     res["sentiment_rules"] = _rules(log)
@@ -221,7 +223,7 @@ def render(res: dict) -> str:
     lines += ["", "Benchmark rows train a head on the benchmark's own train split, tune thresholds and temperature "
               "on its dev split, and report its test split (XED: seeded 80/10/10 split). Published anchors: "
               "fine-tuned BERT-base 0.46 (GoEmotions 28), 0.62–0.64 (Ekman), 0.69 (sentiment grouping), "
-              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + pii_rows(res) + ["",
+              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + survival_rows(res) + pii_rows(res) + ["",
               "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)", "",
               "| profile | model | split | language | n | macro-F1 | accuracy / micro-F1 | ECE | size MB |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -325,6 +327,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     res = saved if partial else measure(log)
     if drivers_only:
         res["drivers_simulation"] = run_simulation(log=log)
+        res["survival_simulation"] = run_survival_simulation(log=log)
     if pii_only:
         res["pii"] = pii_scores()
     if rules_only:

@@ -113,7 +113,7 @@ def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: Drivers
             for kind, (matrix, info) in candidates.items():
                 if matrix.shape[1]:
                     part, model = time_to_churn_drivers(kind, matrix[usable], info, tenure, churned,
-                                                        controls[usable], cfg, warnings, _note)
+                                                        controls[usable], cfg, warnings, guardrail_note)
                     rows += part
                     if model:
                         models.append(model)
@@ -136,7 +136,8 @@ def driver_table(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: DriversCon
     return analyse_drivers(comments, mentions, cfg, seed).table
 
 
-def _note(n_t: int, n: int, min_mentions: int) -> str:
+def guardrail_note(n_t: int, n: int, min_mentions: int) -> str:
+    """Why a driver is listed but not ranked (never or too rarely mentioned, or in every comment); "" when ranked."""
     if n_t == 0:
         return "never mentioned"
     if n_t < min_mentions:
@@ -153,7 +154,7 @@ def _analyse(outcome: Outcome, kind: str, matrix: pd.DataFrame, info: dict, cont
     n = len(y)
     ids = list(matrix.columns)
     counts = t.sum(axis=0)
-    notes = [_note(int(c), n, cfg.min_mentions) for c in counts]
+    notes = [guardrail_note(int(c), n, cfg.min_mentions) for c in counts]
     usable = [j for j, note in enumerate(notes) if not note]
     level = cfg.confidence_level
     replicates = bootstrap_impacts(y, t, cfg.bootstrap, seed)
