@@ -34,7 +34,7 @@ NULL = (NPS_EFFECT == 0) & (CHURN_EFFECT == 0)  # no effect on either outcome
 NPS_BASE, NPS_NOISE, CHURN_BASE = 8.3, 1.6, -2.4
 
 
-def _correlation() -> np.ndarray:
+def theme_correlation() -> np.ndarray:
     """Themes that go together in real comments: billing with effort, waiting with effort, a null with billing."""
     corr = np.eye(len(THEMES))
     for a, b, r in ((0, 1, 0.35), (1, 2, 0.30), (0, 8, 0.45), (3, 5, 0.30), (2, 7, 0.20)):
@@ -44,7 +44,7 @@ def _correlation() -> np.ndarray:
 
 def draw(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mentions n×10 bool, NPS 0–10, churned bool) for ``n`` simulated respondents."""
-    latent = rng.multivariate_normal(np.zeros(len(THEMES)), _correlation(), size=n, method="cholesky")
+    latent = rng.multivariate_normal(np.zeros(len(THEMES)), theme_correlation(), size=n, method="cholesky")
     mentions = latent < stats.norm.ppf(PREVALENCE)
     score = NPS_BASE + mentions @ NPS_EFFECT + rng.normal(0, NPS_NOISE, n)
     nps = np.clip(np.round(score), 0, 10)

@@ -22,7 +22,7 @@ from scipy import stats
 from ..config import DriversConfig
 from ..drivers.survival import time_to_churn_drivers
 from ..drivers.table import guardrail_note
-from .drivers_simulation import THEMES, _correlation, PREVALENCE
+from .drivers_simulation import PREVALENCE, THEMES, theme_correlation
 
 HAZARD_RATIO = np.asarray([1.5, 2.0, 2.5, 1.3, 1.1, 3.0, 0.7, 1.0, 1.0, 1.0])
 NULL = HAZARD_RATIO == 1.0
@@ -31,7 +31,7 @@ BASE_HAZARD = 0.01  # per month: about 30% of a theme-free base leaves within th
 
 def draw_customers(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mentions n×10 bool, tenure in months, churned bool) for ``n`` simulated customers."""
-    latent = rng.multivariate_normal(np.zeros(len(THEMES)), _correlation(), size=n, method="cholesky")
+    latent = rng.multivariate_normal(np.zeros(len(THEMES)), theme_correlation(), size=n, method="cholesky")
     mentions = latent < stats.norm.ppf(PREVALENCE)
     hazard = BASE_HAZARD * np.exp(mentions @ np.log(HAZARD_RATIO))
     leaves_after = rng.exponential(1 / hazard)

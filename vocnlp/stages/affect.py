@@ -104,7 +104,9 @@ class Sentiment(TrainedModelInput, Stage):
         if decided.any():
             touched = pd.Series(sentence_rule[decided]).groupby(sentence_ids[decided]).agg(
                 lambda kinds: ";".join(sorted(set(kinds))))
-            means = pd.DataFrame(sp, index=sentence_ids).groupby(level=0).mean()
+            # Only comments with a rule-decided sentence are re-averaged.
+            touched_rows = np.isin(sentence_ids, touched.index.to_numpy())
+            means = pd.DataFrame(sp[touched_rows], index=sentence_ids[touched_rows]).groupby(level=0).mean()
             position = {c: i for i, c in enumerate(live_ids)}
             for comment_id, kinds in touched.items():
                 i = position.get(comment_id)
