@@ -127,6 +127,11 @@ class Themes(Stage):
         Confidence is the seed similarity for zero-shot themes and the trained
         model's probability for the themes it knows (``model``).
         """
+        best, arg, thresholds, non_answer = self._scores(vectors, batch)
+        return self._choose(best, thresholds, non_answer), best, arg
+
+    def _scores(self, vectors: np.ndarray, batch: Batch | None) -> tuple[np.ndarray, ...]:
+        """Confidences, best seed indices, per-cell thresholds and the non-answer flag of every sentence."""
         best, arg = self.index.scores(vectors)
         non_answer = np.zeros(len(best), dtype=bool)
         if self._no_theme is not None and len(best):
@@ -134,8 +139,11 @@ class Themes(Stage):
         thresholds = np.broadcast_to(self._thresholds, best.shape)
         if self._trained is not None and len(best):
             best, thresholds = self._trained.overlay(best, thresholds, batch)
+        return best, arg, thresholds, non_answer
+
+    def _choose(self, best: np.ndarray, thresholds: np.ndarray, non_answer: np.ndarray) -> np.ndarray:
+        """Themes over their threshold, at most ``max_per_sentence``, within ``margin`` of the clause's best."""
         chosen = (best >= thresholds) & ~non_answer[:, None]
-        self._last_non_answer, self._last_thresholds = non_answer, thresholds
         if len(best):
             # Similarities and model probabilities live on different scales: compare themes as multiples
             # of their own thresholds, brought back to the zero-shot similarity scale for `margin`.
@@ -146,12 +154,13 @@ class Themes(Stage):
             chosen &= rank < self.max_per_sentence
             if self.margin > 0:
                 chosen &= relative >= relative.max(axis=1, keepdims=True) - self.margin
-        return chosen, best, arg
+        return chosen
 
     def __call__(self, batch: Batch) -> Batch:
         """Add ``themes``/``theme_count`` to comments and build ``batch.mentions``."""
         sentences = batch.sentences
-        chosen, best, arg = self.assign(batch.sentence_vectors, batch)
+        best, arg, thresholds, non_answer = self._scores(batch.sentence_vectors, batch)
+        chosen = self._choose(best, thresholds, non_answer)
         rows, cols = np.nonzero(chosen)
         found = pd.DataFrame({
             "comment_id": sentences["comment_id"].to_numpy()[rows],
@@ -173,7 +182,7 @@ class Themes(Stage):
         mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
                     .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
         batch.mentions = mentions[MENTION_COLUMNS].reset_index(drop=True)
-        batch.near_misses = self._near_misses(sentences, chosen, best)
+        batch.near_misses = self._near_misses(sentences, chosen, best, thresholds, non_answer)
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
         live = live_rows(comments)
@@ -183,16 +192,17 @@ class Themes(Stage):
         comments["theme_count"] = counts.to_numpy()
         return batch
 
-    def _near_misses(self, sentences: pd.DataFrame, chosen: np.ndarray, best: np.ndarray) -> pd.DataFrame:
+    def _near_misses(self, sentences: pd.DataFrame, chosen: np.ndarray, best: np.ndarray, thresholds: np.ndarray,
+                     non_answer: np.ndarray) -> pd.DataFrame:
         """Clauses given no theme whose closest theme scored within ``near_miss_window`` of its threshold
         (on the zero-shot similarity scale): the likeliest missed mentions, for the review queue."""
         if not len(best) or self.near_miss_window <= 0:
             return pd.DataFrame(columns=NEAR_MISS_COLUMNS)
-        relative = best / self._last_thresholds * self.threshold
+        relative = best / thresholds * self.threshold
         top = relative.argmax(axis=1)
         rows = np.arange(len(best))
         gap = self.threshold - relative[rows, top]
-        near = ~chosen.any(axis=1) & ~self._last_non_answer & (gap > 0) & (gap <= self.near_miss_window)
+        near = ~chosen.any(axis=1) & ~non_answer & (gap > 0) & (gap <= self.near_miss_window)
         idx = np.flatnonzero(near)
         theme_ids = np.asarray(self.index.theme_ids, dtype=object)[top[idx]]
         return pd.DataFrame({
@@ -201,7 +211,7 @@ class Themes(Stage):
             "evidence": sentences["text"].to_numpy()[idx], "theme_id": theme_ids,
             "theme_name": [self.tax.theme(t).name(self.language) for t in theme_ids],
             "confidence": np.round(best[idx, top[idx]].astype(np.float64), ROUND),
-            "threshold": np.round(np.asarray(self._last_thresholds)[idx, top[idx]].astype(np.float64), ROUND)},
+            "threshold": np.round(np.asarray(thresholds)[idx, top[idx]].astype(np.float64), ROUND)},
             columns=NEAR_MISS_COLUMNS)
 
     def describe(self) -> dict:
