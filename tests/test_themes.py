@@ -53,6 +53,8 @@ def test_pipeline_reads_the_trained_theme_model(theme_model):
     assert "delivery" in found["row-2"]  # no labelled row: learnt from the taxonomy's seed phrases alone
     assert "row-3" not in found
     assert result.mentions["confidence"].between(0, 1).all()
+    # Every theme is the model's, so each mention's probability is the model's own (calibrated) probability.
+    assert result.mentions["probability"].equals(result.mentions["confidence"])
     assert "trained model" in next(s for s in result.meta["stages"] if s["name"] == "themes")["method"]
 
 
@@ -115,7 +117,7 @@ def test_review_queue_round_trip(sample_run, tmp_path):
 
     _, out_dir, _ = sample_run
     queue_file = tmp_path / "review.csv"
-    queue = export_review_queue(out_dir, queue_file, per_theme=5)
+    queue = export_review_queue(out_dir, queue_file, per_theme=5, sampled_per_theme=5)
     assert queue.groupby(["theme_id", "queue"]).size().max() <= 5
     assert not queue.duplicated(["theme_id", "evidence"]).any()
     mentions = pd.read_parquet(out_dir / "mentions.parquet")

@@ -47,6 +47,8 @@ def run(
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
     theme_model: Optional[Path] = typer.Option(None, "--theme-model", help="A model folder from 'vocnlp train "
                                                "--task themes' for the themes it knows (the rest stay zero-shot)."),
+    theme_calibration: Optional[Path] = typer.Option(None, "--theme-calibration", help="A file from 'vocnlp review "
+                                                     "calibrate': zero-shot mentions then carry a probability."),
     format: list[str] = typer.Option([], "--format", "-f", help="Extra output format: csv, xlsx (repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="Rows per processing chunk."),
@@ -81,11 +83,14 @@ def run(
         if bad:
             raise VocnlpError(f"Unknown output format(s) {bad}.", f"Use --format with one of {sorted(FORMATS)}.")
         cfg = load_config(config, overrides)
-        if theme_model is not None:
+        for option, param, value in (("--theme-model", "model", theme_model),
+                                     ("--theme-calibration", "calibration", theme_calibration)):
+            if value is None:
+                continue
             if cfg.stage("themes") is None:
-                raise VocnlpError("--theme-model needs a themes stage, and this config's pipeline has none.",
+                raise VocnlpError(f"{option} needs a themes stage, and this config's pipeline has none.",
                                   "Add '- name: themes' to pipeline.stages.")
-            cfg.stage("themes").params["model"] = str(theme_model)
+            cfg.stage("themes").params[param] = str(value)
         if keep_personal_data and cfg.stage("mask_pii") is not None:
             cfg.stage("mask_pii").params["enabled"] = False
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))

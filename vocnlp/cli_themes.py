@@ -18,13 +18,18 @@ review_app = typer.Typer(no_args_is_help=True, help="Human review of the least c
 def review_export(
     run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
     out_file: Path = typer.Option(..., "--out", "-o", help="Review file to write (.csv or .xlsx)."),
-    per_theme: int = typer.Option(20, "--per-theme", help="Least confident mentions to review per theme."),
+    per_theme: int = typer.Option(20, "--per-theme", help="Least confident mentions (and near misses) to review "
+                                  "per theme."),
+    sampled: int = typer.Option(10, "--sampled-per-theme", help="Other mentions per theme drawn at random, so "
+                                "'vocnlp review calibrate' sees confident ones too (0: none)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random sample."),
 ) -> None:
-    """Write the least confident mentions of each theme, with verdict/correct_themes columns to fill in."""
+    """Write each theme's least confident mentions, closest near misses and a random sample of the rest, with
+    verdict/correct_themes columns to fill in."""
     try:
         from .review import export_review_queue
 
-        queue = export_review_queue(run_dir, out_file, per_theme)
+        queue = export_review_queue(run_dir, out_file, per_theme, sampled, seed)
     except VocnlpError as exc:
         _fail(exc)
         return
@@ -46,8 +51,34 @@ def review_import(
         _fail(exc)
         return
     out.print(f"{counts['written']:,} labelled rows written to {out_file} ({counts['confirmed']} confirmed, "
-              f"{counts['corrected']} corrected; {counts['rejected_without_correction']} rejected without a "
-              f"correction and {counts['not_reviewed']} not reviewed were left out).")
+              f"{counts['corrected']} corrected, {counts['rejected_without_correction']} rejected without a "
+              f"correction, written with the label 'none'; {counts['not_reviewed']} not reviewed were left out).")
+
+
+@review_app.command("calibrate")
+def review_calibrate(
+    review_file: Path = typer.Argument(..., help="The filled review file (zero-shot run)."),
+    out_file: Path = typer.Option(..., "--out", "-o", help="Calibration file to write (.json); name it in the "
+                                  "themes stage's 'calibration' parameter."),
+) -> None:
+    """Learn calibrated probabilities for zero-shot themes from the judged rows of a review file."""
+    try:
+        from .theme_calibration import cross_validated_check, fit_calibration, judged_rows
+
+        confidence, right = judged_rows(review_file)
+        calibration = fit_calibration(confidence, right, source=review_file.name)
+        check = cross_validated_check(confidence, right)
+        calibration.save(out_file)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(f"Calibration from {check['judged']:,} judged rows ({check['share_right']:.0%} right) written to "
+              f"{out_file}.")
+    out.print(f"Expected calibration error, {check['folds']}-fold cross-validated: raw confidence "
+              f"{check['ece_raw_confidence']:.3f}, calibrated {check['ece_calibrated']:.3f} (Brier "
+              f"{check['brier_raw_confidence']:.3f} → {check['brier_calibrated']:.3f}).")
+    out.print(f"Use it with 'vocnlp run … --theme-calibration {out_file}' (or the themes stage's 'calibration' "
+              "parameter); zero-shot mentions then carry 'probability'.")
 
 
 taxonomy_app = typer.Typer(no_args_is_help=True, help="Edit a theme taxonomy; ids stay traceable through aliases.")

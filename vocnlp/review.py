@@ -1,9 +1,11 @@
 """The review queue: the least certain theme assignments of a run, out to a person and back as training data.
 
 Export picks, for every theme, the mentions with the lowest confidence (the
-ones most likely wrong) and the clauses left without any theme that came
-closest to it (``near_misses.parquet``: the likeliest missed mentions), and
-writes them with two empty columns to fill in:
+ones most likely wrong), the clauses left without any theme that came
+closest to it (``near_misses.parquet``: the likeliest missed mentions), and a
+seeded random sample of its other mentions (what ``vocnlp review calibrate``
+needs to learn how often confident mentions are right), and writes them with
+two empty columns to fill in:
 ``verdict`` (``yes`` the theme is right / ``no`` it is not) and
 ``correct_themes`` (the right theme ids, ``|``-separated, when the verdict is
 no). Import turns the filled file into a labelled file that ``vocnlp train
@@ -24,8 +26,9 @@ from .training.user_data import NO_LABEL
 REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "queue", "verdict",
                   "correct_themes"]
 ASSIGNED, NEAR_MISS = "assigned, low confidence", "not assigned, near miss"
-_YES = {"yes", "y", "oui", "o", "1", "true", "ok", "x"}
-_NO = {"no", "n", "non", "0", "false"}
+SAMPLED = "assigned, random sample"
+YES_WORDS = {"yes", "y", "oui", "o", "1", "true", "ok", "x"}
+NO_WORDS = {"no", "n", "non", "0", "false"}
 
 
 def _mentions(run_dir: Path) -> pd.DataFrame:
@@ -36,9 +39,11 @@ def _mentions(run_dir: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: int = 20) -> pd.DataFrame:
-    """Write, per theme, the ``per_theme`` least confident mentions and the ``per_theme`` closest near misses
-    to ``out_file`` (CSV or XLSX); the ``queue`` column says which is which.
+def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: int = 20, sampled_per_theme: int = 10,
+                        seed: int = 0) -> pd.DataFrame:
+    """Write, per theme, the ``per_theme`` least confident mentions, the ``per_theme`` closest near misses and
+    ``sampled_per_theme`` other mentions drawn at random (seeded) to ``out_file`` (CSV or XLSX); the ``queue``
+    column says which is which.
 
     Confidence is compared within a theme, where it is on one scale (seed
     similarity for zero-shot themes, probability for a trained model's).
@@ -50,7 +55,13 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
     assigned = (mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
                 .drop_duplicates(["theme_id", "evidence"])
                 .groupby("theme_id", sort=True).head(per_theme).assign(queue=ASSIGNED))
-    parts = [assigned]
+    rest = (mentions.drop_duplicates(["theme_id", "evidence"])
+            .merge(assigned[["theme_id", "evidence"]], how="left", indicator=True)
+            .query("_merge == 'left_only'").drop(columns="_merge"))
+    # Shuffled once with the seed, then the first rows of each theme: a seeded random sample per theme.
+    sampled = (rest.sample(frac=1.0, random_state=seed).groupby("theme_id", sort=True).head(max(sampled_per_theme, 0))
+               .assign(queue=SAMPLED))
+    parts = [assigned, sampled]
     near_path = run_dir / "near_misses.parquet"
     if near_path.is_file():
         near = pd.read_parquet(near_path)
@@ -92,10 +103,10 @@ def import_review(review_file: str | Path, out_file: str | Path) -> dict:
         corrected = record["correct_themes"].strip()
         if not verdict and not corrected:
             counts["not_reviewed"] += 1
-        elif verdict in _YES:
+        elif verdict in YES_WORDS:
             rows.append((record["evidence"], record["theme_id"]))
             counts["confirmed"] += 1
-        elif verdict in _NO or (not verdict and corrected):
+        elif verdict in NO_WORDS or (not verdict and corrected):
             if corrected:
                 rows.append((record["evidence"], corrected))
                 counts["corrected"] += 1

@@ -7,6 +7,11 @@ to a survey non-answer (the taxonomy's ``no_theme_seeds``) than to any theme. Th
 similarity is reported as ``confidence``: a score in 0..1, not a calibrated
 probability. With a model from ``vocnlp train --task themes``, the themes it
 knows take its calibrated probability instead; the others stay zero-shot.
+
+``probability`` is the chance the theme is right: the trained model's
+probability for its themes, and for zero-shot themes the map that ``vocnlp
+review calibrate`` learned from reviewed mentions (``calibration``); empty for
+zero-shot themes when no such map is configured, since no honest default exists.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from ..errors import ConfigError
 from ..resources import resolve_user_or_bundled
 from ..taxonomy import Taxonomy, load_taxonomy
 from ..taxonomy_edits import alias_map
+from ..theme_calibration import load_calibration
 from .affect import ROUND, TrainedModelInput
 from .base import Batch, RunContext, Stage, live_rows, register_stage
 
 MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
-                   "sentiment", "sentiment_score", "confidence"]
-NEAR_MISS_COLUMNS = ["comment_id", "sentence_index", "evidence", "theme_id", "theme_name", "confidence", "threshold"]
+                   "sentiment", "sentiment_score", "confidence", "probability"]
+NEAR_MISS_COLUMNS = ["comment_id", "sentence_index", "evidence", "theme_id", "theme_name", "confidence", "threshold",
+                     "probability"]
 
 
 class _SeedIndex:
@@ -96,7 +103,7 @@ class Themes(Stage):
 
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
                  margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
-                 model_threshold: float = 0.5, near_miss_window: float = 0.06):
+                 model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
@@ -105,6 +112,7 @@ class Themes(Stage):
         self.model = model
         self.model_threshold = model_threshold
         self.near_miss_window = near_miss_window
+        self.calibration = calibration
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
@@ -120,6 +128,11 @@ class Themes(Stage):
         self._no_theme = encoder.encode(no_theme) if no_theme else None
         self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
                                        self.tax.id, alias_map(self.tax)) if self.model else None
+        self._calibration = (load_calibration(resolve_user_or_bundled(self.calibration, context.base_dir))
+                             if self.calibration else None)
+        self._model_column = np.zeros(len(self.index.theme_ids), dtype=bool)
+        if self._trained is not None:
+            self._model_column[self._trained.columns] = True
 
     def assign(self, vectors: np.ndarray, batch: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boolean (sentences, themes) assignment, the confidences, and the best seed indices.
@@ -140,6 +153,12 @@ class Themes(Stage):
         if self._trained is not None and len(best):
             best, thresholds = self._trained.overlay(best, thresholds, batch)
         return best, arg, thresholds, non_answer
+
+    def _probability(self, confidence: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """``probability`` of cells: a trained model's own, or the calibrated zero-shot map (NaN without one)."""
+        zero_shot = (self._calibration.probability(confidence) if self._calibration is not None
+                     else np.full(len(confidence), np.nan))
+        return np.round(np.where(self._model_column[columns], confidence, zero_shot), ROUND)
 
     def _choose(self, best: np.ndarray, thresholds: np.ndarray, non_answer: np.ndarray) -> np.ndarray:
         """Themes over their threshold, at most ``max_per_sentence``, within ``margin`` of the clause's best."""
@@ -172,6 +191,7 @@ class Themes(Stage):
             "sentiment_score": sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan,
             "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
         })
+        found["probability"] = self._probability(found["confidence"].to_numpy(), cols)
         # One mention per (comment, theme): the most confident sentence is the evidence.
         mentions = (found.sort_values(["comment_id", "theme_id", "confidence", "sentence_index"],
                                       ascending=[True, True, False, True], kind="stable")
@@ -211,7 +231,8 @@ class Themes(Stage):
             "evidence": sentences["text"].to_numpy()[idx], "theme_id": theme_ids,
             "theme_name": [self.tax.theme(t).name(self.language) for t in theme_ids],
             "confidence": np.round(best[idx, top[idx]].astype(np.float64), ROUND),
-            "threshold": np.round(np.asarray(thresholds)[idx, top[idx]].astype(np.float64), ROUND)},
+            "threshold": np.round(np.asarray(thresholds)[idx, top[idx]].astype(np.float64), ROUND),
+            "probability": self._probability(best[idx, top[idx]].astype(np.float64), top[idx])},
             columns=NEAR_MISS_COLUMNS)
 
     def describe(self) -> dict:
@@ -221,7 +242,10 @@ class Themes(Stage):
             method = (f"trained model {self.model} for {', '.join(self._trained.labels)}; " + method +
                       " for the other themes")
         return {**super().describe(), "taxonomy": self.tax.id, "taxonomy_version": self.tax.version,
-                "threshold": self.threshold, "model": self.model, "method": method}
+                "threshold": self.threshold, "model": self.model, "method": method,
+                "calibration": None if self._calibration is None else {
+                    "file": self.calibration, "judged": self._calibration.judged,
+                    "judged_right": self._calibration.judged_right, "fitted": self._calibration.fitted}}
 
 
 @register_stage("effort")
