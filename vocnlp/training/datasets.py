@@ -134,7 +134,8 @@ def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float =
     return np.sort(train), np.sort(dev), np.sort(test)
 
 
-def _to_sentiment(names_list, mapping: dict[str, list[str]]) -> list[str | None]:
+def sentiment_targets(names_list, mapping: dict[str, list[str]]) -> list[str | None]:
+    """One sentiment per row from its emotion names via ``mapping``; None where they disagree or none maps."""
     inv = _invert(mapping)
     out = []
     for names in names_list:
@@ -175,10 +176,10 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
     for split in ("train", "dev", "test"):
         f = goemotions_frame(root, split)
         out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(),
-                                          _to_sentiment(f["names"], maps["goemotions"]), "en")
+                                          sentiment_targets(f["names"], maps["goemotions"]), "en")
     for lang in ("en", "fr"):
         f = xed_frame(root, lang)
-        texts, targets = f["text"].tolist(), _to_sentiment(f["names"], maps["xed"])
+        texts, targets = f["text"].tolist(), sentiment_targets(f["names"], maps["xed"])
         for split, idx in zip(("train", "dev", "test"), split_indices(len(f), seed)):
             sub_texts, sub_targets = _subset(texts, targets, idx)
             out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_targets, lang)

