@@ -208,6 +208,7 @@ def test_none_rows_train_as_negative_examples(tmp_path):
 def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_path):
     import shutil
 
+    from vocnlp.report import REPORT_FILE, build_report
     from vocnlp.taxonomy_edits import merge, read_document, write_document
 
     _, out_dir, _ = sample_run
@@ -217,9 +218,11 @@ def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_pat
     either = set(before_mentions.loc[before_mentions["theme_id"].isin(["waiting", "effort"]), "comment_id"])
     merged = tmp_path / "merged.yaml"
     write_document(merge(read_document(TAXONOMY), "waiting", "effort"), merged)
+    build_report(run, "fr")
+    assert "Attente et réactivité" in (run / REPORT_FILE).read_text(encoding="utf-8")
     done = run_cli("taxonomy", "remap", str(run), "--taxonomy", str(merged))
     assert done.returncode == 0, done.stderr
-    assert "Still in the old taxonomy" in done.stdout and "vocnlp_results.xlsx" in done.stdout
+    assert "vocnlp_results.xlsx" in done.stdout
     mentions = pd.read_parquet(run / "mentions.parquet")
     comments = pd.read_parquet(run / "comments.parquet")
     wide = pd.read_parquet(run / "themes_wide.parquet")
@@ -236,3 +239,14 @@ def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_pat
     scored = set(comments.loc[comments["nps_score"].notna(), "comment_id"])  # the NPS drivers' base
     assert effort["mentions"] == len(either & scored)
     assert not pd.read_parquet(run / "near_misses.parquet")["theme_id"].eq("waiting").any()
+    # The workbook follows: its theme sheets are replaced in place, the other sheets kept as they were.
+    sheets = pd.read_excel(run / "vocnlp_results.xlsx", sheet_name=None)
+    before_sheets = pd.read_excel(out_dir / "vocnlp_results.xlsx", sheet_name=None)
+    assert list(sheets) == list(before_sheets)
+    assert "waiting" not in set(sheets["mentions"]["theme_id"]) and len(sheets["mentions"]) == len(mentions)
+    assert "theme_waiting" not in sheets["themes_wide"] and "waiting" not in set(sheets["codebook"]["theme_id"])
+    assert "waiting" not in set(sheets["drivers"]["driver_id"])
+    assert sheets["run_info"].equals(before_sheets["run_info"])
+    # ...and the report is rebuilt in the language it was written in.
+    report = (run / REPORT_FILE).read_text(encoding="utf-8")
+    assert '<html lang="fr">' in report and "Attente et réactivité" not in report

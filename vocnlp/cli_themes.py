@@ -157,6 +157,3 @@ def taxonomy_remap(run_dir: Path = typer.Argument(..., help="The --out folder of
         return
     out.print(f"{done['mentions_before']:,} mentions re-expressed as {done['mentions_after']:,} in {run_dir} (merged "
               f"themes count once per comment); rewrote {', '.join(done['written'])}.")
-    if done["stale"]:
-        out.print(f"[yellow]Still in the old taxonomy:[/] {', '.join(done['stale'])}. Run 'vocnlp report {run_dir}' "
-                  "for a new report; re-run the analysis with --format xlsx for a new workbook.")

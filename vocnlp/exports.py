@@ -110,6 +110,9 @@ _FORMATS = [(re.compile(r"^rank"), "0"), (re.compile(r"(share|rate|prevalence)$|
             (re.compile(r"(confidence|^emotion_|probability|_r2$|auc|^vif$|sentiment_score|effort_score)"), "0.000")]
 
 
+WORKBOOK = "vocnlp_results.xlsx"
+
+
 def write_excel(result, path: Path, config, book: pd.DataFrame, wide: pd.DataFrame) -> Path:
     """One workbook: comments, mentions, themes_wide, drivers, scores (+ by group, comparisons), codebook, run_info,
     unreadable_rows; typed columns, bold frozen header, column widths and an autofilter on every sheet."""
@@ -119,11 +122,22 @@ def write_excel(result, path: Path, config, book: pd.DataFrame, wide: pd.DataFra
               ("scores_by_group", result.scores_by_group), ("score_comparisons", result.score_comparisons),
               ("codebook", book), ("run_info", run_info(result, config)), ("unreadable_rows", unreadable))
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets:
-            frame = _excel_safe(frame)
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _format_sheet(writer.sheets[name], frame)
+        _write_sheets(writer, sheets)
     return path
+
+
+def replace_excel_sheets(path: Path, sheets) -> Path:
+    """Rewrite the named sheets of an existing workbook in place (same position and formatting), keeping the rest."""
+    with pd.ExcelWriter(path, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+        _write_sheets(writer, sheets)
+    return path
+
+
+def _write_sheets(writer, sheets) -> None:
+    for name, frame in sheets:
+        frame = _excel_safe(frame)
+        frame.to_excel(writer, sheet_name=name, index=False)
+        _format_sheet(writer.sheets[name], frame)
 
 
 def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:

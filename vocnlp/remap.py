@@ -5,13 +5,15 @@ right; only their ids and names change (through the taxonomy's aliases). This
 rewrites every file of the run that names themes: mentions, near misses,
 the comments' ``themes`` column, the wide table, the codebook, and the driver
 table (re-estimated from the run's own comments and scores with its resolved
-config, since merged themes are new drivers). The Excel workbook and the HTML
-report are not rewritten here; the command says so.
+config, since merged themes are new drivers). An Excel workbook gets those
+sheets replaced (the others are kept), and an HTML report is rebuilt in its
+own language.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,9 @@ import pandas as pd
 from .config import load_config
 from .drivers import analyse_drivers
 from .errors import VocnlpError
-from .exports import codebook, themes_wide
+from .exports import WORKBOOK, codebook, replace_excel_sheets, themes_wide
+from .report import REPORT_FILE, build_report
+from .report.labels import LANGUAGES
 from .taxonomy import Taxonomy
 from .taxonomy_edits import alias_map, remap_mentions
 from .writers import jsonable
@@ -71,7 +75,8 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     written += _write(comments, run_dir, "comments")
     book = codebook(taxonomy)
     written += _write(book, run_dir, "codebook", csv_always=True)
-    written += _write(themes_wide(comments, mentions, book), run_dir, "themes_wide")
+    wide = themes_wide(comments, mentions, book)
+    written += _write(wide, run_dir, "themes_wide")
     config = load_config(run_dir / "config.resolved.yaml")
     analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
                                ces_higher_is_easier=config.input.ces_higher_is_easier)
@@ -84,5 +89,19 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     (run_dir / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
     written.append("summary.json")
-    stale = [n for n in ("vocnlp_results.xlsx", "report.html") if (run_dir / n).is_file()]
-    return {"mentions_before": len(before), "mentions_after": len(mentions), "written": written, "stale": stale}
+    workbook = run_dir / WORKBOOK
+    if workbook.is_file():
+        replace_excel_sheets(workbook, (("comments", comments), ("mentions", mentions), ("themes_wide", wide),
+                                        ("drivers", analysis.table), ("codebook", book)))
+        written.append(WORKBOOK)
+    report = run_dir / REPORT_FILE
+    if report.is_file():
+        build_report(run_dir, _report_language(report))
+        written.append(REPORT_FILE)
+    return {"mentions_before": len(before), "mentions_after": len(mentions), "written": written}
+
+
+def _report_language(report: Path) -> str:
+    """The language a report was written in, from its ``<html lang>``; English when it cannot be read."""
+    found = re.search(r'<html lang="(\w+)"', report.read_text(encoding="utf-8", errors="replace")[:2000])
+    return found.group(1) if found and found.group(1) in LANGUAGES else "en"

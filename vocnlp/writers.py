@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import RunConfig
-from .exports import themes_wide, write_excel
+from .exports import WORKBOOK, themes_wide, write_excel
 
 
 
@@ -76,5 +76,5 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     paths["config.resolved.yaml"] = out / "config.resolved.yaml"
     paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
-        paths["vocnlp_results.xlsx"] = write_excel(result, out / "vocnlp_results.xlsx", config, result.codebook, wide)
+        paths[WORKBOOK] = write_excel(result, out / WORKBOOK, config, result.codebook, wide)
     return paths
