@@ -81,6 +81,35 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
     return queue
 
 
+def reviewed_rows(review_file: str | Path, needed: tuple[str, ...]) -> tuple[list[tuple[int, dict, str]], int]:
+    """The judged rows of a filled review file as (source line, record of strings, ``yes``/``no``), and how many
+    rows were not reviewed. A correction without a verdict is a no; any other verdict is an error naming its lines.
+    """
+    raw = read_table(review_file)
+    frame = raw.frame
+    missing = [c for c in (*needed, "verdict") if c not in frame.columns]
+    if missing:
+        raise InputFileError(f"'{review_file}' lacks the column(s) {missing}.",
+                             "Use the file written by 'vocnlp review export', with its columns unchanged.")
+    if "correct_themes" not in frame.columns:
+        frame = frame.assign(correct_themes="")
+    judged, not_reviewed, bad = [], 0, []
+    for line, record in zip(raw.source_rows, frame.fillna("").astype(str).to_dict("records")):
+        verdict = record["verdict"].strip().lower()
+        if not verdict and not record["correct_themes"].strip():
+            not_reviewed += 1
+        elif verdict in YES_WORDS:
+            judged.append((line, record, "yes"))
+        elif verdict in NO_WORDS or not verdict:
+            judged.append((line, record, "no"))
+        else:
+            bad.append(line)
+    if bad:
+        raise InputFileError(f"{len(bad)} row(s) of '{review_file}' have a verdict that is neither yes nor no "
+                             f"(lines {bad[:10]}).", "Write yes/oui or no/non in the verdict column.")
+    return judged, not_reviewed
+
+
 def import_review(review_file: str | Path, out_file: str | Path) -> dict:
     """Turn a filled review file into a labelled file (``text``, ``themes``); returns counts.
 
@@ -90,34 +119,20 @@ def import_review(review_file: str | Path, out_file: str | Path) -> dict:
     themes``. A near miss confirmed with ``yes`` is a missed mention, now a
     positive example.
     """
-    raw = read_table(review_file)
-    frame = raw.frame
-    missing = [c for c in ("evidence", "theme_id", "verdict", "correct_themes") if c not in frame.columns]
-    if missing:
-        raise InputFileError(f"'{review_file}' lacks the column(s) {missing}.",
-                             "Import the file written by 'vocnlp review export', with its columns unchanged.")
-    rows, counts = [], {"confirmed": 0, "corrected": 0, "rejected_without_correction": 0, "not_reviewed": 0}
-    bad = []
-    for line, record in zip(raw.source_rows, frame.fillna("").astype(str).to_dict("records")):
-        verdict = record["verdict"].strip().lower()
+    judged, not_reviewed = reviewed_rows(review_file, ("evidence", "theme_id", "correct_themes"))
+    rows, counts = [], {"confirmed": 0, "corrected": 0, "rejected_without_correction": 0,
+                        "not_reviewed": not_reviewed}
+    for _, record, verdict in judged:
         corrected = record["correct_themes"].strip()
-        if not verdict and not corrected:
-            counts["not_reviewed"] += 1
-        elif verdict in YES_WORDS:
+        if verdict == "yes":
             rows.append((record["evidence"], record["theme_id"]))
             counts["confirmed"] += 1
-        elif verdict in NO_WORDS or (not verdict and corrected):
-            if corrected:
-                rows.append((record["evidence"], corrected))
-                counts["corrected"] += 1
-            else:
-                rows.append((record["evidence"], NO_LABEL))
-                counts["rejected_without_correction"] += 1
+        elif corrected:
+            rows.append((record["evidence"], corrected))
+            counts["corrected"] += 1
         else:
-            bad.append(line)
-    if bad:
-        raise InputFileError(f"{len(bad)} row(s) of '{review_file}' have a verdict that is neither yes nor no "
-                             f"(lines {bad[:10]}).", "Write yes/oui or no/non in the verdict column.")
+            rows.append((record["evidence"], NO_LABEL))
+            counts["rejected_without_correction"] += 1
     labelled = pd.DataFrame(rows, columns=["text", "themes"])
     labelled.to_csv(out_file, index=False, encoding="utf-8")
     return {**counts, "written": len(labelled)}

@@ -27,8 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from .errors import ConfigError, InputFileError
-from .io import read_table
-from .review import NO_WORDS, YES_WORDS
+from .review import reviewed_rows
 from .training.evaluation import expected_calibration_error
 
 FORMAT = "vocnlp-theme-calibration/1"
@@ -107,32 +106,16 @@ def judged_rows(review_file: str | Path) -> tuple[np.ndarray, np.ndarray]:
 
     A ``no`` whose correction still lists the row's theme counts as right for it.
     """
-    raw = read_table(review_file)
-    frame = raw.frame
-    missing = [c for c in ("theme_id", "confidence", "verdict") if c not in frame.columns]
-    if missing:
-        raise InputFileError(f"'{review_file}' lacks the column(s) {missing}.",
-                             "Use the file written by 'vocnlp review export', with its columns unchanged.")
-    corrections = frame["correct_themes"] if "correct_themes" in frame.columns else [""] * len(frame)
+    judged, _ = reviewed_rows(review_file, ("theme_id", "confidence"))
     confidence, right = [], []
-    for line, theme, score, verdict, corrected in zip(raw.source_rows, frame["theme_id"].astype(str),
-                                                      frame["confidence"], frame["verdict"], corrections):
-        verdict = "" if verdict is None or verdict != verdict else str(verdict).strip().lower()
-        corrected = "" if corrected is None or corrected != corrected else str(corrected).strip()
-        if not verdict and corrected:
-            verdict = "no"  # as 'vocnlp review import' reads it: a correction alone is a no
-        if not verdict:
-            continue
-        if verdict not in YES_WORDS | NO_WORDS:
-            raise InputFileError(f"Line {line} of '{review_file}': verdict '{verdict}' is neither yes nor no.",
-                                 "Write yes/oui or no/non in the verdict column.")
+    for line, record, verdict in judged:
         try:
-            confidence.append(float(score))
-        except (TypeError, ValueError):
-            raise InputFileError(f"Line {line} of '{review_file}': confidence '{score}' is not a number.",
-                                 "Keep the confidence column as exported.") from None
-        listed = {t.strip().split(".")[0] for t in corrected.split("|")}
-        right.append(verdict in YES_WORDS or theme in listed)
+            confidence.append(float(record["confidence"]))
+        except ValueError:
+            raise InputFileError(f"Line {line} of '{review_file}': confidence '{record['confidence']}' is not a "
+                                 "number.", "Keep the confidence column as exported.") from None
+        listed = {t.strip().split(".")[0] for t in record["correct_themes"].split("|")}
+        right.append(verdict == "yes" or record["theme_id"] in listed)
     return np.asarray(confidence), np.asarray(right, dtype=int)
 
 
