@@ -41,7 +41,7 @@ def test_benchmarks_md_is_what_the_saved_results_render_to():
     """BENCHMARKS.md is generated, never typed: it must equal the rendering of benchmarks/results.json."""
     import json
 
-    from vocnlp.benchmarking.report import render
+    from vocnlp.benchmarking.render import render
 
     saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert render(saved) == (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")

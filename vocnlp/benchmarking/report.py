@@ -1,4 +1,4 @@
-"""`vocnlp benchmark`: run every measurement, save benchmarks/results.json, regenerate BENCHMARKS.md.
+"""`vocnlp benchmark`: run every measurement (or one part), save benchmarks/results.json, regenerate BENCHMARKS.md.
 
 No figure in BENCHMARKS.md is typed by hand; each comes from a run made here.
 """
@@ -6,7 +6,6 @@ No figure in BENCHMARKS.md is typed by hand; each comes from a run made here.
 from __future__ import annotations
 
 import json
-import statistics
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -16,13 +15,11 @@ from ..errors import VocnlpError
 from ..resources import resource_root
 from . import accuracy, speed, themes
 from .drivers_simulation import run_simulation
-from .languages import language_rows, language_scores
-from .pii import pii_rows, pii_scores
-from .rules import rule_rows, rule_scores
-from .survival_simulation import run_survival_simulation, survival_rows
-
-REPEATS = 3
-
+from .languages import language_scores
+from .pii import pii_scores
+from .rules import rule_scores
+from .render import render
+from .survival_simulation import run_survival_simulation
 
 def measure_profile(profile: str, log=print) -> dict:
     """Accuracy figures of one profile: benchmarks, transfer, shipped models, challenge set, Banking77, sizes."""
@@ -38,15 +35,15 @@ def measure_profile(profile: str, log=print) -> dict:
 
 
 def speed_runs(profile: str, log=print) -> dict:
-    """Whole-pipeline speed rows of ``profile`` (each input REPEATS times, each run in a fresh process)."""
+    """Whole-pipeline speed rows of ``profile`` (each input speed.REPEATS times, each run in a fresh process)."""
     with tempfile.TemporaryDirectory() as tmp:
         small = speed.unique_texts_file(Path(tmp), 2000)
         log(f"speed: {profile} profile")
         if profile == "accurate":
-            return {"accurate_unique_2k": [speed.measure_run(small, profile="accurate") for _ in range(REPEATS)]}
+            return {"accurate_unique_2k": [speed.measure_run(small, profile="accurate") for _ in range(speed.REPEATS)]}
         large = speed.unique_texts_file(Path(tmp), 10000)
         inputs = {"sample": resource_root() / "data/sample/survey_sample.csv", "unique_2k": small, "unique_10k": large}
-        return {key: [speed.measure_run(path) for _ in range(REPEATS)] for key, path in inputs.items()}
+        return {key: [speed.measure_run(path) for _ in range(speed.REPEATS)] for key, path in inputs.items()}
 
 
 def remeasure_profile(res: dict, profile: str, log=print) -> dict:
@@ -90,239 +87,6 @@ def _sample_themes(log) -> dict:
 
 def _rules(log) -> dict:
     return {"date": date.today().isoformat(), "profile": "fast", "splits": rule_scores("fast", log=log)}
-
-
-def _median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def _rate(runs: list[dict], key: str) -> float:
-    return runs[0]["rows"] / _median(runs, key)
-
-
-def _met(ok: bool) -> str:
-    return "**met**" if ok else "not met"
-
-
-def _target_rows(res: dict) -> list[str]:
-    fast, acc = res["profiles"]["fast"], res["profiles"]["accurate"]
-    tuned = (res.get("fine_tuned") or {}).get("results", {})
-    lines = ["| benchmark | target | fast | accurate | fine-tuned MiniLM (opt-in, English) | verdict |",
-             "|---|---|---|---|---|---|"]
-    for name, label, target in (("goemotions28", "GoEmotions 28 labels, macro-F1", 0.46),
-                                ("goemotions_ekman", "GoEmotions Ekman-7, macro-F1", 0.62),
-                                ("goemotions_sentiment", "GoEmotions sentiment grouping (4), macro-F1", 0.69),
-                                ("xed_en", "XED English (8 emotions), macro-F1", 0.53),
-                                ("xed_fr", "XED French projections (8 emotions), macro-F1", 0.63)):
-        f, a = fast["benchmarks"][name]["macro_f1"], acc["benchmarks"][name]["macro_f1"]
-        t = tuned.get(name, {}).get("macro_f1")
-        best = max(f, a, t if t is not None else 0.0)
-        verdict = _met(best >= target) + (" (fine-tuned only)" if t is not None and max(f, a) < target <= t else "")
-        svm = (res.get("languages") or {}).get("svm_reference", {}).get("fr") if name == "xed_fr" else None
-        if svm:
-            verdict += f" (the anchor's own method, a linear SVM, scores {svm['macro_f1']:.3f} on this split)"
-        lines.append(f"| {label} | ≥ {target:.2f} | {f:.3f} | {a:.3f} | {'–' if t is None else f'{t:.3f}'} | "
-                     f"{verdict} |")
-    for task, split_en, split_fr in (("sentiment", "xed_en_test", "xed_fr_test"),
-                                     ("emotion", "xed_en_test", "xed_fr_test")):
-        gaps = []
-        for prof in (fast, acc):
-            m = prof["shipped"][task]
-            gaps.append(100 * (m[split_en]["macro_f1"] - m[split_fr]["macro_f1"]))
-        lines.append(f"| FR vs EN, shipped {task} model on XED (EN − FR macro-F1, points) | ≤ 5 | {gaps[0]:+.1f} | "
-                     f"{gaps[1]:+.1f} | – | {_met(min(gaps) <= 5)} |")
-    parallel = (res.get("languages") or {}).get("parallel", {})
-    for task in ("sentiment", "emotion") if parallel else ():
-        gaps = [parallel[f"{p}|{task}"]["all"] for p in ("fast", "accurate")]
-        cells = " | ".join(f"{g['gap_points']:+.1f} ({g['gap_low']:+.1f} to {g['gap_high']:+.1f})" for g in gaps)
-        lines.append(f"| FR vs EN, {task} on {gaps[0]['n']:,} parallel XED lines (same lines, same labels; EN − FR, "
-                     f"points, 95% CI) | ≤ 5 | {cells} | – | {_met(gaps[0]['gap_points'] <= 5)} (fast; pairs found by "
-                     f"USE similarity, which leans in USE's favour: see below) |")
-    lines.append(f"| EN→FR transfer, emotion head trained on XED EN only, XED FR macro-F1 | report | "
-                 f"{fast['benchmarks']['xed_en_to_fr']['macro_f1']:.3f} | "
-                 f"{acc['benchmarks']['xed_en_to_fr']['macro_f1']:.3f} | – | reported |")
-    lines.append(f"| EN→FR transfer, sentiment trained on English only, XED FR macro-F1 | report | "
-                 f"{fast['sentiment_en_only_on_fr']['macro_f1']:.3f} | "
-                 f"{acc['sentiment_en_only_on_fr']['macro_f1']:.3f} | – | reported |")
-    eces = [max(m["ece"] for m in prof["shipped"]["sentiment"].values()) for prof in (fast, acc)]
-    lines.append(f"| Sentiment calibration, worst test-split ECE | ≤ 0.05 | {eces[0]:.3f} | {eces[1]:.3f} | – | "
-                 f"{_met(eces[0] <= 0.05)} (fast) |")
-    sp = res["speed"]
-    wall = _rate(sp["unique_10k"], "wall_s")
-    lines.append(f"| Default pipeline, all stages, comments/s (10,000 unique comments, wall incl. start-up) | "
-                 f"≥ 300 | {wall:.0f} | {_rate(sp['accurate_unique_2k'], 'wall_s'):.0f} (2,000) | – | "
-                 f"{_met(wall >= 300)} |")
-    return lines
-
-
-def _theme_target_rows(res: dict) -> list[str]:
-    if "banking77" not in res["profiles"]["fast"]:
-        return []
-    fast, acc = res["profiles"]["fast"]["banking77"], res["profiles"]["accurate"]["banking77"]
-    lines = ["", "## Targets (issue: complaint themes)", "",
-             "| benchmark | target | fast | accurate | verdict |", "|---|---|---|---|---|"]
-    f, a = 100 * fast["full"]["accuracy"], 100 * acc["full"]["accuracy"]
-    lines.append(f"| Banking77, all training data, accuracy | ≥ 93.7 | {f:.1f} | {a:.1f} | {_met(max(f, a) >= 93.7)} |")
-    fs, as_ = fast["few_shot"], acc["few_shot"]
-    lines.append(f"| Banking77, {fs['shots']} examples per intent, accuracy (mean ± sd of {len(fs['seeds'])} seeds) | "
-                 f"≥ 83.4 | {100 * fs['mean']:.1f} ± {100 * fs['sd']:.1f} | {100 * as_['mean']:.1f} ± "
-                 f"{100 * as_['sd']:.1f} | {_met(max(fs['mean'], as_['mean']) >= 0.834)} |")
-    lines.append(f"| Banking77, zero-shot from intent names ('card_arrival' → 'card arrival'), accuracy | report | "
-                 f"{100 * fast['zero_shot']:.1f} | {100 * acc['zero_shot']:.1f} | reported |")
-    if "discovery_stability" in res:
-        ari = res["discovery_stability"]
-        lines.append("| Discovery stability across 5 seeds (ARI vs seed 0, bundled sample's uncovered clauses) | "
-                     "≥ 0.80 | " + ", ".join(f"{lang} {v['ari_mean']:.2f} (min {v['ari_min']:.2f}, "
-                                             f"{v['clauses']} clauses)" for lang, v in ari.items())
-                     + f" | – | {_met(min(v['ari_min'] for v in ari.values()) >= 0.8)} |")
-    cal = res.get("theme_calibration")
-    if cal:
-        b, smp = cal["banking77"], cal["sample"]
-        lines.append(f"| Zero-shot confidence read as a probability, expected calibration error: Banking77 zero-shot "
-                     f"(n = {b['n']:,}, {b['share_right']:.0%} right) raw → after judging {b['judged']} random rows "
-                     f"(`vocnlp review calibrate`, mean of {len(b['seeds'])} draws, scored on the other rows) | "
-                     f"report | {b['ece_raw']:.3f} → {b['ece_calibrated_mean']:.3f} (worst draw "
-                     f"{max(b['ece_calibrated']):.3f}) | – | reported |")
-        lines.append(f"| The same on the bundled sample's mentions and near misses (n = {smp['judged']:,}, "
-                     f"{smp['share_right']:.0%} right, planted themes as truth, {smp['folds']}-fold cross-validated) | "
-                     f"report | {smp['ece_raw_confidence']:.3f} → {smp['ece_calibrated']:.3f} | – | reported |")
-    runs = res["speed"]["unique_10k"]
-    rate = runs[0]["rows"] / max(statistics.median(r["stage_seconds"].get("stage_themes", 0) for r in runs), 1e-9)
-    lines.append(f"| Theme stage once embeddings exist, comments/s (10,000 unique comments) | ≥ 1,000 | {rate:,.0f} | – | "
-                 f"{_met(rate >= 1000)} |")
-    lines += ["", "Theme heads are logistic regression on the profile's embeddings, with C chosen on a dev split "
-              "(10% of Banking77's training data, then refit on all of it with the dev-tuned temperature) or, for 10 examples per intent, by 5-fold cross-validation on "
-              "those examples; each intent's written-out name is one extra training example (the zero-shot prior). "
-              "Anchors: fine-tuned BERT 93.7 (all data) and 83.4 (10 per intent)."]
-    return lines
-
-
-def _drivers_rows(res: dict) -> list[str]:
-    sim = res.get("drivers_simulation")
-    if not sim:
-        return []
-    out = sim["outcomes"]
-    lines = ["", "## Targets (issue: drivers) — simulation benchmark", "",
-             f"{sim['datasets']} simulated surveys of {sim['respondents']:,} respondents each "
-             f"(`vocnlp benchmark --drivers-only`, seed {sim['seed']}, {sim['bootstrap']} bootstrap resamples, "
-             f"{sim['seconds'] / 60:.1f} min): ten overlapping themes, common and rare, three with no effect; "
-             "true impacts from a population of a million respondents (`vocnlp/benchmarking/drivers_simulation.py`).",
-             "", "| measure | target | NPS | detractor rate | churn rate | verdict |", "|---|---|---|---|---|---|"]
-    names = ("nps", "detractor", "churn")
-    spear = [out[n]["spearman_median"] for n in names]
-    lines.append("| Ranking recovered: Spearman of estimated vs true impact, median over surveys | ≥ 0.90 | "
-                 + " | ".join(f"{v:.3f}" for v in spear) + f" | {_met(min(spear) >= 0.9)} |")
-    cover = [out[n]["coverage"] for n in names]
-    lines.append("| Nominal 95% bootstrap interval covers the true impact | 93–97% | "
-                 + " | ".join(f"{100 * v:.1f}%" for v in cover)
-                 + f" | {_met(all(0.93 <= v <= 0.97 for v in cover))} |")
-    nulls = [out[n]["null_flag_rate"] for n in names]
-    lines.append(f"| Null themes significant after BH adjustment (multivariable model, p_adj < 0.05; "
-                 f"{out['nps']['null_tested']} tests per outcome) | ≤ 5% | "
-                 + " | ".join(f"{100 * v:.1f}%" for v in nulls) + f" | {_met(max(nulls) <= 0.05)} |")
-    worst = min(((n, t, c) for n in names for t, c in out[n]["coverage_by_theme"].items()), key=lambda x: x[2])
-    lines += ["", f"Lowest coverage of a single theme: {worst[1]} ({worst[0]}), {100 * worst[2]:.1f}%. Models: "
-              "Firth-penalised logistic regression (detractor, churn) and OLS (NPS points) on all themes together."]
-    return lines
-
-
-def _partial_note(res: dict) -> str:
-    """Which profiles were re-measured on their own after the full run (``vocnlp benchmark --profile``)."""
-    # The same re-measure run twice on one day is one entry.
-    updates = [u for i, u in enumerate(res.get("partial_updates", [])) if u not in res["partial_updates"][:i]]
-    if not updates:
-        return ""
-    return " Re-measured on its own after the full run: " + ", ".join(
-        f"speed rows of both profiles ({u['date']}, `vocnlp benchmark --speed-only`)" if u.get("what") == "speed"
-        else f"challenge set of both profiles and sentiment rules ({u['date']}, `vocnlp benchmark --rules-only`)"
-        if u.get("what") == "rules"
-        else f"{u['profile']} profile ({u['date']}, `vocnlp benchmark --profile {u['profile']}`)"
-        for u in updates) + "."
-
-
-def render(res: dict) -> str:
-    """BENCHMARKS.md from the results."""
-    m, sp = res["machine"], res["speed"]
-    lines = ["# Benchmarks", "",
-             f"Generated by `vocnlp benchmark` on {res['date']}. Do not edit by hand.", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']} ({m['platform']}).", "",
-             "Profiles: **fast** (default) = heads on frozen multilingual USE v3 embeddings; **accurate** "
-             "(`--profile accurate`) = emotion on USE v3 fine-tuned end to end (its layers above the token table; "
-             "`vocnlp/training/use_tuning.py`), sentiment and themes on USE v3 and all-MiniLM-L6-v2 side by side. "
-             "In the accurate column, each emotion benchmark row fine-tunes USE v3 on that benchmark's train split. "
-             "Heads per `vocnlp/training/train.py` (PROFILES)." + _partial_note(res), "",
-             "## Targets (issue: sentiment and emotion)", ""] + _target_rows(res)
-    lines += ["", "Benchmark rows train a head on the benchmark's own train split, tune thresholds and temperature "
-              "on its dev split, and report its test split (XED: seeded 80/10/10 split). Published anchors: "
-              "fine-tuned BERT-base 0.46 (GoEmotions 28), 0.62–0.64 (Ekman), 0.69 (sentiment grouping), "
-              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + language_rows(res) + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + survival_rows(res) + pii_rows(res) + ["",
-              "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)", "",
-              "| profile | model | split | language | n | macro-F1 | accuracy / micro-F1 | ECE | size MB |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for profile, prof in res["profiles"].items():
-        for task, splits in prof["shipped"].items():
-            for split, v in splits.items():
-                ece = f"{v['ece']:.3f}" if "ece" in v else "–"
-                lines.append(f"| {profile} | {task} | {split} | {v['language']} | {v['n']:,} | {v['macro_f1']:.3f} | "
-                             f"{v.get('accuracy', v.get('micro_f1')):.3f} | {ece} | {prof['model_mb'][task]:.2f} |")
-    lines += ["", f"Total size of `models/`: {res['models_folder_mb']:.1f} MB (limit 100 MB). Sentiment: "
-              "negative/neutral/positive (`xed_neutral_test` holds only neutral lines: its figure is the neutral "
-              "F1). Emotion: the 9 CX emotions; XED splits can express only 5 of them.", "",
-              "## Challenge set (benchmarks/challenge, pipeline output incl. `mixed`)", "",
-              "Written by the project: a regression set, not the judge. Accuracy per category and language. The "
-              "sentiment rules (non-answers, negated complaints and praise) were written with this set in view, so "
-              "its negation and nothing_to_report rows flatter them; see the rules table for public data.", "",
-              "| category | " + " | ".join(f"{p} EN | {p} FR" for p in res["profiles"]) + " |",
-              "|---|" + "---|" * (2 * len(res["profiles"]))]
-    cats = sorted({k.split("|")[0] for k in res["profiles"]["fast"]["challenge"]["by_category"]})
-    for cat in cats:
-        cells = [f"{prof['challenge']['by_category'].get(f'{cat}|{lang}', float('nan')):.2f}"
-                 for prof in res["profiles"].values() for lang in ("en", "fr")]
-        lines.append(f"| {cat} | " + " | ".join(cells) + " |")
-    cells = [f"**{prof['challenge']['by_language'][lang]['accuracy']:.2f}**"
-             for prof in res["profiles"].values() for lang in ("en", "fr")]
-    lines.append("| all | " + " | ".join(cells) + " |")
-    lines += ["", "## Speed (whole pipeline, each run in a fresh process, median of "
-              f"{REPEATS})", "",
-              "*Analysis* excludes model loading; *wall* includes start-up, loading and writing outputs.", "",
-              "| input | profile | rows | analysis comments/s | wall comments/s | model load s | sentiment+emotion "
-              "stages comments/s | peak RSS MB |", "|---|---|---|---|---|---|---|---|"]
-    for key, label, profile in (("sample", "bundled sample (repeated phrases)", "fast"),
-                                ("unique_2k", "GoEmotions, unique texts", "fast"),
-                                ("unique_10k", "GoEmotions, unique texts", "fast"),
-                                ("accurate_unique_2k", "GoEmotions, unique texts", "accurate")):
-        runs = sp[key]
-        heads = statistics.median(r["stage_seconds"].get("stage_sentiment", 0) + r["stage_seconds"].get("stage_emotion", 0)
-                                  for r in runs)
-        lines.append(f"| {label} | {profile} | {runs[0]['rows']:,} | {_rate(runs, 'analysis_s'):.0f} | "
-                     f"{_rate(runs, 'wall_s'):.0f} | {_median(runs, 'model_setup_s'):.1f} | "
-                     f"{runs[0]['rows'] / max(heads, 1e-9):,.0f} | {_median(runs, 'peak_rss_mb'):.0f} |")
-    stage = {k.replace("stage_", ""): v for k, v in sp["unique_10k"][0]["stage_seconds"].items()}
-    total = sum(stage.values())
-    lines += ["", "Share of analysis time by stage (10,000 unique texts, fast): "
-              + ", ".join(f"{k} {v / total:.0%}" for k, v in stage.items()) + ".", "",
-              "## Zero-shot themes on the bundled sample (planted themes as truth)", "",
-              "The sample is synthetic and written by the project; read these as a regression check.", "",
-              "| theme | language | planted | precision | recall |", "|---|---|---|---|---|"]
-    for r in res["themes_on_sample"]:
-        lines.append(f"| {r['theme']} | {r['language']} | {r['planted']} | {r['precision']:.2f} | {r['recall']:.2f} |")
-    return "\n".join(lines + _fine_tuned_rows(res)) + "\n"
-
-
-def _fine_tuned_rows(res: dict) -> list[str]:
-    rows = res.get("fine_tuned")
-    if not rows:
-        return []
-    lines = ["", "## Fine-tuned MiniLM body (opt-in: `vocnlp benchmark --fine-tune`)", "",
-             "all-MiniLM-L6-v2 fine-tuned end to end (`vocnlp train --backbone minilm "
-             "--body full --body-epochs 2 --body-batch-size 32 --head linear`), then a linear head with calibration "
-             "and thresholds on the dev split. English only: MiniLM is an English model. Training times are wall "
-             "clock on the benchmark machine (2 cores, shared with other work while they ran).", "",
-             "| benchmark | target | macro-F1 | verdict | training time | measured |", "|---|---|---|---|---|---|"]
-    for name, r in rows["results"].items():
-        lines.append(f"| {name} | ≥ {r['target']:.2f} | {r['macro_f1']:.3f} | {_met(r['macro_f1'] >= r['target'])} | "
-                     f"{r['train_seconds'] / 60:.0f} min | {r.get('date') or rows['date']} |")
-    return lines
 
 
 def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+REPEATS = 3  # runs per speed row; BENCHMARKS.md shows their median
 
 
 def measure_run(input_path: Path, chunk_size: int = 2000, profile: str = "fast") -> dict:
