@@ -15,11 +15,10 @@ TRUTH = ROOT / "data" / "sample" / "survey_sample_truth.csv"
 
 def _judged_sample(result) -> tuple[pd.DataFrame, np.ndarray]:
     """The sample run's mentions and near misses, judged right where the theme is planted in the comment."""
-    truth = pd.read_csv(TRUTH, keep_default_na=False)
-    planted = dict(zip(result.comments["comment_id"], truth["planted_themes"].str.split(";")))
+    from vocnlp.benchmarking.themes import planted_verdicts
+
     rows = pd.concat([result.mentions, result.near_misses], ignore_index=True)
-    right = np.asarray([t in planted[c] for c, t in zip(rows["comment_id"], rows["theme_id"])], dtype=int)
-    return rows, right
+    return rows, planted_verdicts(rows, result.comments, pd.read_csv(TRUTH, keep_default_na=False))
 
 
 def test_calibration_lowers_the_calibration_error_on_held_out_rows(sample_run):
@@ -49,10 +48,11 @@ def test_review_file_to_probability_in_mentions(sample_run, tmp_path):
     again = export_review_queue(out_dir, tmp_path / "again.csv", per_theme=10, sampled_per_theme=10)
     assert again.equals(queue)  # seeded
     # A reviewer who knows the planted themes fills in the verdicts.
-    truth = pd.read_csv(TRUTH, keep_default_na=False)
-    planted = dict(zip(result.comments["comment_id"], truth["planted_themes"].str.split(";")))
+    from vocnlp.benchmarking.themes import planted_verdicts
+
     filled = pd.read_csv(queue_file, keep_default_na=False)
-    filled["verdict"] = ["oui" if t in planted[c] else "non" for c, t in zip(filled["comment_id"], filled["theme_id"])]
+    right = planted_verdicts(filled, result.comments, pd.read_csv(TRUTH, keep_default_na=False))
+    filled["verdict"] = np.where(right == 1, "oui", "non")
     filled.to_csv(queue_file, index=False)
     map_file = tmp_path / "calibration.json"
     done = run_cli("review", "calibrate", str(queue_file), "--out", str(map_file))

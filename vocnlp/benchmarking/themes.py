@@ -82,12 +82,17 @@ def calibration_on_sample() -> dict:
     root = resource_root()
     result = analyze_file(root / "data/sample/survey_sample.csv", load_config(), progress=False)
     truth = pd.read_csv(root / "data/sample/survey_sample_truth.csv", keep_default_na=False)
-    planted = dict(zip(result.comments["comment_id"], truth["planted_themes"].str.split(";")))
-    rows = pd.concat([result.mentions[["comment_id", "theme_id", "confidence"]],
-                      result.near_misses[["comment_id", "theme_id", "confidence"]]], ignore_index=True)
-    right = np.asarray([t in planted[c] for c, t in zip(rows["comment_id"], rows["theme_id"])], dtype=int)
+    rows = pd.concat([result.mentions, result.near_misses], ignore_index=True)
+    right = planted_verdicts(rows, result.comments, truth)
     return {"mentions": int(len(result.mentions)), "near_misses": int(len(result.near_misses)),
             **cross_validated_check(rows["confidence"].to_numpy(), right)}
+
+
+def planted_verdicts(rows, comments, truth) -> np.ndarray:
+    """1 where a row's ``theme_id`` is planted in its comment, else 0: what a reviewer who knows the sample's
+    truth file (rows of ``survey_sample_truth.csv`` in ``comments``' order) would answer."""
+    planted = dict(zip(comments["comment_id"], truth["planted_themes"].str.split(";")))
+    return np.asarray([t in planted[c] for c, t in zip(rows["comment_id"], rows["theme_id"])], dtype=int)
 
 
 def banking77_scores(profile: str, log=_quiet) -> dict:
