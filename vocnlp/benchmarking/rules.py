@@ -35,7 +35,8 @@ def rule_scores(profile: str = "fast", seed: int = 0, log=print) -> dict:
         model_label = np.full(len(fired), None, dtype=object)
         if len(fired):
             sub = type(split)(split.name, [split.texts[i] for i in fired], gold, split.labels, split.language)
-            model_label = model.head.classes_[model.head.predict_proba(embed_split(sub, backbone, log)).argmax(axis=1)]
+            proba = model.predict_proba(embed_split(sub, backbone, log), [split.language] * len(fired))
+            model_label = model.head.classes_[proba.argmax(axis=1)]
         rule_label = np.array([KINDS[k] for k in kind[fired]], dtype=object)
         per_kind = {}
         for k in KINDS:

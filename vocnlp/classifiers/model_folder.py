@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from .base import ProbabilisticHead
+from .language_prior import LanguagePrior
 from .linear import LinearHead
 from .mlp import MLPHead
 
@@ -56,9 +57,26 @@ class TextClassifier:
         """Whether labels are independent (emotions) rather than exclusive (sentiment)."""
         return bool(self.head.multilabel)
 
-    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
-        """Probabilities for embeddings from this model's backbone."""
-        return self.head.predict_proba(vectors)
+    @property
+    def language_prior(self) -> LanguagePrior | None:
+        """How the model reads French rows, when it was trained with a language column."""
+        return LanguagePrior.from_info(self.info.get("language_prior"))
+
+    def head_input(self, vectors: np.ndarray, languages=None) -> np.ndarray:
+        """What the head reads for ``vectors``: the embeddings, plus the language column when it has one.
+
+        ``languages`` (one code per row) is needed only by models with a language prior.
+        """
+        prior = self.language_prior
+        if prior is None:
+            return vectors
+        if languages is None:
+            raise ValueError(f"The model in '{self.folder}' reads each row's language; pass languages=.")
+        return prior.augment(vectors, languages)
+
+    def predict_proba(self, vectors: np.ndarray, languages=None) -> np.ndarray:
+        """Probabilities for embeddings from this model's backbone (``languages``: see :meth:`head_input`)."""
+        return self.head.predict_proba(self.head_input(vectors, languages))
 
 
 def load_own_body(folder: Path, name: str):

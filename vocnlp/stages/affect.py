@@ -52,6 +52,20 @@ class TrainedModelInput:
             return batch.sentence_vectors
         return self._own.encode([self._prepare(t) for t in batch.sentences["text"]])
 
+    def sentence_languages(self, batch: Batch) -> np.ndarray:
+        """The language of each sentence's comment ('' when the run has no language stage)."""
+        comments = batch.comments
+        if "language" not in comments:
+            return np.full(len(batch.sentences), "", dtype=object)
+        of_comment = dict(zip(comments["comment_id"], comments["language"]))
+        return np.asarray([of_comment.get(c, "") for c in batch.sentences["comment_id"]], dtype=object)
+
+    def comment_languages(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
+        """The language of the comments selected by ``mask``."""
+        if "language" not in batch.comments:
+            return np.full(int(mask.sum()), "", dtype=object)
+        return batch.comments["language"].to_numpy(dtype=object)[mask]
+
     def comment_vectors(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
         """Embeddings of the comments selected by ``mask`` this model reads."""
         if self._own is None:
@@ -122,10 +136,11 @@ class Sentiment(TrainedModelInput, Stage):
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
         labels = np.asarray(self.classifier.labels)
         sentences = batch.sentences
-        sp = self.classifier.predict_proba(self.sentence_vectors(batch)) if len(sentences) else np.zeros((0, len(labels)))
+        sp = (self.classifier.predict_proba(self.sentence_vectors(batch), self.sentence_languages(batch))
+              if len(sentences) else np.zeros((0, len(labels))))
         comments = batch.comments
         mask = live_rows(comments)
-        cp = self.classifier.predict_proba(self.comment_vectors(batch, mask))
+        cp = self.classifier.predict_proba(self.comment_vectors(batch, mask), self.comment_languages(batch, mask))
         sentence_rule = np.full(len(sentences), None, dtype=object)
         comment_rule = np.full(int(mask.sum()), None, dtype=object)
         if self.rules is not None:
@@ -152,7 +167,8 @@ class Sentiment(TrainedModelInput, Stage):
     def describe(self) -> dict:
         """Model folder and its version."""
         return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
-                "labels": self.classifier.labels + ["mixed"], "rules": self.rules_file}
+                "labels": self.classifier.labels + ["mixed"], "rules": self.rules_file,
+                "language_prior": self.classifier.info.get("language_prior")}
 
 
 @register_stage("emotion")
@@ -171,7 +187,7 @@ class Emotion(TrainedModelInput, Stage):
         comments = batch.comments
         mask = live_rows(comments)
         labels = self.classifier.labels
-        proba = self.classifier.predict_proba(self.comment_vectors(batch, mask))
+        proba = self.classifier.predict_proba(self.comment_vectors(batch, mask), self.comment_languages(batch, mask))
         thresholds = self.classifier.head.thresholds_
         chosen = proba >= thresholds
         # Every analysed comment gets at least its most likely emotion relative to its threshold.
@@ -211,4 +227,4 @@ class Emotion(TrainedModelInput, Stage):
     def describe(self) -> dict:
         """Model folder, version and label set."""
         return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
-                "labels": self.classifier.labels}
+                "labels": self.classifier.labels, "language_prior": self.classifier.info.get("language_prior")}

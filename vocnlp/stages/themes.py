@@ -82,7 +82,7 @@ class _TrainedThemes(TrainedModelInput):
         Two model labels now merged into one theme: the one further above its threshold speaks for it.
         """
         best, thresholds = best.copy(), np.array(thresholds)
-        proba = self.classifier.predict_proba(self.sentence_vectors(batch))
+        proba = self.classifier.predict_proba(self.sentence_vectors(batch), self.sentence_languages(batch))
         ratio = proba / self.thresholds
         rows = np.arange(len(proba))
         for column in np.unique(self.columns):

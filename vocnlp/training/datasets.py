@@ -65,6 +65,13 @@ class TrainingData:
         return list(self.train[0].labels)
 
 
+def split_languages(split: LabelledSplit) -> np.ndarray:
+    """The language of each row of ``split``."""
+    if split.row_languages is not None:
+        return np.asarray(split.row_languages, dtype=object)
+    return np.full(len(split.texts), split.language, dtype=object)
+
+
 def data_root(path: str | Path | None = None) -> Path:
     """Folder of the public data: argument, $VOCNLP_DATA, or ../shared/data next to the checkout."""
     candidates = [Path(path)] if path else []

