@@ -24,7 +24,7 @@ def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
     models = {s["name"]: s.get("model") for s in result.meta["stages"]}
     assert models["sentiment"] == "models/sentiment-usem3" and models["emotion"] == "models/emotion-usem3"
     priors = {s["name"]: s.get("language_prior") for s in result.meta["stages"]}
-    assert priors["sentiment"]["mode"] == "parallel" and priors["emotion"]["mode"] == "english"
+    assert priors["sentiment"] is None and priors["emotion"]["mode"] == "english"
 
 
 def test_french_facts_read_more_neutral_than_without_the_language_prior():
