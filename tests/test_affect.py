@@ -85,3 +85,12 @@ def test_a_model_with_its_own_body_reads_capitals_as_the_shared_embeddings_do():
                   cfg).comments
     columns = [c for c in out.columns if c.startswith("emotion_")]
     assert columns and (out.loc[0, columns] == out.loc[1, columns]).all()  # the tuned body saw sentence case too
+
+
+def test_factual_emotion_shares_count_neutral_and_negative_rows_per_language():
+    from vocnlp.benchmarking.challenge import factual_emotions
+
+    frame = pd.DataFrame({"category": ["factual", "factual", "factual", "plain"], "language": ["fr", "fr", "en", "fr"],
+                          "emotions": ["anger;satisfaction", "neutral", "satisfaction;neutral", "anger"]})
+    assert factual_emotions(frame) == {"en": {"n": 1, "neutral": 1.0, "negative": 0.0},
+                                       "fr": {"n": 2, "neutral": 0.5, "negative": 0.5}}

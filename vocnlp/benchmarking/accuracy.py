@@ -62,6 +62,15 @@ def shipped_model_scores(profile: str, log=_quiet) -> dict:
             for task, path in shipped_models(profile).items()}
 
 
+def shipped_language_priors(profile: str) -> dict:
+    """How each shipped model of ``profile`` reads French rows (None: as its training data did)."""
+    from ..classifiers import load_model_folder
+    from ..resources import resource_path
+
+    return {task: load_model_folder(resource_path(path)).info.get("language_prior")
+            for task, path in shipped_models(profile).items()}
+
+
 def challenge_scores(profile: str) -> dict:
     """Challenge-set accuracy through the whole pipeline of ``profile``."""
     from .challenge import run_challenge

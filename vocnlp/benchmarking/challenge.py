@@ -33,11 +33,26 @@ def run_challenge(config=None, path: str | Path | None = None) -> tuple[pd.DataF
 
     frame = pd.read_csv(path or challenge_path(), keep_default_na=False)
     result = analyze(frame, config, text="text", id="id")
-    frame = frame.assign(predicted=result.comments["sentiment"].to_numpy())
+    frame = frame.assign(predicted=result.comments["sentiment"].to_numpy(),
+                         emotions=result.comments["emotions"].fillna("").to_numpy())
     frame["correct"] = frame["predicted"] == frame["expected"]
     figures = {"n": int(len(frame)), "accuracy": float(frame["correct"].mean()),
                "by_language": {lang: {"n": int(len(g)), "accuracy": float(g["correct"].mean())}
                                for lang, g in frame.groupby("language")},
                "by_category": {f"{cat}|{lang}": float(g["correct"].mean())
-                               for (cat, lang), g in frame.groupby(["category", "language"])}}
+                               for (cat, lang), g in frame.groupby(["category", "language"])},
+               "factual_emotions": factual_emotions(frame)}
     return frame, figures
+
+
+def factual_emotions(frame: pd.DataFrame) -> dict:
+    """Per language, how the emotion stage reads the plain facts (category ``factual``): the share listed as
+    ``neutral`` and the share given a negative emotion (anger, frustration, disappointment or worry)."""
+    from ..stages.affect import NEGATIVE_EMOTIONS
+
+    out = {}
+    for lang, g in frame[frame["category"] == "factual"].groupby("language"):
+        listed = g["emotions"].str.split(";")
+        out[lang] = {"n": int(len(g)), "neutral": float(listed.map(lambda e: "neutral" in e).mean()),
+                     "negative": float(listed.map(lambda e: bool(set(e) & set(NEGATIVE_EMOTIONS))).mean())}
+    return out

@@ -160,6 +160,28 @@ def _partial_note(res: dict) -> str:
         for u in updates) + "."
 
 
+def _factual_emotion_lines(res: dict) -> list[str]:
+    """The emotions the pipeline lists for the challenge set's plain facts (empty for older saved results)."""
+    cells = [f"{profile} {lang.upper()}: neutral {100 * f['neutral']:.0f}%, negative emotion "
+             f"{100 * f['negative']:.0f}% (n={f['n']})"
+             for profile, prof in res["profiles"].items()
+             for lang, f in prof["challenge"].get("factual_emotions", {}).items()]
+    if not cells:
+        return []
+    return ["", "Emotions listed for the `factual` rows (plain facts; expected: neutral; negative = anger, frustration, "
+            "disappointment or worry): " + "; ".join(cells) + ". Language prior of each emotion model "
+            "(`vocnlp/classifiers/language_prior.py`): " + ", ".join(
+                f"{profile} {_prior_words(prof.get('language_prior', {}).get('emotion'))}"
+                for profile, prof in res["profiles"].items()) + "."]
+
+
+def _prior_words(prior: dict | None) -> str:
+    """A model's language prior in words."""
+    if not prior:
+        return "none (French read as in its training data)"
+    return f"`{prior['mode']}` ({prior['language']} rows read at {prior['value']:g})"
+
+
 def render(res: dict) -> str:
     """BENCHMARKS.md from the results."""
     m, sp = res["machine"], res["speed"]
@@ -202,6 +224,7 @@ def render(res: dict) -> str:
     cells = [f"**{prof['challenge']['by_language'][lang]['accuracy']:.2f}**"
              for prof in res["profiles"].values() for lang in ("en", "fr")]
     lines.append("| all | " + " | ".join(cells) + " |")
+    lines += _factual_emotion_lines(res)
     lines += ["", "## Speed (whole pipeline, each run in a fresh process, median of "
               f"{REPEATS})", "",
               "*Analysis* excludes model loading; *wall* includes start-up, loading and writing outputs.", "",

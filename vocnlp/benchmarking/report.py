@@ -26,6 +26,7 @@ def shipped_model_rows(profile: str, log=print) -> dict:
     log(f"shipped models: {profile} profile")
     return {"shipped": accuracy.shipped_model_scores(profile),
             "challenge": accuracy.challenge_scores(profile),
+            "language_prior": accuracy.shipped_language_priors(profile),
             "model_mb": {task: speed.folder_megabytes(resource_root() / path)
                          for task, path in accuracy.shipped_models(profile).items()}}
 
