@@ -104,7 +104,7 @@ def _fold_predictions(spec: dict, task: str, pairs: pd.DataFrame, held: np.ndarr
     train = [_without(s, held_out) for s in data.train]
     dev = [_without(s, held_out) for s in data.dev]
     en_split, fr_split, _ = pair_splits(task, held_pairs)
-    held_data = TrainingData("cx-minus-parallel", train, dev, [])
+    held_data = TrainingData("cx-minus-parallel", train, dev, [], root=data.root)
     multilabel = task == "emotion"
     head = HEAD_KINDS[spec["head"]](multilabel=multilabel, random_state=seed, **spec["head_params"])
     with tempfile.TemporaryDirectory() as scratch:

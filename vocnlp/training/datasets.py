@@ -58,6 +58,7 @@ class TrainingData:
     dev: list[LabelledSplit]
     test: list[LabelledSplit]
     prior: list[LabelledSplit] = field(default_factory=list)  # extra examples (taxonomy seed phrases)
+    root: Path | None = None  # the public data folder the splits were read from (None: a user's file)
 
     @property
     def labels(self) -> list[str]:

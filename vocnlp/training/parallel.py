@@ -80,7 +80,7 @@ def fit_parallel_value(prior: LanguagePrior, head, data: TrainingData, encoder, 
     if "neutral" not in [str(c) for c in head.classes_]:
         raise VocnlpError("The 'parallel' language prior matches the neutral probability; this label set has no "
                           "'neutral'.", "Use --language-prior english or keep.")
-    pairs = pairs_in_training(parallel_pairs(), data)
+    pairs = pairs_in_training(parallel_pairs(data.root), data)
     if len(pairs) < 100:
         raise VocnlpError(f"Only {len(pairs)} XED parallel pairs are among the training rows; the 'parallel' "
                           "language prior needs the public XED French and English training data.",

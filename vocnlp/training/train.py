@@ -154,7 +154,8 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
     if data_set == "cx":
         splits = sentiment_splits(root, seed) if task == "sentiment" else emotion_splits(root, seed)
         train, dev, test = _CX_PLAN[task]
-        return TrainingData("cx", [splits[n] for n in train], [splits[n] for n in dev], [splits[n] for n in test])
+        return TrainingData("cx", [splits[n] for n in train], [splits[n] for n in dev], [splits[n] for n in test],
+                            root=root)
     if task != "emotion":
         raise VocnlpError(f"The benchmark '{data_set}' is an emotion benchmark.", "Use --task emotion with it.")
     splits = benchmark_splits(root, data_set, seed)
