@@ -37,6 +37,8 @@ def test_each_kind_is_masked(masker, text, language, expected):
     ("Mon numéro client est le 0012345678901, ça ne marche pas.", "fr"),
     ("Le site est un labyrinthe. Really nice customer service rep.", "fr"),  # English sentence in a French comment
     ("Orange et Free font mieux pour moins cher.", "fr"),
+    ("Internte se coupe plusieurs fois par jour.", "fr"),  # a typo the NER model takes for a name
+    ("Applicaiton plante sans arrêt.", "fr"),
 ])
 def test_look_alikes_stay_readable(masker, text, language):
     assert masker.mask(text, language) == text

