@@ -29,8 +29,8 @@ from ..training.datasets import (LabelledSplit, TrainingData, data_root, label_m
                                  split_languages, to_indicator)
 from ..training.parallel import (MIN_SIMILARITY, fit_parallel_value, mark_training_rows, parallel_pairs,
                                training_prior)
-from ..training.train import (HEAD_KINDS, embed_split, fit_head, profile_spec, public_training_data,
-                              training_encoder)
+from ..training.embedding_cache import embed_split
+from ..training.train import HEAD_KINDS, fit_head, profile_spec, public_training_data, training_encoder
 
 BANDS = ((0.7, 0.8), (0.8, 1.01))
 BOOTSTRAP = 1000

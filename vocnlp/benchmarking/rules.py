@@ -19,7 +19,8 @@ def rule_scores(profile: str = "fast", seed: int = 0, log=print) -> dict:
     """Per test split and rule kind: texts matched, accuracy of the rule's label and of the model's label there."""
     from ..classifiers import load_model_folder
     from ..embeddings import load_backbone
-    from ..training.train import embed_split, public_training_data
+    from ..training.embedding_cache import embed_split
+    from ..training.train import public_training_data
     from .accuracy import shipped_models
 
     rules = load_rules(resolve_user_or_bundled("configs/sentiment_rules.yaml"))

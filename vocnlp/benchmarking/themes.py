@@ -14,7 +14,8 @@ import numpy as np
 from ..embeddings import load_backbone
 from ..training.datasets import data_root
 from ..training.theme_training import banking77_labels, intent_description
-from ..training.train import PROFILES, embed_split, public_training_data, train_and_score
+from ..training.embedding_cache import embed_split
+from ..training.train import PROFILES, public_training_data, train_and_score
 
 FEW_SHOT = 10
 FEW_SHOT_SEEDS = (0, 1, 2, 3, 4)

@@ -9,7 +9,8 @@ from ..embeddings import load_backbone
 from ..errors import VocnlpError
 from .evaluation import score_split
 from .datasets import split_languages
-from .train import embed_split, public_training_data
+from .embedding_cache import embed_split
+from .train import public_training_data
 from .user_data import read_labelled_file
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from ..classifiers.language_prior import MODES as LANGUAGE_PRIOR_MODES, LanguagePrior, match_parallel_value
 from ..errors import VocnlpError
 from .datasets import LabelledSplit, TrainingData, data_root, split_languages, xed_frame
+from .embedding_cache import embed_split
 
 MIN_SIMILARITY = 0.7
 
@@ -33,7 +34,6 @@ def parallel_pairs(root=None, min_similarity: float = MIN_SIMILARITY, log=_quiet
     root = data_root(root)
     en, fr = xed_frame(root, "en"), xed_frame(root, "fr")
     from ..embeddings.backends import load_backbone
-    from .train import embed_split  # train imports this module
 
     use = load_backbone("usem3")
     E = embed_split(LabelledSplit("xed_en_all", en["text"].tolist(), np.zeros(len(en)), [], "en"), use, log)
@@ -84,7 +84,6 @@ def mark_training_rows(prior: LanguagePrior, vectors: dict[str, np.ndarray], spl
 
 def fit_parallel_value(prior: LanguagePrior, head, data: TrainingData, encoder, log) -> None:
     """Fit the prior's reading value on the XED parallel pairs whose lines are both training rows."""
-    from .train import embed_split
 
     if "neutral" not in [str(c) for c in head.classes_]:
         raise VocnlpError("The 'parallel' language prior matches the neutral probability; this label set has no "

@@ -8,9 +8,7 @@ temperature, thresholds, metrics.json and a generated MODEL_CARD.md.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from .body_tuning import BodyTuning, tune_body
 from ..errors import InputFileError, VocnlpError
 from .benchmark_sets import BENCHMARKS, benchmark_splits
 from .datasets import LabelledSplit, TrainingData, data_root, emotion_splits, sentiment_splits, split_languages
+from .embedding_cache import embed_split
 from .evaluation import score_split
 from .parallel import fit_parallel_value, mark_training_rows, training_prior
 from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_taxonomy, single_label_if_possible,
@@ -80,62 +79,6 @@ _CX_PLAN = {
                 ["goemotions_dev", "xed_en_dev", "xed_fr_dev"],
                 ["goemotions_test", "xed_en_test", "xed_fr_test"]),
 }
-
-
-def embedding_cache_dir() -> Path:
-    """Where training embeddings are cached between runs ($VOCNLP_CACHE or ~/.cache/vocnlp)."""
-    return Path(os.environ.get("VOCNLP_CACHE", Path.home() / ".cache" / "vocnlp")) / "embeddings"
-
-
-def _cached_vectors(folder: Path, texts: list[str]) -> tuple[np.ndarray | None, np.ndarray]:
-    """Vectors for ``texts`` already computed for other splits (the same sentence recurs across
-    label spaces of one corpus); returns (vectors or None, mask of texts found)."""
-    wanted = {t: i for i, t in enumerate(texts)}
-    found = np.zeros(len(texts), dtype=bool)
-    vectors = None
-    for listing in sorted(folder.glob("*.txt")):
-        cached_texts = listing.read_text(encoding="utf-8").split("\n")
-        hits = [(wanted[t], j) for j, t in enumerate(cached_texts) if t in wanted and not found[wanted[t]]]
-        if not hits:
-            continue
-        stored = np.load(listing.with_suffix(".npy"), mmap_mode="r")
-        if vectors is None:
-            vectors = np.zeros((len(texts), stored.shape[1]), dtype=np.float32)
-        rows, src = np.asarray(hits).T
-        vectors[rows] = stored[src]
-        found[rows] = True
-        if found.all():
-            break
-    return vectors, found
-
-
-def embed_split(split: LabelledSplit, backbone, log=print) -> np.ndarray:
-    """Embed a split's texts, reusing cached vectors of the same texts (keyed by backbone and content)."""
-    if hasattr(backbone, "parts"):
-        # A concatenated backbone is cached part by part, so each part's cache serves it too.
-        scale = 1.0 / np.sqrt(len(backbone.parts))
-        return np.hstack([embed_split(split, part, log) * scale for part in backbone.parts]).astype(np.float32)
-    texts = [t.replace("\n", " ") for t in split.texts]
-    if not getattr(backbone, "cacheable", True):
-        return backbone.encode(texts)
-    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
-    folder = embedding_cache_dir() / backbone.name.replace("/", "_").replace(":", "_")
-    path = folder / f"{split.name}-{digest}.npy"
-    if path.is_file():
-        return np.load(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    vectors, found = _cached_vectors(folder, texts)
-    missing = [t for t, f in zip(texts, found) if not f]
-    if missing:
-        fresh = backbone.encode(missing)
-        vectors = fresh if vectors is None else vectors
-        vectors[~found] = fresh
-    log(f"  embedded {split.name}: {len(missing):,} new texts ({len(texts) - len(missing):,} cached) "
-        f"in {time.perf_counter() - start:.0f}s")
-    np.save(path, vectors)
-    path.with_suffix(".txt").write_text("\n".join(texts), encoding="utf-8")
-    return vectors
 
 
 def public_training_data(task: str, data_set: str = "cx", data: str | Path | None = None,
@@ -394,5 +337,5 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone:
     return metrics
 
 
-__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "profile_spec", "embed_split", "file_training_data",
+__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "profile_spec", "file_training_data",
            "fit_head", "public_training_data", "split_languages", "train_and_score", "train_model"]
