@@ -152,7 +152,8 @@ def benchmark(
                                     "splits and re-measure what reads the shipped models (test splits, challenge "
                                     "set, sizes; minutes), after a rules or model change."),
     languages_only: bool = typer.Option(False, "--languages-only", help="Measure only French versus English on "
-                                        "parallel XED lines and the XED linear-SVM reference (about 10 minutes)."),
+                                        "parallel XED lines, the XED linear-SVM reference and both profiles' EN→FR transfer rows "
+                                        "(about 20 minutes)."),
     themes_only: bool = typer.Option(False, "--themes-only", help="Re-measure only the theme figures that need no "
                                      "training: planted themes and discovery on the sample, confidence calibration "
                                      "(a minute or two)."),

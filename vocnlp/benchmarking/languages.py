@@ -31,6 +31,7 @@ from ..training.parallel import (MIN_SIMILARITY, fit_parallel_value, mark_traini
                                training_prior)
 from ..training.embedding_cache import embed_split
 from ..training.train import HEAD_KINDS, fit_head, profile_spec, public_training_data, training_encoder
+from ..training.xed_sources import without_held_out_translations
 
 BANDS = ((0.7, 0.8), (0.8, 1.01))
 BOOTSTRAP = 1000
@@ -101,10 +102,12 @@ def _fold_predictions(spec: dict, task: str, data: TrainingData, pairs: pd.DataF
     """
     held_pairs = pairs.iloc[held]
     held_out = set(held_pairs["fr_text"]) | set(held_pairs["en_text"])
-    train = [_without(s, held_out) for s in data.train]
-    dev = [_without(s, held_out) for s in data.dev]
     en_split, fr_split, _ = pair_splits(task, held_pairs)
-    held_data = TrainingData("cx-minus-parallel", train, dev, [], root=data.root)
+    # Other translations of the held-out lines (a French line's likely source may be another English line) go too.
+    held_data = without_held_out_translations(
+        TrainingData("cx-minus-parallel", [_without(s, held_out) for s in data.train],
+                     [_without(s, held_out) for s in data.dev], [en_split, fr_split], root=data.root), log)
+    train, dev = held_data.train, held_data.dev
     multilabel = task == "emotion"
     head = HEAD_KINDS[spec["head"]](multilabel=multilabel, random_state=seed, **spec["head_params"])
     with tempfile.TemporaryDirectory() as scratch:

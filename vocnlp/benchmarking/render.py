@@ -156,6 +156,8 @@ def _partial_note(res: dict) -> str:
         else f"shipped models' test splits and challenge set of both profiles, and sentiment rules ({u['date']}, "
         "`vocnlp benchmark --rules-only`)"
         if u.get("what") == "rules"
+        else f"EN→FR transfer rows of both profiles ({u['date']}, `vocnlp benchmark --languages-only`)"
+        if u.get("what") == "languages"
         else f"{u['profile']} profile ({u['date']}, `vocnlp benchmark --profile {u['profile']}`)"
         for u in updates) + "."
 
@@ -195,7 +197,11 @@ def render(res: dict) -> str:
              "Heads per `vocnlp/training/train.py` (PROFILES)." + _partial_note(res), "",
              "## Targets (issue: sentiment and emotion)", ""] + _target_rows(res)
     lines += ["", "Benchmark rows train a head on the benchmark's own train split, tune thresholds and temperature "
-              "on its dev split, and report its test split (XED: seeded 80/10/10 split). Published anchors: "
+              "on its dev split, and report its test split (XED: seeded 80/10/10 split). The XED French lines "
+              "translate English lines, and the two files are split separately: every model trained on English and "
+              "French lines, or on English and tested on French, leaves out the training and dev lines whose "
+              "translation is held out (`vocnlp/training/xed_sources.py`; about 5% of XED training lines), so "
+              "no model is scored on a line it learned in the other language. Published anchors: "
               "fine-tuned BERT-base 0.46 (GoEmotions 28), 0.62–0.64 (Ekman), 0.69 (sentiment grouping), "
               "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + language_rows(res) + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + survival_rows(res) + pii_rows(res) + ["",
               "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)", "",

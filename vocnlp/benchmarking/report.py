@@ -110,7 +110,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     ``profile_only`` re-measures just that profile's rows and re-renders the rest from the file.
     ``rules_only`` scores the sentiment rules on public data and re-measures what reads the shipped models
     (their test-split figures, the challenge set, their sizes) for both profiles, after a rules or model change.
-    ``languages_only`` measures the French-versus-English section (parallel XED lines, the SVM reference).
+    ``languages_only`` measures the French-versus-English figures (parallel XED lines, the SVM reference) and
+    re-measures both profiles' EN→FR transfer rows.
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
@@ -143,6 +144,11 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "rules"})
     if languages_only:
         res["languages"] = language_scores(PROFILES, log=log)
+        for profile in res["profiles"]:
+            log(f"EN→FR transfer: {profile} profile")
+            res["profiles"][profile]["benchmarks"]["xed_en_to_fr"] = accuracy.emotion_transfer(profile, log=log)
+            res["profiles"][profile]["sentiment_en_only_on_fr"] = accuracy.sentiment_transfer(profile, log=log)
+        res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "languages"})
     if themes_only:
         res.update(_sample_themes(log))
     if speed_only:

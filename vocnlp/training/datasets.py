@@ -59,6 +59,7 @@ class TrainingData:
     test: list[LabelledSplit]
     prior: list[LabelledSplit] = field(default_factory=list)  # extra examples (taxonomy seed phrases)
     root: Path | None = None  # the public data folder the splits were read from (None: a user's file)
+    removed_translations: dict[str, int] = field(default_factory=dict)  # per split (training.xed_sources)
 
     @property
     def labels(self) -> list[str]:

@@ -48,6 +48,14 @@ def _prior_text(prior: dict | None, source: str) -> str:
             f"rows; when predicting, {prior['language']} rows read {how} ({why}).\n")
 
 
+def _translations_text(removed: dict | None) -> str:
+    if not removed:
+        return ""
+    counts = ", ".join(f"{name}: {n:,}" for name, n in removed.items())
+    return (f"Left out as translations of held-out XED lines in the other language (`vocnlp/training/xed_sources.py`; "
+            f"the sizes above are after this): {counts}.\n")
+
+
 def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: dict, training: dict) -> Path:
     """Write ``MODEL_CARD.md`` in ``folder``."""
     kind = type(head).__name__
@@ -95,7 +103,7 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
 ## Training data and licence
 {_data_text(task, training['source'])}
 Training sizes: {sizes}. Dev (calibration, thresholds): {', '.join(f'{k}: {v:,}' for k, v in training['dev_splits'].items())}.
-Seed {training['seed']}. Training took {training['train_seconds']} s on the machine that wrote this card
+{_translations_text(training.get("removed_translations"))}Seed {training['seed']}. Training took {training['train_seconds']} s on the machine that wrote this card
 (embeddings cached after the first run).
 
 The head weights are a derivative of the training data and are released under {free} with the attributions above.{body_licence}

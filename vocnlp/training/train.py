@@ -28,6 +28,7 @@ from .parallel import fit_parallel_value, mark_training_rows, training_prior
 from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_taxonomy, single_label_if_possible,
                              taxonomy_prior)
 from .user_data import holdout_splits, read_labelled_file
+from .xed_sources import without_held_out_translations
 
 HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
@@ -102,7 +103,7 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
     if task != "emotion":
         raise VocnlpError(f"The benchmark '{data_set}' is an emotion benchmark.", "Use --task emotion with it.")
     splits = benchmark_splits(root, data_set, seed)
-    return TrainingData(data_set, [splits["train"]], [splits["dev"]], [splits["test"]])
+    return TrainingData(data_set, [splits["train"]], [splits["dev"]], [splits["test"]], root=root)
 
 
 def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test_file=None, text_column="text",
@@ -266,13 +267,15 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
     ``body_dir``; the head then reads the tuned body's embeddings. With
     ``language_prior`` (not ``keep``), the head gets a French column
     (:mod:`vocnlp.classifiers.language_prior`); ``info["language_prior"]`` then
-    says how French rows are read.
+    says how French rows are read. Training and dev rows of public data that
+    translate a held-out XED line are left out first (:mod:`.xed_sources`).
     """
     if task not in TASKS:
         raise VocnlpError(f"Unknown task '{task}'.", f"Use one of {', '.join(TASKS)}.")
     if head not in HEAD_KINDS:
         raise VocnlpError(f"Unknown head '{head}'.", f"Use one of {', '.join(HEAD_KINDS)}.")
     start = time.perf_counter()
+    data = without_held_out_translations(data, log)
     tuned = body is not None and body.method != "frozen"
     prior = training_prior(language_prior, data, log)
     encoder = training_encoder(backbone, data, body, body_dir, seed, log)
@@ -303,7 +306,8 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
             "prior_splits": {s.name: len(s.texts) for s in data.prior},
             "calibrated_on": "out-of-fold scores of the training rows" if _dev_is_train(data) else "the dev splits",
             "refit_on_train_and_dev": refit,
-            "dropped_unmapped": {s.name: s.dropped for s in data.train}, "seed": seed, "head_kind": head,
+            "dropped_unmapped": {s.name: s.dropped for s in data.train},
+            "removed_translations": data.removed_translations, "seed": seed, "head_kind": head,
             "head_params": params,
             "train_seconds": round(time.perf_counter() - start, 1)}
     if tuned:
