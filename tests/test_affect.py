@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -58,6 +59,40 @@ def test_profiles_set_backbone_and_models():
     assert accurate.stage("sentiment").params["mixed_threshold"] == fast.stage("sentiment").params["mixed_threshold"]
     with pytest.raises(ConfigError, match="Unknown profile 'turbo'"):
         load_config(overrides={"profile": "turbo"})
+
+
+def test_the_accurate_profile_reads_french_sentiment_with_the_fast_model():
+    comments = ["Très contente du service, merci beaucoup ! La livraison a pris du retard.",
+                "Great service, thank you! The delivery was late.",
+                "La facture est fausse depuis trois mois.", "The bill has been wrong for three months."]
+    frame = pd.DataFrame({"comment": comments})
+    fast = analyze(frame, load_config())
+    accurate = analyze(frame, load_config(overrides={"profile": "accurate"}))
+    french = accurate.comments["language"].eq("fr").to_numpy()
+    assert french.tolist() == [True, False, True, False]
+    fast_scores, accurate_scores = (r.comments["sentiment_score"].to_numpy() for r in (fast, accurate))
+    assert np.allclose(accurate_scores[french], fast_scores[french], atol=1e-5)
+    assert not np.allclose(accurate_scores[~french], fast_scores[~french], atol=1e-3)
+    # Clauses follow their comment's language (their scores travel with the theme mentions).
+    key = ["comment_id", "sentence_index"]
+    clauses = accurate.mentions.merge(fast.mentions[key + ["sentiment_score"]], on=key, suffixes=("", "_fast"))
+    clauses = clauses.merge(accurate.comments[["comment_id", "language"]], on="comment_id").drop_duplicates(key)
+    in_french = clauses[clauses["language"] == "fr"]
+    assert len(in_french) >= 2
+    assert np.allclose(in_french["sentiment_score"], in_french["sentiment_score_fast"], atol=1e-5)
+    stage = next(s for s in accurate.meta["stages"] if s["name"] == "sentiment")
+    assert stage["model"] == "models/sentiment-usem3-minilm"
+    assert stage["models_by_language"]["fr"]["model"] == "models/sentiment-usem3"
+
+
+def test_a_language_model_on_embeddings_the_run_lacks_is_refused():
+    from vocnlp.errors import ModelLoadError
+
+    stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
+    cfg = load_config(None, {"pipeline": {"stages": stages + [
+        {"name": "sentiment", "params": {"models_by_language": {"fr": "models/sentiment-usem3-minilm"}}}]}})
+    with pytest.raises(ModelLoadError, match="trained on 'usem3\\+minilm' embeddings, but the run embeds with 'usem3'"):
+        analyze(pd.DataFrame({"comment": ["Bonjour, tout va bien."]}), cfg)
 
 
 def test_challenge_set_is_balanced_and_covers_the_cx_cases():

@@ -61,12 +61,37 @@ def sentiment_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     return next(iter(metrics.values()))
 
 
+def models_by_language(profile: str) -> dict[str, dict[str, str]]:
+    """Per task, the model folders ``profile`` reads for comments in given languages instead of its main one."""
+    cfg = load_config(overrides={"profile": profile})
+    return {task: dict(cfg.stage(task).params.get("models_by_language") or {}) for task in ("sentiment", "emotion")}
+
+
 def shipped_model_scores(profile: str, log=_quiet) -> dict:
-    """``vocnlp evaluate`` of each shipped model of ``profile`` on its public test splits."""
+    """``vocnlp evaluate`` of each shipped model of ``profile`` on its public test splits.
+
+    A split in a language the profile routes to another model is scored with that model (its row names it).
+    """
     from ..resources import resource_path
     from ..training.evaluate import evaluate_folder
 
-    return {task: evaluate_folder(resource_path(path), data_set="cx", log=log)
+    scores = {}
+    for task, path in shipped_models(profile).items():
+        scores[task] = evaluate_folder(resource_path(path), data_set="cx", log=log)
+        for language, routed in models_by_language(profile)[task].items():
+            for split, figures in evaluate_folder(resource_path(routed), data_set="cx", log=log).items():
+                if figures["language"] == language:
+                    scores[task][split] = {**figures, "model": Path(routed).name}
+    return scores
+
+
+def shipped_megabytes(profile: str) -> dict[str, float]:
+    """Size of the model folders each task of ``profile`` reads (its main one and any per-language ones)."""
+    from ..resources import resource_path
+    from .speed import folder_megabytes
+
+    routed = models_by_language(profile)
+    return {task: sum(folder_megabytes(resource_path(p)) for p in {path, *routed[task].values()})
             for task, path in shipped_models(profile).items()}
 
 

@@ -215,7 +215,9 @@ def language_rows(res: dict) -> list[str]:
              "other half stays in training, where a `parallel` language prior is fitted. The interval is a "
              "paired bootstrap over pairs. Pairing by USE "
              "similarity favours lines USE already reads alike, so these gaps lean small for heads on USE; the "
-             "similarity bands show the trend.", "",
+             "similarity bands show the trend. Each row is the profile's own model for the task; where a "
+             "profile reads one language with another model (`models_by_language` in its config; the shipped "
+             "models table names it), the pipeline's side in that language is that model's row.", "",
              "| profile | model | French read at (prior, per fold) | pairs | EN macro-F1 | FR macro-F1 | "
              "EN − FR, points (95% CI) | similarity 0.7–0.8 | similarity ≥ 0.8 | target | verdict |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]

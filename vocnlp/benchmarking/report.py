@@ -27,8 +27,7 @@ def shipped_model_rows(profile: str, log=print) -> dict:
     return {"shipped": accuracy.shipped_model_scores(profile),
             "challenge": accuracy.challenge_scores(profile),
             "language_prior": accuracy.shipped_language_priors(profile),
-            "model_mb": {task: speed.folder_megabytes(resource_root() / path)
-                         for task, path in accuracy.shipped_models(profile).items()}}
+            "model_mb": accuracy.shipped_megabytes(profile)}
 
 
 def measure_profile(profile: str, log=print) -> dict:

@@ -128,6 +128,17 @@ class ConcatBackbone:
         scale = 1.0 / np.sqrt(len(self.parts))
         return np.hstack([p.encode(texts) * scale for p in self.parts]).astype(np.float32)
 
+    def part_view(self, name: str):
+        """A function that takes this backbone's vectors to those of its part ``name`` (None if it has no such
+        part): a model trained on one part reads a run that embeds with all of them, with no second pass."""
+        start = 0
+        for part in self.parts:
+            if part.name == name:
+                columns, scale = slice(start, start + part.dim), np.float32(np.sqrt(len(self.parts)))
+                return lambda vectors: np.ascontiguousarray(vectors[:, columns] * scale)
+            start += part.dim
+        return None
+
 
 _BUILTIN = {"usem3": MultilingualUSE, "minilm": _minilm}
 

