@@ -1,4 +1,4 @@
-"""XED files: neutral lines without their label column, and French projections kept apart from their English sources."""
+"""XED French lines are projections of English ones: no model trains on the translation of a held-out line."""
 
 from __future__ import annotations
 
@@ -60,12 +60,3 @@ def test_data_without_a_public_root_or_without_both_languages_is_left_alone(tmp_
     users = TrainingData("file:x.csv", [_split("a", ["J'ai peur du noir."], "fr")], [],
                          [_split("b", ["I'm scared of the dark ."], "en")])
     assert without_held_out_translations(users) is users
-
-
-def test_neutral_lines_are_read_without_their_label_column(tmp_path):
-    from vocnlp.training.datasets import xed_neutral_lines
-
-    (tmp_path / "xed").mkdir()
-    (tmp_path / "xed" / "neu_en.txt").write_text("9\tYes.\n9\tDawn is breaking\t\t\t\n\t\t\t\t\n9\tI don't know.\n",
-                                                 encoding="utf-8")
-    assert xed_neutral_lines(tmp_path) == ["Yes.", "Dawn is breaking", "I don't know."]

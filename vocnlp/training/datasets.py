@@ -129,21 +129,6 @@ def xed_frame(root: Path, language: str) -> pd.DataFrame:
     return _xed_frame(root / "xed" / ("en-annotated.tsv" if language == "en" else "fr-projections.tsv"))
 
 
-def xed_neutral_lines(root: Path) -> list[str]:
-    """XED's English neutral lines (``neu_en.txt``): rows are ``label<TAB>text`` (label 9, neutral), some with
-    trailing tabs; the text alone is returned, blank rows left out.
-
-    Read whole, the label column would sit in every neutral text ("9\tYes."), a cue that no real comment has.
-    """
-    lines = []
-    for row in (root / "xed" / "neu_en.txt").read_text(encoding="utf-8").splitlines():
-        label, _, text = row.partition("\t")
-        text = text.strip("\t ") if label.strip().isdigit() else row.strip("\t ")
-        if text:
-            lines.append(text)
-    return lines
-
-
 def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/dev/test row indices for data sets published without a split (XED).
@@ -207,7 +192,7 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
         for split, idx in zip(("train", "dev", "test"), split_indices(len(f), seed)):
             sub_texts, sub_targets = _subset(texts, targets, idx)
             out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_targets, lang)
-    neutral = xed_neutral_lines(root)
+    neutral = [t for t in (root / "xed" / "neu_en.txt").read_text(encoding="utf-8").splitlines() if t.strip()]
     for split, idx in zip(("train", "dev", "test"), split_indices(len(neutral), seed)):
         out[f"xed_neutral_{split}"] = LabelledSplit(f"xed_neutral_{split}", [neutral[i] for i in idx],
                                                     np.asarray(["neutral"] * len(idx)), labels, "en")
