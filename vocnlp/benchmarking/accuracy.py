@@ -75,10 +75,10 @@ def shipped_model_scores(profile: str, log=_quiet) -> dict:
     from ..resources import resource_path
     from ..training.evaluate import evaluate_folder
 
-    scores = {}
+    scores, routing = {}, models_by_language(profile)
     for task, path in shipped_models(profile).items():
         scores[task] = evaluate_folder(resource_path(path), data_set="cx", log=log)
-        for language, routed in models_by_language(profile)[task].items():
+        for language, routed in routing[task].items():
             for split, figures in evaluate_folder(resource_path(routed), data_set="cx", log=log).items():
                 if figures["language"] == language:
                     scores[task][split] = {**figures, "model": Path(routed).name}

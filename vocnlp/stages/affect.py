@@ -47,6 +47,11 @@ class ModelReader:
                         f"Set the embed stage's backbone to '{self.classifier.backbone}' (or one that contains it, "
                         f"such as '{self.classifier.backbone}+minilm'), or train a {task} model on '{name}'.")
 
+    def describe(self) -> dict:
+        """The folder, its version and its language prior (for the run's manifest)."""
+        return {"model": self.model, "model_version": self.classifier.info.get("version"),
+                "language_prior": self.classifier.info.get("language_prior")}
+
     def predict_proba(self, shared: np.ndarray, texts, languages: np.ndarray, prepare=lambda text: text) -> np.ndarray:
         """Probabilities for rows whose shared embeddings are ``shared``; an own body embeds ``texts`` (after
         ``prepare``, as the embed stage does) instead."""
@@ -130,11 +135,8 @@ class TrainedModelInput:
 
     def describe_models(self) -> dict:
         """The model folders read, their versions and language priors (for the run's manifest)."""
-        return {"model": self.model, "model_version": self.classifier.info.get("version"),
-                "language_prior": self.classifier.info.get("language_prior"),
-                "models_by_language": {lang: {"model": r.model, "model_version": r.classifier.info.get("version"),
-                                              "language_prior": r.classifier.info.get("language_prior")}
-                                       for lang, r in self.language_readers.items()}}
+        return {**self.reader.describe(),
+                "models_by_language": {lang: r.describe() for lang, r in self.language_readers.items()}}
 
 
 @register_stage("sentiment")
