@@ -61,26 +61,35 @@ def test_profiles_set_backbone_and_models():
         load_config(overrides={"profile": "turbo"})
 
 
-def test_the_accurate_profile_reads_french_sentiment_with_the_fast_model():
+def test_models_by_language_reads_french_comments_and_clauses_with_their_own_model():
+    # The accurate profile's embeddings and sentiment model, with French routed to the fast model (which reads the
+    # USE part of the same vectors): French rows must score as in the fast profile, English ones as accurate.
     comments = ["Très contente du service, merci beaucoup ! La livraison a pris du retard.",
                 "Great service, thank you! The delivery was late.",
                 "La facture est fausse depuis trois mois.", "The bill has been wrong for three months."]
     frame = pd.DataFrame({"comment": comments})
+    accurate_cfg = load_config(overrides={"profile": "accurate"})
+    stages = [stage.model_dump() for stage in accurate_cfg.pipeline.stages]
+    for stage in stages:
+        if stage["name"] == "sentiment":
+            stage["params"]["models_by_language"] = {"fr": "models/sentiment-usem3"}
     fast = analyze(frame, load_config())
-    accurate = analyze(frame, load_config(overrides={"profile": "accurate"}))
-    french = accurate.comments["language"].eq("fr").to_numpy()
+    plain = analyze(frame, accurate_cfg)
+    routed = analyze(frame, load_config(None, {"profile": "accurate", "pipeline": {"stages": stages}}))
+    french = routed.comments["language"].eq("fr").to_numpy()
     assert french.tolist() == [True, False, True, False]
-    fast_scores, accurate_scores = (r.comments["sentiment_score"].to_numpy() for r in (fast, accurate))
-    assert np.allclose(accurate_scores[french], fast_scores[french], atol=1e-5)
-    assert not np.allclose(accurate_scores[~french], fast_scores[~french], atol=1e-3)
+    fast_scores, plain_scores, routed_scores = (r.comments["sentiment_score"].to_numpy() for r in (fast, plain, routed))
+    assert np.allclose(routed_scores[french], fast_scores[french], atol=1e-5)
+    assert np.allclose(routed_scores[~french], plain_scores[~french], atol=1e-5)
+    assert not np.allclose(plain_scores[french], fast_scores[french], atol=1e-3)
     # Clauses follow their comment's language (their scores travel with the theme mentions).
     key = ["comment_id", "sentence_index"]
-    clauses = accurate.mentions.merge(fast.mentions[key + ["sentiment_score"]], on=key, suffixes=("", "_fast"))
-    clauses = clauses.merge(accurate.comments[["comment_id", "language"]], on="comment_id").drop_duplicates(key)
+    clauses = routed.mentions.merge(fast.mentions[key + ["sentiment_score"]], on=key, suffixes=("", "_fast"))
+    clauses = clauses.merge(routed.comments[["comment_id", "language"]], on="comment_id").drop_duplicates(key)
     in_french = clauses[clauses["language"] == "fr"]
     assert len(in_french) >= 2
     assert np.allclose(in_french["sentiment_score"], in_french["sentiment_score_fast"], atol=1e-5)
-    stage = next(s for s in accurate.meta["stages"] if s["name"] == "sentiment")
+    stage = next(s for s in routed.meta["stages"] if s["name"] == "sentiment")
     assert stage["model"] == "models/sentiment-usem3-minilm"
     assert stage["models_by_language"]["fr"]["model"] == "models/sentiment-usem3"
 

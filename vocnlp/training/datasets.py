@@ -129,6 +129,30 @@ def xed_frame(root: Path, language: str) -> pd.DataFrame:
     return _xed_frame(root / "xed" / ("en-annotated.tsv" if language == "en" else "fr-projections.tsv"))
 
 
+def xed_neutral_lines(root: Path) -> list[str]:
+    """XED's English neutral lines (``neu_en.txt``): rows are ``label<TAB>text`` (label 9, neutral), some with
+    trailing tabs; the text alone is returned, blank rows left out.
+
+    Read whole, the label column would sit in every neutral text ("9\tYes."), a cue that no real comment has.
+    """
+    lines = []
+    for row in (root / "xed" / "neu_en.txt").read_text(encoding="utf-8").splitlines():
+        label, _, text = row.partition("\t")
+        text = text.strip("\t ") if label.strip().isdigit() else row.strip("\t ")
+        if text:
+            lines.append(text)
+    return lines
+
+
+def banking77_frame(root: Path, split: str) -> pd.DataFrame:
+    """One Banking77 split (``train`` or ``test``): columns ``text`` and ``category`` (the intent id)."""
+    path = root / "banking77" / f"{split}.csv"
+    if not path.is_file():
+        raise VocnlpError(f"Banking77 is not in '{root}' ({path} is missing).",
+                          "Give --data the folder holding banking77/ (see ../shared/data/README.md).")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/dev/test row indices for data sets published without a split (XED).
@@ -171,7 +195,8 @@ def _subset(texts: list[str], names: list, idx: np.ndarray) -> tuple[list[str], 
 
 
 def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
-    """Train/dev/test splits for 3-class sentiment (GoEmotions, XED EN/FR, XED English neutral lines)."""
+    """Train/dev/test splits for 3-class sentiment: GoEmotions, XED EN/FR, XED English neutral lines, and
+    Banking77 customer-service queries (a reported fault is negative, a plain request neutral)."""
     maps = label_mappings()["sentiment"]
     labels = maps["labels"]
     out: dict[str, LabelledSplit] = {}
@@ -192,10 +217,17 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
         for split, idx in zip(("train", "dev", "test"), split_indices(len(f), seed)):
             sub_texts, sub_targets = _subset(texts, targets, idx)
             out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_targets, lang)
-    neutral = [t for t in (root / "xed" / "neu_en.txt").read_text(encoding="utf-8").splitlines() if t.strip()]
+    neutral = xed_neutral_lines(root)
     for split, idx in zip(("train", "dev", "test"), split_indices(len(neutral), seed)):
         out[f"xed_neutral_{split}"] = LabelledSplit(f"xed_neutral_{split}", [neutral[i] for i in idx],
                                                     np.asarray(["neutral"] * len(idx)), labels, "en")
+    mapping = _invert(maps["banking77"])
+    train, test = banking77_frame(root, "train"), banking77_frame(root, "test")
+    # Banking77 has a test split; its training file gives up 10% as dev, as for the theme models.
+    parts = dict(zip(("train", "dev"), split_indices(len(train), seed, dev_share=0.1, test_share=0.0)))
+    for split, frame in (("train", train.iloc[parts["train"]]), ("dev", train.iloc[parts["dev"]]), ("test", test)):
+        name = f"banking77_sentiment_{split}"
+        out[name] = make(name, frame["text"].tolist(), [mapping.get(c) for c in frame["category"]], "en")
     return out
 
 

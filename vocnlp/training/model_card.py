@@ -9,7 +9,10 @@ _XED = "XED English and French projections (Öhman et al., COLING 2020; Universi
 _DATA = {
     ("sentiment", "cx"): (f"{_GOEMOTIONS}, labels grouped into positive/negative/neutral by the paper's sentiment "
                           f"grouping; {_XED}, Plutchik labels grouped (joy, trust → positive; anger, disgust, fear, "
-                          "sadness → negative); XED English neutral lines."),
+                          "sadness → negative); XED English neutral lines; Banking77 (Casanueva et al., 2020; "
+                          "PolyAI; CC BY 4.0) customer-service queries, a reported fault as negative and a plain "
+                          "request as neutral (28 and 34 of its 77 intents, configs/labels.yaml; the mixed intents "
+                          "are left out)."),
     ("emotion", "cx"): (f"{_GOEMOTIONS} and {_XED}, their labels mapped onto the CX emotion set by "
                         "configs/labels.yaml (XED cannot express gratitude, confusion, frustration or neutral)."),
 }
@@ -78,9 +81,12 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
         first = ("- Model for the vocnlp pipeline: its own fine-tuned body embeds each comment and clause (one more "
                  "encoder pass than\n  the shared embeddings), then a small head.\n" if training.get("body") else
                  "- Head for the vocnlp pipeline: one small product per comment on shared embeddings.\n")
-        limits = (first + "- Trained on Reddit comments and film subtitles, not on customer feedback: CX phrasing "
-                  "(\"RAS\", \"pas mal\",\n  billing vocabulary) is out of domain. The project's challenge set "
-                  "(benchmarks/challenge) shows where it fails.\n"
+        bank = task == "sentiment" and training.get("source") == "cx"
+        limits = (first + "- Trained on Reddit comments and film subtitles" +
+                  (" (and English bank customer-service queries, which hold faults and requests but no praise)"
+                   if bank else "") + ", not on customer feedback:\n  CX phrasing (\"RAS\", \"pas mal\", "
+                  "praise of staff) is out of domain. The project's challenge set (benchmarks/challenge) shows "
+                  "where it fails.\n"
                   "- XED French labels are projections from English subtitles, not human French annotation.")
     thresholds = (", ".join(f"{c} {t:.2f}" for c, t in zip(head.classes_, head.thresholds_))
                   if head.multilabel else "argmax")

@@ -17,18 +17,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError, VocnlpError
-from .datasets import LabelledSplit, TrainingData, data_root, split_indices
+from ..errors import InputFileError
+from .datasets import LabelledSplit, TrainingData, banking77_frame, data_root, split_indices
 
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
-
-
-def _banking77(root: Path, split: str) -> pd.DataFrame:
-    path = root / "banking77" / f"{split}.csv"
-    if not path.is_file():
-        raise VocnlpError(f"Banking77 is not in '{root}' ({path} is missing).",
-                          "Give --data the folder holding banking77/ (see ../shared/data/README.md).")
-    return pd.read_csv(path)
 
 
 def banking77_labels(root: Path) -> list[str]:
@@ -49,7 +41,7 @@ def banking77_training_data(data: str | Path | None = None, seed: int = 0, shots
     """
     root = data_root(data)
     labels = banking77_labels(root)
-    train, test = _banking77(root, "train"), _banking77(root, "test")
+    train, test = banking77_frame(root, "train"), banking77_frame(root, "test")
     texts, y = train["text"].tolist(), train["category"].to_numpy(dtype=object)
     test_split = LabelledSplit("banking77_test", test["text"].tolist(), test["category"].to_numpy(dtype=object),
                                labels, "en")
