@@ -72,6 +72,16 @@ def test_a_solved_problem_is_praise_unless_negated_or_solved_by_the_customer():
                               "negated_praise", None, None, None]  # negated solving matches both: the model's call
 
 
+def test_a_problem_denied_only_in_the_past_is_not_praise():
+    # "Never had a problem before" opens a complaint; "no problems so far" is praise.
+    rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
+    kinds = rules.sentence_rules(["Never had any issues in the past.", "Ten years a customer, never had a problem "
+                                  "before", "Jamais eu de souci avant.", "No problems so far.", "Aucun souci jusqu'ici."])
+    assert kinds.tolist() == [None, None, None, "negated_complaint", "negated_complaint"]
+    comment = analyze(pd.DataFrame({"comment": ["Never had any issues in the past. Now the app crashes every day."]}))
+    assert comment.comments.loc[0, "sentiment"] == "negative"
+
+
 @pytest.mark.parametrize("text, message", [
     ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
     ("negated_prase:\n  en: [x]\n", "unknown key"),
