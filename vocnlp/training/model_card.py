@@ -83,8 +83,9 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
                  "- Head for the vocnlp pipeline: one small product per comment on shared embeddings.\n")
         bank = task == "sentiment" and training.get("source") == "cx"
         limits = (first + "- Trained on Reddit comments and film subtitles" +
-                  (" (and English bank customer-service queries, which hold faults and requests but no praise)"
-                   if bank else "") + ", not on customer feedback:\n  CX phrasing (\"RAS\", \"pas mal\", "
+                  (" (and English bank customer-service queries, which hold faults and requests but no praise; "
+                   "their faults are statements and their requests mostly questions, so plain payment statements "
+                   "such as \"I paid by bank transfer.\" lean negative)" if bank else "") + ", not on customer feedback:\n  CX phrasing (\"RAS\", \"pas mal\", "
                   "praise of staff) is out of domain. The project's challenge set (benchmarks/challenge) shows "
                   "where it fails.\n"
                   "- XED French labels are projections from English subtitles, not human French annotation.")
