@@ -9,12 +9,10 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED_DATA
-from vocnlp.training.datasets import label_mappings, sentiment_splits
+from vocnlp.training.datasets import label_mappings, sentiment_splits, xed_neutral_lines
 
 
 def test_neutral_lines_are_read_without_their_label_column(tmp_path):
-    from vocnlp.training.datasets import xed_neutral_lines
-
     (tmp_path / "xed").mkdir()
     (tmp_path / "xed" / "neu_en.txt").write_text("9\tYes.\n9\tDawn is breaking\t\t\t\n\t\t\t\t\n9\tI don't know.\n",
                                                  encoding="utf-8")

@@ -11,8 +11,8 @@ _DATA = {
                           f"grouping; {_XED}, Plutchik labels grouped (joy, trust → positive; anger, disgust, fear, "
                           "sadness → negative); XED English neutral lines; Banking77 (Casanueva et al., 2020; "
                           "PolyAI; CC BY 4.0) customer-service queries, a reported fault as negative and a plain "
-                          "request as neutral (28 and 34 of its 77 intents, configs/labels.yaml; the mixed intents "
-                          "are left out)."),
+                          "request as neutral ({negative} and {neutral} intents, configs/labels.yaml; the intents "
+                          "that mix both are left out)."),
     ("emotion", "cx"): (f"{_GOEMOTIONS} and {_XED}, their labels mapped onto the CX emotion set by "
                         "configs/labels.yaml (XED cannot express gratitude, confusion, frustration or neutral)."),
 }
@@ -21,6 +21,12 @@ _ARCH = {"LinearHead": "logistic-regression head (`vocnlp.classifiers.LinearHead
 
 
 def _data_text(task: str, source: str) -> str:
+    if (task, source) == ("sentiment", "cx"):
+        # The intent counts come from the map itself, so the card cannot disagree with what was trained on.
+        from .datasets import label_mappings
+
+        intents = label_mappings()["sentiment"]["banking77"]
+        return _DATA[(task, source)].format(**{label: len(names) for label, names in intents.items()})
     if (task, source) in _DATA:
         return _DATA[(task, source)]
     if source.startswith("goemotions"):
