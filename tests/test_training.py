@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 from conftest import ROOT, run_cli
 from vocnlp.classifiers import LinearHead, MLPHead, load_model_folder, save_model_folder
 from vocnlp.errors import InputFileError, VocnlpError
-from vocnlp.training.evaluation import expected_calibration_error
+from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error
 from vocnlp.training.user_data import read_labelled_file
 
 TINY = ROOT / "tests" / "data" / "tiny_sentiment.csv"
@@ -76,6 +76,20 @@ def test_expected_calibration_error_by_hand():
     y = np.array(["a", "b", "a", "a"])
     # bin 0.9: accuracy 0.5 vs confidence 0.9 (weight 1/2); bin 0.6: accuracy 1.0 vs 0.6 (weight 1/2)
     assert expected_calibration_error(proba, y, ["a", "b"]) == pytest.approx(0.5 * 0.4 + 0.5 * 0.4)
+
+
+def test_ece_sampling_floor_is_what_a_calibrated_model_scores_and_shrinks_with_size():
+    rng = np.random.default_rng(1)
+    confidence = rng.uniform(0.5, 1.0, 20_000)
+    proba = np.column_stack([confidence, 1 - confidence])
+    # Labels drawn from the confidences: a calibrated model, whose ECE is sampling error alone.
+    y = np.where(rng.random(len(confidence)) < confidence, "a", "b")
+    small, large = ece_sampling_floor(proba[:300]), ece_sampling_floor(proba)
+    measured = [expected_calibration_error(proba[i:i + 300], y[i:i + 300], ["a", "b"]) for i in range(0, 20_000, 300)]
+    assert small == pytest.approx(np.mean(measured), rel=0.15)
+    assert 0.02 < small < 0.08 and large < small / 4
+    assert ece_sampling_floor(np.array([[1.0, 0.0]] * 50)) == 0.0
+    assert ece_sampling_floor(proba[:300]) == small  # seeded
 
 
 def test_labelled_file_errors_name_the_problem(tmp_path):

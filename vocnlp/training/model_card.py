@@ -68,13 +68,20 @@ def _translations_text(removed: dict | None) -> str:
 def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: dict, training: dict) -> Path:
     """Write ``MODEL_CARD.md`` in ``folder``."""
     kind = type(head).__name__
+    # Single-label models also say what ECE sampling alone would give on each split (see ece_sampling_floor).
+    floors = any("ece_sampling_floor" in m for m in metrics.values())
     rows = []
     for name, m in metrics.items():
-        rows.append(f"| {name} | {m['language']} | {m['n']:,} | {m['macro_f1']:.3f} | "
-                    f"{_figure(m.get('accuracy', m.get('micro_f1')))} | {_figure(m.get('ece'))} |")
-        for lang, sub in m.get("by_language", {}).items():
-            rows.append(f"| {name} ({lang}) | {lang} | {sub['n']:,} | {sub['macro_f1']:.3f} | "
-                        f"{_figure(sub.get('accuracy', sub.get('micro_f1')))} | {_figure(sub.get('ece'))} |")
+        for label, lang, sub in [(name, m["language"], m)] + [(f"{name} ({k})", k, v)
+                                                              for k, v in m.get("by_language", {}).items()]:
+            floor = f" {_figure(sub.get('ece_sampling_floor'))} |" if floors else ""
+            rows.append(f"| {label} | {lang} | {sub['n']:,} | {sub['macro_f1']:.3f} | "
+                        f"{_figure(sub.get('accuracy', sub.get('micro_f1')))} | {_figure(sub.get('ece'))} |{floor}")
+    header = ("| split | language | n | macro-F1 | accuracy (single-label) / micro-F1 | ECE |"
+              + (" ECE if calibrated |\n|---|---|---|---|---|---|---|" if floors else "\n|---|---|---|---|---|---|"))
+    floor_text = ("\nECE if calibrated: the ECE a perfectly calibrated model with the same confidences would show on a "
+                  "split this size (mean of 200 draws); a measured ECE is read against it, not against zero.\n"
+                  if floors else "")
     per_label = "\n".join(f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items())
                           + " |" for name, m in metrics.items())
     sizes = ", ".join(f"{k}: {v:,}" for k, v in {**training["train_splits"], **training.get("prior_splits", {})}.items())
@@ -122,10 +129,9 @@ Training sizes: {sizes}. Dev (calibration, thresholds): {', '.join(f'{k}: {v:,}'
 The head weights are a derivative of the training data and are released under {free} with the attributions above.{body_licence}
 
 ## Evaluation (held-out test splits; generated from metrics.json)
-| split | language | n | macro-F1 | accuracy (single-label) / micro-F1 | ECE |
-|---|---|---|---|---|---|
+{header}
 {chr(10).join(rows)}
-
+{floor_text}
 Per-label F1:
 
 | split | F1 by label |
