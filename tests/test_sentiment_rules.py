@@ -82,6 +82,20 @@ def test_a_problem_denied_only_in_the_past_is_not_praise():
     assert comment.comments.loc[0, "sentiment"] == "negative"
 
 
+def test_an_intent_to_leave_is_a_complaint_but_coming_from_a_competitor_is_not():
+    rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
+    leaving = ["I am going to switch to a competitor.", "I'm cancelling my subscription.",
+               "Moving to a cheaper mobile network.", "I will take my business elsewhere.",
+               "Je vais partir à la concurrence.", "Je vais résilier.", "Je change d'opérateur dès que possible."]
+    staying = ["I switched from a competitor and I am very happy.", "Cheaper than the competition.",
+               "How do I close my account?", "I'd like to switch to another plan.", "Moins cher que la concurrence.",
+               "Comment résilier mon contrat ?", "J'ai changé d'opérateur pour vous."]
+    assert rules.sentence_rules(leaving).tolist() == ["negated_praise"] * len(leaving)
+    assert rules.sentence_rules(staying).tolist() == [None] * len(staying)
+    comment = analyze(pd.DataFrame({"comment": ["Good app. I am going to switch to a competitor anyway."]}))
+    assert comment.comments.loc[0, "sentiment"] in ("negative", "mixed")
+
+
 @pytest.mark.parametrize("text, message", [
     ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
     ("negated_prase:\n  en: [x]\n", "unknown key"),

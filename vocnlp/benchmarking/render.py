@@ -237,9 +237,9 @@ def render(res: dict) -> str:
               "on small splits by sampling alone, so a measured ECE is read against it.", "",
               "## Challenge set (benchmarks/challenge, pipeline output incl. `mixed`)", "",
               "Written by the project: a regression set, not the judge. Accuracy per category and language. The "
-              "sentiment rules (non-answers, negated complaints and praise, solved problems) were written with this set "
-              "in view, so its negation, nothing_to_report, mixed and plain rows flatter them; see the rules table "
-              "for public data.", "",
+              "sentiment rules (non-answers, negated complaints and praise, solved problems, intents to leave) were "
+              "written with this set in view, so its negation, nothing_to_report, mixed and plain rows flatter them; "
+              "see the rules table for public data.", "",
               "| category | " + " | ".join(f"{p} EN | {p} FR" for p in res["profiles"]) + " |",
               "|---|" + "---|" * (2 * len(res["profiles"]))]
     cats = sorted({k.split("|")[0] for k in res["profiles"]["fast"]["challenge"]["by_category"]})
