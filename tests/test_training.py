@@ -13,7 +13,7 @@ from sklearn.model_selection import cross_val_score
 from conftest import ROOT, run_cli
 from vocnlp.classifiers import LinearHead, MLPHead, load_model_folder, save_model_folder
 from vocnlp.errors import InputFileError, VocnlpError
-from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error
+from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error, macro_f1_interval
 from vocnlp.training.user_data import read_labelled_file
 
 TINY = ROOT / "tests" / "data" / "tiny_sentiment.csv"
@@ -92,6 +92,23 @@ def test_ece_sampling_floor_is_what_a_calibrated_model_scores_and_shrinks_with_s
     assert ece_sampling_floor(proba[:300]) == small  # seeded
 
 
+def test_macro_f1_interval_matches_resampling_rows_with_sklearn():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(2)
+    truth = (rng.random((4000, 5)) < 0.25).astype(int)
+    predicted = np.where(rng.random(truth.shape) < 0.75, truth, 1 - truth)
+    low, high = macro_f1_interval(truth[:800], predicted[:800])
+    draws = [f1_score(truth[i], predicted[i], average="macro", zero_division=0)
+             for i in (rng.integers(0, 800, 800) for _ in range(600))]
+    expected_low, expected_high = np.percentile(draws, [2.5, 97.5])
+    assert low == pytest.approx(expected_low, abs=0.006) and high == pytest.approx(expected_high, abs=0.006)
+    assert low < f1_score(truth[:800], predicted[:800], average="macro") < high
+    wide, narrow = high - low, np.subtract(*macro_f1_interval(truth, predicted)[::-1])
+    assert narrow < wide / 1.8  # five times the rows: about sqrt(5) narrower
+    assert macro_f1_interval(truth[:800], predicted[:800]) == (low, high)  # seeded
+
+
 def test_labelled_file_errors_name_the_problem(tmp_path):
     with pytest.raises(VocnlpError, match="'sentiment' is not in the labelled file"):
         read_labelled_file(TINY, label_column="sentiment")
@@ -127,6 +144,8 @@ def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path, monkeypatch):
     # better than chance (0.5) in both languages, not perfect.
     assert figures["by_language"]["en"]["accuracy"] >= 0.8
     assert figures["by_language"]["fr"]["accuracy"] >= 0.8
+    low, high = figures["macro_f1_ci"]
+    assert low <= figures["macro_f1"] <= high and "macro-F1 (95% CI)" in card
     again = tmp_path / "again"
     assert run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--out", str(again),
                    "--seed", "1").returncode == 0

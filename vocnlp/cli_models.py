@@ -111,6 +111,7 @@ def evaluate(
 
     try:
         from .training.evaluate import evaluate_folder
+        from .training.evaluation import macro_f1_text
 
         results = evaluate_folder(model, data_set=data_set, data=data, file=file, text_column=text_column,
                                   label_column=label_column, language_column=language_column,
@@ -119,16 +120,17 @@ def evaluate(
         _fail(exc)
         return
     table = Table(title=f"{model}", title_justify="left")
-    for col in ("split", "language", "n", "macro-F1", "accuracy / micro-F1", "ECE", "ECE if calibrated"):
+    for col in ("split", "language", "n", "macro-F1 (95% CI)", "accuracy / micro-F1", "ECE", "ECE if calibrated"):
         table.add_column(col)
     for name, r in results.items():
         rows = [(name, r)] + [(f"  {lang}", sub) for lang, sub in r.get("by_language", {}).items()]
         for label, m in rows:
-            table.add_row(label, str(m.get("language", label.strip())), f"{m['n']:,}", f"{m['macro_f1']:.3f}",
+            table.add_row(label, str(m.get("language", label.strip())), f"{m['n']:,}", macro_f1_text(m),
                           f"{m.get('accuracy', m.get('micro_f1')):.3f}",
                           f"{m['ece']:.3f}" if "ece" in m else "–",
                           f"{m['ece_sampling_floor']:.3f}" if "ece_sampling_floor" in m else "–")
     out.print(table)
+    err.print("95% CI: percentile bootstrap over the split's rows (1,000 draws).")
     if any("ece_sampling_floor" in r for r in results.values()):
         err.print("ECE if calibrated: what a perfectly calibrated model with the same confidences would show on a "
                   "split this size (mean of 200 draws); small splits read above zero by sampling alone.")
