@@ -45,3 +45,17 @@ def test_benchmarks_md_is_what_the_saved_results_render_to():
 
     saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert render(saved) == (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
+
+
+def test_a_speed_run_reports_its_own_peak_memory_not_its_parents():
+    # Linux carries ru_maxrss across exec: a run started by a big benchmark process used to report the parent's peak.
+    ballast = bytearray(600 * 1024 * 1024)
+    ballast[::4096] = b"\1" * len(ballast[::4096])  # touch every page so it is resident
+    code = "from vocnlp.benchmarking.measure_run import peak_rss_mb; print(peak_rss_mb())"
+    child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                 cwd=ROOT).stdout.strip())
+    import resource
+
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert parent > 600 and 0 < child < parent - 400
+    del ballast
