@@ -111,7 +111,7 @@ def evaluate(
 
     try:
         from .training.evaluate import evaluate_folder
-        from .training.evaluation import macro_f1_text
+        from .training.evaluation import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
 
         results = evaluate_folder(model, data_set=data_set, data=data, file=file, text_column=text_column,
                                   label_column=label_column, language_column=language_column,
@@ -130,10 +130,9 @@ def evaluate(
                           f"{m['ece']:.3f}" if "ece" in m else "–",
                           f"{m['ece_sampling_floor']:.3f}" if "ece_sampling_floor" in m else "–")
     out.print(table)
-    err.print("95% CI: percentile bootstrap over the split's rows (1,000 draws).")
+    err.print(INTERVAL_NOTE)
     if any("ece_sampling_floor" in r for r in results.values()):
-        err.print("ECE if calibrated: what a perfectly calibrated model with the same confidences would show on a "
-                  "split this size (mean of 200 draws); small splits read above zero by sampling alone.")
+        err.print(FLOOR_NOTE)
     if json_out is not None:
         json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

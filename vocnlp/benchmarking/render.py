@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..training.evaluation import macro_f1_text
+from ..training.evaluation import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
 from .languages import language_rows
 from .pii import pii_rows
 from .rules import rule_rows
@@ -246,12 +246,7 @@ def render(res: dict) -> str:
                              f"{v.get('accuracy', v.get('micro_f1')):.3f} | {ece} | {floor} | {prof['model_mb'][task]:.2f} |")
     lines += ["", f"Total size of `models/`: {res['models_folder_mb']:.1f} MB (limit 100 MB). Sentiment: "
               "negative/neutral/positive (`xed_neutral_test` holds only neutral lines: its figure is the neutral "
-              "F1). Emotion: the 9 CX emotions; XED splits can express only 5 of them. 95% CI: percentile bootstrap over "
-              "the split's rows (1,000 draws, seed 0): how far the figure could move with another sample of test lines. "
-              "ECE if calibrated: the ECE a "
-              "perfectly calibrated model with the same confidences would show on a split this size (rows drawn "
-              "right with probability equal to their confidence, mean of 200 draws): binned ECE reads above zero "
-              "on small splits by sampling alone, so a measured ECE is read against it.", "",
+              f"F1). Emotion: the 9 CX emotions; XED splits can express only 5 of them. {INTERVAL_NOTE} {FLOOR_NOTE}", "",
               "## Challenge set (benchmarks/challenge, pipeline output incl. `mixed`)", "",
               "Written by the project: a regression set, not the judge. Accuracy per category and language. The "
               "sentiment rules (non-answers, negated complaints and praise, solved problems, intents to leave) were "

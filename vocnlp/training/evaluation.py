@@ -9,6 +9,15 @@ from ..classifiers.base import ProbabilisticHead
 from .datasets import LabelledSplit
 
 
+BOOTSTRAP_DRAWS = 1000  # resamples behind each macro-F1 interval
+FLOOR_DRAWS = 200  # simulated calibrated label draws behind each ECE floor
+INTERVAL_NOTE = (f"95% CI: percentile bootstrap over the split's rows ({BOOTSTRAP_DRAWS:,} draws, seed 0): how far "
+                 "the figure could move with another sample of test lines.")
+FLOOR_NOTE = ("ECE if calibrated: the ECE a perfectly calibrated model with the same confidences would show on a "
+              f"split this size (mean of {FLOOR_DRAWS} draws); binned ECE reads above zero on small splits by "
+              "sampling alone, so a measured ECE is read against it, not against zero.")
+
+
 def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, classes, bins: int = 15) -> float:
     """Top-label expected calibration error with equal-width confidence bins (Guo et al., 2017).
 
@@ -31,7 +40,7 @@ def _binned_gap(confidence: np.ndarray, correct: np.ndarray, bins: int) -> float
     return float(ece)
 
 
-def ece_sampling_floor(proba: np.ndarray, bins: int = 15, draws: int = 200, seed: int = 0) -> float:
+def ece_sampling_floor(proba: np.ndarray, bins: int = 15, draws: int = FLOOR_DRAWS, seed: int = 0) -> float:
     """The ECE a perfectly calibrated model with these confidences would still show on a split this size.
 
     Each draw marks every row right with probability equal to its confidence
@@ -47,7 +56,7 @@ def ece_sampling_floor(proba: np.ndarray, bins: int = 15, draws: int = 200, seed
                           for _ in range(draws)]))
 
 
-def macro_f1_interval(truth: np.ndarray, predicted: np.ndarray, draws: int = 1000, seed: int = 0,
+def macro_f1_interval(truth: np.ndarray, predicted: np.ndarray, draws: int = BOOTSTRAP_DRAWS, seed: int = 0,
                       level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of macro-F1 over resampled rows (indicator matrices, one column per label).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evaluation import macro_f1_text
+from .evaluation import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
 
 _GOEMOTIONS = "GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0)"
 _XED = "XED English and French projections (Öhman et al., COLING 2020; University of Helsinki; CC BY 4.0)"
@@ -81,10 +81,7 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
                         f"{_figure(sub.get('accuracy', sub.get('micro_f1')))} | {_figure(sub.get('ece'))} |{floor}")
     header = ("| split | language | n | macro-F1 (95% CI) | accuracy (single-label) / micro-F1 | ECE |"
               + (" ECE if calibrated |\n|---|---|---|---|---|---|---|" if floors else "\n|---|---|---|---|---|---|"))
-    floor_text = ("\n95% CI: percentile bootstrap over the split's rows (1,000 draws).\n" + (
-                  "ECE if calibrated: the ECE a perfectly calibrated model with the same confidences would show on a "
-                  "split this size (mean of 200 draws); a measured ECE is read against it, not against zero.\n"
-                  if floors else ""))
+    floor_text = f"\n{INTERVAL_NOTE}\n" + (f"{FLOOR_NOTE}\n" if floors else "")
     per_label = "\n".join(f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items())
                           + " |" for name, m in metrics.items())
     sizes = ", ".join(f"{k}: {v:,}" for k, v in {**training["train_splits"], **training.get("prior_splits", {})}.items())
