@@ -153,6 +153,15 @@ def banking77_frame(root: Path, split: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def banking77_train_dev(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (train, dev) row indices of Banking77's training file: 10% held out as dev.
+
+    Banking77 publishes only train and test; the theme and sentiment models take the same dev rows from it.
+    """
+    train, dev, _ = split_indices(n, seed, dev_share=0.1, test_share=0.0)
+    return train, dev
+
+
 def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/dev/test row indices for data sets published without a split (XED).
@@ -223,9 +232,8 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
                                                     np.asarray(["neutral"] * len(idx)), labels, "en")
     mapping = _invert(maps["banking77"])
     train, test = banking77_frame(root, "train"), banking77_frame(root, "test")
-    # Banking77 has a test split; its training file gives up 10% as dev, as for the theme models.
-    parts = dict(zip(("train", "dev"), split_indices(len(train), seed, dev_share=0.1, test_share=0.0)))
-    for split, frame in (("train", train.iloc[parts["train"]]), ("dev", train.iloc[parts["dev"]]), ("test", test)):
+    train_rows, dev_rows = banking77_train_dev(len(train), seed)
+    for split, frame in (("train", train.iloc[train_rows]), ("dev", train.iloc[dev_rows]), ("test", test)):
         name = f"banking77_sentiment_{split}"
         out[name] = make(name, frame["text"].tolist(), [mapping.get(c) for c in frame["category"]], "en")
     return out

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError
-from .datasets import LabelledSplit, TrainingData, banking77_frame, data_root, split_indices
+from .datasets import LabelledSplit, TrainingData, banking77_frame, banking77_train_dev, data_root
 
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 
@@ -46,7 +46,7 @@ def banking77_training_data(data: str | Path | None = None, seed: int = 0, shots
     test_split = LabelledSplit("banking77_test", test["text"].tolist(), test["category"].to_numpy(dtype=object),
                                labels, "en")
     if shots is None:
-        fit_idx, dev_idx, _ = split_indices(len(texts), seed, dev_share=0.1, test_share=0.0)
+        fit_idx, dev_idx = banking77_train_dev(len(texts), seed)
         name = "banking77"
     else:
         rng = np.random.default_rng(seed)

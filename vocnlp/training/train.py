@@ -72,6 +72,7 @@ def profile_spec(profile: str, task: str, head: str | None = None) -> dict:
 
 TASKS = ("sentiment", "emotion", "themes")
 
+
 def _splits_of(*corpora: str) -> tuple[list[str], list[str], list[str]]:
     return tuple([f"{corpus}_{split}" for corpus in corpora] for split in ("train", "dev", "test"))
 
