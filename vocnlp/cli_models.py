@@ -162,6 +162,9 @@ def benchmark(
     themes_only: bool = typer.Option(False, "--themes-only", help="Re-measure only the theme figures that need no "
                                      "training: planted themes and discovery on the sample, confidence calibration "
                                      "(a minute or two)."),
+    real_only: bool = typer.Option(False, "--real-only", help="Re-measure only the real-customer-comment figures "
+                                   "(labelled real comments, star-rated reviews in French and English, complaint "
+                                   "tweets; about 10 minutes) and put them first in BENCHMARKS.md."),
     fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
                                                       "measure just this benchmark's fine-tuned row (repeatable), "
                                                       "keeping the other saved rows."),
@@ -180,7 +183,8 @@ def benchmark(
         text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
                               profile_only=profile, pii_only=pii_only, speed_only=speed_only,
                               fine_tune_rows=fine_tune_row or None, rules_only=rules_only,
-                              languages_only=languages_only, themes_only=themes_only)
+                              languages_only=languages_only, themes_only=themes_only,
+                              real_only=real_only)
     except VocnlpError as exc:
         _fail(exc)
         return

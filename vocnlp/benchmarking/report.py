@@ -17,6 +17,7 @@ from . import accuracy, speed, themes
 from .drivers_simulation import run_simulation
 from .languages import language_scores
 from .pii import pii_scores
+from .real_data import measure_real
 from .rules import rule_scores
 from .render import render
 from .survival_simulation import run_survival_simulation
@@ -75,7 +76,13 @@ def measure(log=print) -> dict:
     res["pii"] = pii_scores()
     res["sentiment_rules"] = _rules(log)
     res["languages"] = language_scores(PROFILES, log=log)
+    res["real"] = real_figures(log)
     return res
+
+
+def real_figures(log=print) -> dict:
+    """Real customer comments, read by the default profile's pipeline (``vocnlp/benchmarking/real_data.py``)."""
+    return {"fast": measure_real("fast", log=log)}
 
 
 def _sample_themes(log) -> dict:
@@ -96,7 +103,8 @@ def _rules(log) -> dict:
 
 def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
          pii_only: bool = False, speed_only: bool = False, fine_tune_rows: list[str] | None = None,
-         rules_only: bool = False, languages_only: bool = False, themes_only: bool = False) -> str:
+         rules_only: bool = False, languages_only: bool = False, themes_only: bool = False,
+         real_only: bool = False) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -112,6 +120,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     ``languages_only`` measures the French-versus-English figures (parallel XED lines, the SVM reference) and
     re-measures both profiles' EN→FR transfer rows.
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
+    ``real_only`` re-measures the real-customer-comment figures (labels against real, labelled CX data).
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
     from .fine_tuning import check_row_names, fine_tuned_scores
@@ -125,7 +134,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
     partial = (fine_tune == "only" or drivers_only or pii_only or speed_only or rules_only or languages_only
-               or themes_only or profile_only is not None)
+               or themes_only or real_only or profile_only is not None)
     if partial and "profiles" not in saved:
         raise VocnlpError("There are no saved benchmark results to add these rows to.",
                           "Run 'vocnlp benchmark' once first.")
@@ -150,6 +159,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "languages"})
     if themes_only:
         res.update(_sample_themes(log))
+    if real_only:
+        res["real"] = real_figures(log)
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})
