@@ -67,13 +67,14 @@ def test_keywords_are_particular_to_their_cluster():
 
 def test_discover_command_writes_its_files(tmp_path):
     path = tmp_path / "few.csv"
+    # Two topics outside every theme of the generic taxonomy (a store's music would be its service quality).
     rows = ["The parking at the store is always full", "No parking spaces near the shop",
-            "Parking is impossible on Saturdays", "The music in the store is far too loud",
-            "Loud music in the shop all day", "Music volume in store is unbearable"] * 2
+            "Parking is impossible on Saturdays", "I would love a loyalty card for regular shoppers",
+            "Please start a loyalty card scheme", "A loyalty scheme with points would be nice"] * 2
     pd.DataFrame({"comment": rows}).to_csv(path, index=False)
     done = run_cli("discover", str(path), "--out", str(tmp_path / "out"), "--clusters", "2")
     assert done.returncode == 0, done.stderr
     clusters = pd.read_csv(tmp_path / "out" / "candidate_themes.csv")
     assert clusters["clauses"].sum() == 12
-    assert {"parking", "music"} <= {w.strip() for ks in clusters["keywords"] for w in ks.split(",")}
+    assert {"parking", "loyalty"} <= {w.strip() for ks in clusters["keywords"] for w in ks.split(",")}
     assert (tmp_path / "out" / "candidate_themes.yaml").read_text().startswith("# Candidate themes")

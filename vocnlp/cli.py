@@ -56,6 +56,9 @@ def run(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
     keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="Do not mask e-mails, phones, "
                                             "IBANs, card numbers and names (masked by default in every output)."),
+    adapt: bool = typer.Option(False, "--adapt", help="Adapt sentiment to this dump with its own NPS or CSAT "
+                               "(stars) as weak labels, cross-fitted: no comment is scored by a model that saw its "
+                               "own score (adaptation: in the config; see the README)."),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
 ) -> None:
@@ -92,6 +95,8 @@ def run(
                 raise VocnlpError(f"{option} needs a themes stage, and this config's pipeline has none.",
                                   "Add '- name: themes' to pipeline.stages.")
             cfg.stage("themes").params[param] = str(value)
+        if adapt:
+            cfg.adaptation.enabled = True
         if keep_personal_data and cfg.stage("mask_pii") is not None:
             cfg.stage("mask_pii").params["enabled"] = False
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))

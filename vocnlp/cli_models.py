@@ -23,7 +23,8 @@ def train(
     head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear or mlp."),
     data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
                                  "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr; "
-                                 "banking77 for themes."),
+                                 "banking77 for themes; written_cx (the project-written customer comments: themes or sentiment); "
+                                 "cx+written (sentiment: cx plus the written comments, the shipped models' data)."),
     shots: Optional[int] = typer.Option(None, "--shots", help="Themes on banking77: train on this many examples "
                                         "per intent (seeded sample) instead of all."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Themes from your file: the taxonomy whose ids "

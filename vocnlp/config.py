@@ -129,6 +129,23 @@ class OutputConfig(_Strict):
     formats: list[str] = Field(default_factory=lambda: ["parquet", "csv"])
 
 
+class AdaptationConfig(_Strict):
+    """``adaptation:`` sentiment adapted to the dump with its own scores as weak labels (vocnlp.adaptation)."""
+
+    enabled: bool = False
+    outcome: Literal["auto", "nps", "csat"] = "auto"  # auto: NPS when the dump has it, else CSAT (stars)
+    folds: int = 5
+    C: float = 1.0                  # inverse regularisation of the logistic model
+    min_weak_labels: int = 100      # fewer usable scores than this (or 20 per side): no adaptation, a warning
+
+    @field_validator("folds")
+    @classmethod
+    def _enough_folds(cls, v: int) -> int:
+        if v < 2:
+            raise ValueError("folds must be at least 2 (cross-fitting needs a fold to hold out)")
+        return v
+
+
 class RunConfig(_Strict):
     """The whole run configuration."""
 
@@ -139,6 +156,7 @@ class RunConfig(_Strict):
     drivers: DriversConfig = Field(default_factory=DriversConfig)
     scores: ScoresConfig = Field(default_factory=ScoresConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    adaptation: AdaptationConfig = Field(default_factory=AdaptationConfig)
     # Folder of the config file, so relative model/taxonomy paths resolve from there.
     base_dir: str | None = None
 

@@ -55,11 +55,14 @@ def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_
         batch = Batch(comments=frame.iloc[start:start + chunk_size].copy())
         for stage in stages[:-1]:
             batch = stage(batch)
-        chosen, _, _ = themes.assign(batch.sentence_vectors, batch)
+        # Covered = a clause the run itself cites as a theme's evidence (clause-level or whole-comment mention).
+        batch = themes(batch)
+        claimed = set(zip(batch.mentions["comment_id"], batch.mentions["sentence_index"]))
         sentences = batch.sentences.assign(
             language=batch.sentences["comment_id"].map(dict(zip(batch.comments["comment_id"],
                                                                 batch.comments["language"]))),
-            covered=chosen.any(axis=1) if len(chosen) else np.zeros(0, dtype=bool))
+            covered=[(c, k) in claimed for c, k in zip(batch.sentences["comment_id"],
+                                                        batch.sentences["sentence_index"])])
         keep = (~sentences["covered"]) & (sentences["text"].map(lambda t: len(_WORD.findall(t))) >= min_words)
         parts.append(sentences[keep.to_numpy()])
         vectors.append(batch.sentence_vectors[keep.to_numpy()])

@@ -72,7 +72,8 @@ class Pipeline:
         frame = table.frame
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
-        comment_parts, mention_parts, near_parts = [], [], []
+        comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
+        keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
         with _progress(show, len(frame)) as advance:
             for start in range(0, len(frame), size):
@@ -82,6 +83,8 @@ class Pipeline:
                     batch = stage(batch)
                     timings[stage.name] += time.perf_counter() - t0
                 comment_parts.append(batch.comments.drop(columns=["_text"]))
+                if keep_vectors and batch.comment_vectors is not None:
+                    vector_parts.append(batch.comment_vectors)
                 if batch.mentions is not None:
                     mention_parts.append(batch.mentions)
                 if batch.near_misses is not None:
@@ -90,6 +93,7 @@ class Pipeline:
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (pd.concat(mention_parts, ignore_index=True) if mention_parts
                     else pd.DataFrame(columns=MENTION_COLUMNS))
+        self.comment_vectors = np.vstack(vector_parts) if vector_parts else None
         # Kept on the pipeline rather than returned: only the review queue reads them.
         self.near_misses = (pd.concat(near_parts, ignore_index=True) if near_parts
                             else pd.DataFrame(columns=NEAR_MISS_COLUMNS))
@@ -141,6 +145,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     pipe = pipeline or Pipeline(config)
     pipe.setup()
     comments, mentions, stage_seconds = pipe.annotate(table, progress=progress)
+    adaptation = _adapt(comments, pipe, config)
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     comments = _text_safe_inputs(comments, input_columns)
@@ -169,6 +174,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "validation": table.report,
         "drivers": {"models": analysis.models, "warnings": analysis.warnings},
         "caveat": analysis.caveat,
+        "adaptation": adaptation,
     }
     meta = {
         "vocnlp_version": __version__,
@@ -183,6 +189,19 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
                           table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)))
+
+
+def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
+    """Sentiment adapted to the dump with its own scores (``adaptation.enabled``); what was done, for the summary."""
+    if not config.adaptation.enabled:
+        return {"used": False, "reason": "not asked for (vocnlp run --adapt)"}
+    vectors = getattr(pipe, "comment_vectors", None)
+    if vectors is None or "sentiment_score" not in comments or len(vectors) != len(comments):
+        return {"used": False, "reason": "the pipeline has no embed and sentiment stages to adapt"}
+    from .adaptation import adapt_sentiment
+
+    scale = config.input.csat_scale
+    return adapt_sentiment(comments, vectors, config.adaptation, (scale.min, scale.max), seed=config.seed)
 
 
 def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:

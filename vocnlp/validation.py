@@ -53,7 +53,8 @@ TRUE_TOKENS = {"1", "1.0", "true", "yes", "y", "oui", "o", "vrai", "churned", "r
 FALSE_TOKENS = {"0", "0.0", "false", "no", "n", "non", "faux", "active", "actif"}
 
 # Output columns the pipeline adds; input columns with these names are renamed.
-RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "emotions",
+RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "sentiment_score_model",
+            "emotions",
             "themes", "theme_count", "effort", "effort_score", "nps_score", "nps_category", "csat_score",
             "ces_score", "churned", "response_date", "first_contact_resolved", "resolution_time", "referred",
             "tenure"}

@@ -26,6 +26,7 @@ from ..io import RawTable
 from ..pipeline import Pipeline
 from ..training.datasets import data_root
 from ..validation import validate
+from .real_adaptation import adaptation_figures
 
 DRAWS = 1000
 LEVEL = 0.95
@@ -48,6 +49,7 @@ class Annotated:
 
     comments: pd.DataFrame
     mentions: pd.DataFrame
+    vectors: np.ndarray | None = None  # comment embeddings, when the pipeline keeps them (adaptation enabled)
 
     def theme_sets(self) -> list[set[str]]:
         """Each comment's predicted top-level themes."""
@@ -67,7 +69,7 @@ def annotate(pipeline: Pipeline, texts: list[str]) -> Annotated:
     settings = pipeline.config.input.model_copy(deep=True)
     settings.columns.text, settings.columns.id = "text", "uid"
     comments, mentions, _ = pipeline.annotate(validate(raw, settings), progress=False)
-    return Annotated(comments.reset_index(drop=True), mentions)
+    return Annotated(comments.reset_index(drop=True), mentions, getattr(pipeline, "comment_vectors", None))
 
 
 # --- figures ------------------------------------------------------------------------------------------------
@@ -225,18 +227,29 @@ def _paired_gap(fr, en, statistic, n: int, draws: int) -> dict:
 
 
 def insurance_reviews(pipeline: Pipeline, data=None, limit: int | None = None, draws: int = DRAWS,
-                      seed: int = 0) -> dict:
+                      seed: int = 0, keep: dict | None = None) -> dict:
     """Star-rated French insurance reviews and their English translations: AUC of ``sentiment_score`` for
-    ≤ 2 versus ≥ 4 stars, share of 1- and 5-star reviews read as mixed, and the paired FR−EN gaps."""
+    ≤ 2 versus ≥ 4 stars, share of 1- and 5-star reviews read as mixed, and the paired FR−EN gaps.
+
+    ``keep`` (a dict) receives the reviews and both annotations, for the adaptation figures.
+    """
     frame = pd.read_csv(cx_real_root(data) / "insurance_reviews_fr.csv")
     frame = frame[frame["review"].fillna("").str.strip().ne("") &
                   frame["review_en_machine_translated"].fillna("").str.strip().ne("")]
     if limit:
-        frame = frame.sample(n=min(limit, len(frame)), random_state=seed)
+        # A sample always holds the hand-labelled French reviews (the adaptation figures score them).
+        labelled = pd.read_csv(cx_real_root(data) / "labelled_comments.csv")
+        wanted = set(labelled.loc[labelled["language"] == "fr", "text"].str.strip())
+        is_labelled = frame["review"].str.strip().isin(wanted)
+        rest = frame[~is_labelled]
+        frame = pd.concat([frame[is_labelled].head(limit),
+                           rest.sample(n=max(0, min(limit - int(is_labelled.sum()), len(rest))), random_state=seed)])
     stars = frame["stars"].to_numpy(dtype=float)
     fr = annotate(pipeline, frame["review"].tolist())
     en = annotate(pipeline, frame["review_en_machine_translated"].tolist())
     out = {"n": len(frame), "fr": _star_figures(stars, fr, draws), "en": _star_figures(stars, en, draws)}
+    if keep is not None:
+        keep.update(frame=frame, fr=fr, en=en)
     low = (stars <= 2).astype(int)
     extreme = (stars <= 2) | (stars >= 4)
 
@@ -303,17 +316,18 @@ def sample_figures(pipeline: Pipeline, draws: int = DRAWS) -> dict:
 
 
 def measure_real(profile: str = "fast", data=None, limit: int | None = None, draws: int = DRAWS,
-                 log=print, review_limit: int | None = None) -> dict:
+                 log=print, review_limit: int | None = None, config: str | Path | None = None) -> dict:
     """Every real-data figure of one profile's default pipeline (and the sample's, for comparison).
 
     ``limit`` keeps the first ``limit`` rows of each set (a seeded sample of the star-rated reviews): for tests;
-    ``review_limit`` samples only the star-rated reviews (their two languages are most of the time).
+    ``review_limit`` samples only the star-rated reviews (their two languages are most of the time); ``config``
+    is a run config to measure instead of the default one.
     """
     import time
     from datetime import date
 
-    config = load_config(overrides={"profile": profile})
-    pipeline = Pipeline(config).setup()
+    # Adaptation on: the pipeline keeps comment embeddings, which the --adapt figures need (labels are unchanged).
+    pipeline = Pipeline(load_config(config, overrides={"profile": profile, "adaptation": {"enabled": True}})).setup()
     themes = sorted(pipeline_themes(pipeline))
     start = time.perf_counter()
     log(f"real data ({profile}): labelled comments")
@@ -321,7 +335,10 @@ def measure_real(profile: str = "fast", data=None, limit: int | None = None, dra
            "draws": draws,
            "labelled": labelled_comments(pipeline, themes, data, limit, draws)}
     log(f"real data ({profile}): star-rated insurance reviews, French and English")
-    out["insurance"] = insurance_reviews(pipeline, data, review_limit or limit, draws)
+    reviews: dict = {}
+    out["insurance"] = insurance_reviews(pipeline, data, review_limit or limit, draws, keep=reviews)
+    log(f"real data ({profile}): sentiment adapted with the reviews' own stars (--adapt)")
+    out["adaptation"] = adaptation_figures(reviews, pipeline.config.adaptation, data, draws)
     log(f"real data ({profile}): complaint tweets")
     out["complaints"] = complaint_tweets(pipeline, data, limit, draws)
     log(f"real data ({profile}): bundled sample")

@@ -82,7 +82,10 @@ def measure(log=print) -> dict:
 
 def real_figures(log=print) -> dict:
     """Real customer comments, read by the default profile's pipeline (``vocnlp/benchmarking/real_data.py``)."""
-    return {"fast": measure_real("fast", log=log)}
+    from .semeval import semeval_rows
+
+    log("SemEval-2016 restaurants, French and English (supervised research row)")
+    return {"fast": measure_real("fast", log=log), "semeval": semeval_rows(log=log)}
 
 
 def _sample_themes(log) -> dict:

@@ -145,7 +145,9 @@ class Sentiment(TrainedModelInput, Stage):
 
     ``sentiment_score`` = P(positive) − P(negative), in −1..1. A comment is
     ``mixed`` when one of its sentences is clearly positive and another clearly
-    negative (probability ≥ ``mixed_threshold``).
+    negative (probability ≥ ``mixed_threshold``), and the whole comment is not
+    clearly one way (its own probability of either polarity under
+    ``mixed_max_polarity``).
 
     ``rules`` (a YAML file, see :mod:`vocnlp.sentiment_rules`; null to switch
     off) overrides the model for survey non-answers and negated complaints or
@@ -155,8 +157,10 @@ class Sentiment(TrainedModelInput, Stage):
     """
 
     def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
-                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None):
+                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None,
+                 mixed_max_polarity: float = 1.0):
         self.model = model
+        self.mixed_max_polarity = mixed_max_polarity
         self.models_by_language = dict(models_by_language or {})
         self.mixed_threshold = mixed_threshold
         self.rules_file = rules
@@ -216,7 +220,10 @@ class Sentiment(TrainedModelInput, Stage):
         sentences["sentiment_rule"] = sentence_rule
         clear_pos = pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
         clear_neg = pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
-        mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy()
+        mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy().copy()
+        # A comment that reads clearly one way as a whole is that way, whatever one clause says: a 5-star review
+        # with one reservation is positive, an angry one with a polite "thanks anyway" negative.
+        mixed &= np.maximum(cp[:, self._pos], cp[:, self._neg]) < self.mixed_max_polarity
         label = labels[cp.argmax(axis=1)].astype(object)
         label[mixed] = "mixed"
         sentiment = np.full(len(comments), None, dtype=object)

@@ -60,7 +60,7 @@ class _TrainedThemes(TrainedModelInput):
     """A theme model trained with ``vocnlp train --task themes``, overriding zero-shot scores for its themes."""
 
     def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str,
-                 aliases: dict[str, str]):
+                 aliases: dict[str, str], clause_scale: float = 1.0, floor: float = 0.0):
         self.model = model
         self.models_by_language = {}
         self._load(context, "themes")
@@ -76,22 +76,38 @@ class _TrainedThemes(TrainedModelInput):
         head = self.classifier.head
         self.thresholds = np.asarray(head.thresholds_ if head.multilabel else [threshold] * len(self.labels),
                                      dtype=np.float32)
+        # Thresholds tuned for F1 on a model's dev split can sit very low (0.19 for staff on the written corpus);
+        # real comments are noisier than any dev split, and such a theme then fires on one comment in two.
+        self.thresholds = np.maximum(self.thresholds, floor).astype(np.float32)
+        # A clause is a short text, and a short text's probabilities run hotter than a whole comment's (the
+        # model learnt from whole comments): clauses need a higher bar.
+        self.clause_thresholds = np.minimum(self.thresholds * clause_scale, 0.99).astype(np.float32)
 
     def overlay(self, best: np.ndarray, thresholds: np.ndarray, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and thresholds with the model's probabilities in its themes' columns.
+        """Scores and thresholds with the model's probabilities in its themes' columns."""
+        return self._into_columns(self.sentence_proba(batch), best.copy(), np.array(thresholds),
+                                  self.clause_thresholds)
 
-        Two model labels now merged into one theme: the one further above its threshold speaks for it.
-        """
-        best, thresholds = best.copy(), np.array(thresholds)
-        proba = self.sentence_proba(batch)
-        ratio = proba / self.thresholds
+    def comment_scores(self, batch: Batch, mask: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+        """The model's probabilities for whole comments (``mask``) in the taxonomy's columns (0 elsewhere), and
+        their thresholds (inf in columns the model does not know)."""
+        proba = self.comment_proba(batch, mask)
+        scores = np.zeros((len(proba), n_columns), dtype=np.float32)
+        thresholds = np.full((len(proba), n_columns), np.inf, dtype=np.float32)
+        return self._into_columns(proba, scores, thresholds, self.thresholds)
+
+    def _into_columns(self, proba: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, bars: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """Write ``proba`` (model label order) into taxonomy columns. Two model labels now merged into one theme:
+        the one further above its threshold speaks for it."""
+        ratio = proba / bars
         rows = np.arange(len(proba))
         for column in np.unique(self.columns):
             labels = np.flatnonzero(self.columns == column)
             pick = labels[ratio[:, labels].argmax(axis=1)]
-            best[:, column] = proba[rows, pick]
-            thresholds[:, column] = self.thresholds[pick]
-        return best, thresholds
+            scores[:, column] = proba[rows, pick]
+            thresholds[:, column] = bars[pick]
+        return scores, thresholds
 
 
 def _taxonomy(path: str, context: RunContext) -> Taxonomy:
@@ -104,7 +120,9 @@ class Themes(Stage):
 
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
                  margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
-                 model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None):
+                 model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None,
+                 whole_comment: bool = True, clause_threshold_scale: float = 1.0, model_threshold_floor: float = 0.0,
+                 neutral_clause_takes_comment: bool = True):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
@@ -114,6 +132,11 @@ class Themes(Stage):
         self.model_threshold = model_threshold
         self.near_miss_window = near_miss_window
         self.calibration = calibration
+        # With a trained model, also read each whole comment (themes spread over several clauses).
+        self.whole_comment = whole_comment
+        self.clause_threshold_scale = clause_threshold_scale
+        self.model_threshold_floor = model_threshold_floor
+        self.neutral_clause_takes_comment = neutral_clause_takes_comment
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
@@ -128,7 +151,8 @@ class Themes(Stage):
         no_theme = [p for lang in sorted(self.tax.no_theme_seeds) for p in self.tax.no_theme_seeds[lang]]
         self._no_theme = encoder.encode(no_theme) if no_theme else None
         self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
-                                       self.tax.id, alias_map(self.tax)) if self.model else None
+                                       self.tax.id, alias_map(self.tax), self.clause_threshold_scale,
+                                       self.model_threshold_floor) if self.model else None
         self._calibration = (load_calibration(resolve_user_or_bundled(self.calibration, context.base_dir))
                              if self.calibration else None)
         self._model_column = np.zeros(len(self.index.theme_ids), dtype=bool)
@@ -192,7 +216,10 @@ class Themes(Stage):
             "sentiment_score": sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan,
             "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
         })
-        found["probability"] = self._probability(found["confidence"].to_numpy(), cols)
+        found = pd.concat([found, self._whole_comment_mentions(batch, chosen, best)], ignore_index=True)
+        found["probability"] = self._probability(found["confidence"].to_numpy(),
+                                                 np.asarray([self.index.theme_ids.index(t) for t in found["theme_id"]],
+                                                            dtype=np.int64))
         # One mention per (comment, theme): the most confident sentence is the evidence.
         mentions = (found.sort_values(["comment_id", "theme_id", "confidence", "sentence_index"],
                                       ascending=[True, True, False, True], kind="stable")
@@ -202,7 +229,7 @@ class Themes(Stage):
         order = {cid: i for i, cid in enumerate(batch.comments["comment_id"])}
         mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
                     .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
-        batch.mentions = mentions[MENTION_COLUMNS].reset_index(drop=True)
+        batch.mentions = self._polar_from_comment(mentions[MENTION_COLUMNS].reset_index(drop=True), batch.comments)
         batch.near_misses = self._near_misses(sentences, chosen, best, thresholds, non_answer)
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
@@ -212,6 +239,61 @@ class Themes(Stage):
         counts = comments["comment_id"].map(batch.mentions.groupby("comment_id").size()).fillna(0).astype("int64")
         comments["theme_count"] = counts.to_numpy()
         return batch
+
+    def _polar_from_comment(self, mentions: pd.DataFrame, comments: pd.DataFrame) -> pd.DataFrame:
+        """A mention whose evidence clause reads neutral takes the comment's polarity when the comment is clearly
+        positive or negative: "the engineer came on Tuesday" in an angry comment is part of the complaint."""
+        if not self.neutral_clause_takes_comment or "sentiment" not in comments or not len(mentions):
+            return mentions
+        overall = mentions["comment_id"].map(dict(zip(comments["comment_id"], comments["sentiment"])))
+        take = (mentions["sentiment"] == "neutral") & overall.isin(["positive", "negative"])
+        mentions.loc[take, "sentiment"] = overall[take]
+        return mentions
+
+    def _whole_comment_mentions(self, batch: Batch, chosen: np.ndarray, best: np.ndarray) -> pd.DataFrame:
+        """Themes the trained model finds in a whole comment but in none of its clauses taken alone.
+
+        Customers spread one point over several clauses ("I called. Then I called again. Nobody knew."): no
+        clause says "effort", the comment does. The evidence is the clause the model scored highest for the
+        theme; the confidence is the comment's probability.
+        """
+        if self._trained is None or not self.whole_comment or batch.sentences is None or not len(batch.sentences):
+            return pd.DataFrame(columns=["comment_id", "theme_id"])
+        live = live_rows(batch.comments)
+        if not live.any():
+            return pd.DataFrame(columns=["comment_id", "theme_id"])
+        scores, thresholds = self._trained.comment_scores(batch, live, len(self.index.theme_ids))
+        comment_ids = batch.comments["comment_id"].to_numpy()[live]
+        sentence_ids = batch.sentences["comment_id"].to_numpy()
+        position = pd.Series(np.arange(len(comment_ids)), index=comment_ids)
+        sentence_row = position.reindex(sentence_ids).to_numpy()
+        ok = ~np.isnan(sentence_row)
+        found_in_clause = np.zeros(scores.shape, dtype=bool)
+        rows, cols = np.nonzero(chosen[ok])
+        found_in_clause[sentence_row[ok].astype(int)[rows], cols] = True
+        add_rows, add_cols = np.nonzero((scores >= thresholds) & ~found_in_clause)
+        if not len(add_rows):
+            return pd.DataFrame(columns=["comment_id", "theme_id"])
+        # Evidence: per (comment, theme), the clause with the highest score for that theme.
+        clauses_of = pd.Series(np.flatnonzero(ok)).groupby(sentence_row[ok].astype(int)).agg(list).to_dict()
+        picked = []
+        for row, col in zip(add_rows, add_cols):
+            clauses = np.asarray(clauses_of.get(row, []), dtype=np.int64)
+            picked.append(int(clauses[np.argmax(best[clauses, col])]) if len(clauses) else None)
+        keep = np.asarray([p is not None for p in picked], dtype=bool)
+        clause = np.asarray([p for p in picked if p is not None], dtype=np.int64)
+        sentences = batch.sentences
+        arg = self.index.scores(batch.sentence_vectors[clause])[1] if len(clause) else np.zeros((0, scores.shape[1]))
+        return pd.DataFrame({
+            "comment_id": comment_ids[add_rows[keep]],
+            "theme_id": np.asarray(self.index.theme_ids, dtype=object)[add_cols[keep]],
+            "subtheme_id": self.index.subtheme[arg[np.arange(len(clause)), add_cols[keep]]] if len(clause) else [],
+            "sentence_index": sentences["sentence_index"].to_numpy()[clause],
+            "evidence": sentences["text"].to_numpy()[clause],
+            "sentiment": sentences["sentiment"].to_numpy()[clause] if "sentiment" in sentences else None,
+            "sentiment_score": (sentences["sentiment_score"].to_numpy()[clause] if "sentiment_score" in sentences
+                                else np.nan),
+            "confidence": np.round(scores[add_rows[keep], add_cols[keep]].astype(np.float64), ROUND)})
 
     def _near_misses(self, sentences: pd.DataFrame, chosen: np.ndarray, best: np.ndarray, thresholds: np.ndarray,
                      non_answer: np.ndarray) -> pd.DataFrame:

@@ -22,6 +22,13 @@ _ARCH = {"LinearHead": "logistic-regression head (`vocnlp.classifiers.LinearHead
          "MLPHead": "one-hidden-layer neural head (`vocnlp.classifiers.MLPHead`)"}
 
 
+_WRITTEN = ("The project-written corpus of customer comments (`data/written_cx/*.jsonl`): French and English comments "
+            "from many industries, composed for this purpose by the project to the brief in `data/written_cx/BRIEF.md` "
+            "(labels decided first, then a comment written in customer voice; short and long, typos, tweets, survey "
+            "answers, reviews), labelled by the codebook's themes, theme polarity and overall sentiment; released with "
+            "vocnlp under its Apache-2.0 licence")
+
+
 def _data_text(task: str, source: str) -> str:
     if (task, source) == ("sentiment", "cx"):
         # The intent counts come from the map itself, so the card cannot disagree with what was trained on.
@@ -35,6 +42,9 @@ def _data_text(task: str, source: str) -> str:
         return f"{_GOEMOTIONS}, benchmark label space `{source}`."
     if source.startswith("xed"):
         return f"{_XED}, benchmark label space `{source}` (seeded 80/10/10 split)."
+    if source == "written_cx":
+        return (_WRITTEN + ". Thresholds and C chosen on its seeded 15% dev split; the real customer comments of "
+                "`../shared/data/cx_real` only measure the model (BENCHMARKS.md, first table), they never train it.")
     if source.startswith("banking77"):
         return ("Banking77 (Casanueva et al., 2020; PolyAI; CC BY 4.0), 77 customer-service intents of a bank "
                 f"(`{source}`), plus each intent's written-out name as one example.")
@@ -85,10 +95,11 @@ def write_model_card(folder: Path, *, task: str, backbone: str, head, metrics: d
     per_label = "\n".join(f"| {name} | " + ", ".join(f"{lab} {f:.2f}" for lab, f in m["per_label_f1"].items())
                           + " |" for name, m in metrics.items())
     sizes = ", ".join(f"{k}: {v:,}" for k, v in {**training["train_splits"], **training.get("prior_splits", {})}.items())
-    free = "CC BY 4.0" if not training["source"].startswith("file:") else "the training data's own licence"
+    free = ("the training data's own licence" if training["source"].startswith("file:") else
+            "Apache-2.0 (vocnlp's licence)" if training["source"] == "written_cx" else "CC BY 4.0")
     if task == "themes":
-        limits = ("- Theme classifier for the vocnlp pipeline's theme stage; it reads clauses, so train it on "
-                  "short texts that mention one theme each where you can.\n"
+        limits = ("- Theme classifier for the vocnlp pipeline's theme stage; it reads clauses (and, with the stage's "
+                  "`whole_comment`, whole comments).\n"
                   "- It knows only the themes it was trained on (plus the taxonomy's, through its seed phrases).")
     else:
         first = ("- Model for the vocnlp pipeline: its own fine-tuned body embeds each comment and clause (one more "

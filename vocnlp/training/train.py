@@ -86,8 +86,12 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
                          seed: int = 0, shots: int | None = None) -> TrainingData:
     """The public splits for a task: ``cx`` (the pipeline's label sets) or a benchmark name.
 
-    Themes have one public benchmark, ``banking77`` (``shots`` examples per intent, or all).
+    Themes have one public benchmark, ``banking77`` (``shots`` examples per intent, or all). ``written_cx`` is the
+    project-written corpus of customer comments (themes or sentiment); ``cx+written`` is sentiment's ``cx`` splits
+    with the written corpus's splits added (the shipped sentiment models' data).
     """
+    if data_set in ("written_cx", "cx+written"):
+        return _with_written_corpus(task, data_set, data, seed)
     if task == "themes" or data_set.startswith("banking77"):
         # A few-shot model's source names its sample (banking77_10shot_seed0); its test split is Banking77's.
         if task != "themes" or not (data_set == "cx" or data_set.startswith("banking77")):
@@ -104,6 +108,20 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
         raise VocnlpError(f"The benchmark '{data_set}' is an emotion benchmark.", "Use --task emotion with it.")
     splits = benchmark_splits(root, data_set, seed)
     return TrainingData(data_set, [splits["train"]], [splits["dev"]], [splits["test"]], root=root)
+
+
+def _with_written_corpus(task: str, data_set: str, data, seed: int) -> TrainingData:
+    from .written_corpus import written_training_data
+
+    written = written_training_data(task, seed=seed)
+    if data_set == "written_cx":
+        return written
+    if task != "sentiment":
+        raise VocnlpError("cx+written is the sentiment models' data set.", "Use --task sentiment, or "
+                          "--data-set written_cx for themes.")
+    public = public_training_data(task, "cx", data, seed)
+    return TrainingData("cx+written_cx", public.train + written.train, public.dev + written.dev,
+                        public.test + written.test, root=public.root)
 
 
 def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test_file=None, text_column="text",
