@@ -158,9 +158,11 @@ class Sentiment(TrainedModelInput, Stage):
 
     def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
                  rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None,
-                 mixed_max_polarity: float = 1.0):
+                 mixed_max_polarity: float = 1.0, blend_model: str | None = None, blend_weight: float = 0.5):
         self.model = model
         self.mixed_max_polarity = mixed_max_polarity
+        self.blend_model = blend_model
+        self.blend_weight = blend_weight
         self.models_by_language = dict(models_by_language or {})
         self.mixed_threshold = mixed_threshold
         self.rules_file = rules
@@ -170,6 +172,13 @@ class Sentiment(TrainedModelInput, Stage):
         self._load(context, "sentiment")
         labels = self.classifier.labels
         self._neg, self._pos = labels.index("negative"), labels.index("positive")
+        # A second head averaged in (weight ``blend_weight``): the public corpora and the project-written customer
+        # comments each know what the other misses (subtitles' neutral facts; insurers' and telecoms' complaints).
+        self._blend = ModelReader(self.blend_model, context, "sentiment") if self.blend_model else None
+        if self._blend is not None and self._blend.classifier.labels != labels:
+            raise ModelLoadError(f"The blended sentiment model '{self.blend_model}' has labels "
+                                 f"{self._blend.classifier.labels}, but '{self.model}' has {labels}.",
+                                 "Blend only sentiment models trained on the same label set.")
         self.rules = (load_rules(resolve_user_or_bundled(self.rules_file, context.base_dir))
                       if self.rules_file else None)
 
@@ -211,6 +220,8 @@ class Sentiment(TrainedModelInput, Stage):
         comments = batch.comments
         mask = live_rows(comments)
         cp = self.comment_proba(batch, mask)
+        if self._blend is not None:
+            sp, cp = self._blended(batch, sp, cp, mask)
         sentence_rule = np.full(len(sentences), None, dtype=object)
         comment_rule = np.full(int(mask.sum()), None, dtype=object)
         if self.rules is not None:
@@ -237,9 +248,24 @@ class Sentiment(TrainedModelInput, Stage):
         comments["sentiment_rule"] = rule
         return batch
 
+    def _blended(self, batch: Batch, sp: np.ndarray, cp: np.ndarray, mask: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Sentence and comment probabilities averaged with the blended model's."""
+        w = self.blend_weight
+        if len(sp):
+            sp = (1 - w) * sp + w * self._blend.predict_proba(
+                batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
+                self.sentence_languages(batch), self._prepare)
+        if len(cp):
+            cp = (1 - w) * cp + w * self._blend.predict_proba(
+                batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
+                self.comment_languages(batch, mask), self._prepare)
+        return sp, cp
+
     def describe(self) -> dict:
         """Model folder and its version."""
         return {**super().describe(), **self.describe_models(), "labels": self.classifier.labels + ["mixed"],
+                "blend_model": self.blend_model, "blend_weight": self.blend_weight if self.blend_model else None,
                 "rules": self.rules_file}
 
 
