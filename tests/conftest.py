@@ -33,6 +33,20 @@ def sample_run(tmp_path_factory):
     return result, out, paths
 
 
+@pytest.fixture(scope="session")
+def zero_shot_sample_run(tmp_path_factory):
+    """The bundled sample analysed with zero-shot themes only (``themes.model: null``): the seed similarities that
+    ``vocnlp review calibrate`` turns into probabilities."""
+    from vocnlp import analyze_file, load_config, write_outputs
+
+    cfg = load_config()
+    cfg.stage("themes").params["model"] = None
+    result = analyze_file(SAMPLE, cfg, progress=False)
+    out = tmp_path_factory.mktemp("zero_shot_sample_run")
+    paths = write_outputs(result, out, cfg, ["parquet", "csv"])
+    return result, out, paths
+
+
 def run_cli(*args: str, cwd: Path | None = None):
     """Run the real console entry point in a subprocess (no test-only shortcuts)."""
     import subprocess

@@ -19,7 +19,9 @@ def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
     out = result.comments
     assert out["language"].tolist() == ["en", "fr", "en", "fr"]
     assert out["sentiment"].tolist() == ["positive", "positive", "negative", "negative"]
-    assert (out["sentiment_score"].iloc[:2] > 0.5).all() and (out["sentiment_score"].iloc[2:] < -0.5).all()
+    # The default blends in the head trained on the written comments, which reads this generic anger far less
+    # surely than the public-data head does (BENCHMARKS.md: the blend's gains and this cost are both measured).
+    assert (out["sentiment_score"].iloc[:2] > 0.5).all() and (out["sentiment_score"].iloc[2:] < 0).all()
     assert out.loc[2, "emotion_anger"] > out.loc[0, "emotion_anger"]
     assert out.loc[3, "emotion_anger"] > out.loc[1, "emotion_anger"]
     models = {s["name"]: s.get("model") for s in result.meta["stages"]}

@@ -62,7 +62,7 @@ def test_pipeline_masks_text_evidence_and_keeps_other_rows(pipeline):
     from vocnlp import analyze
 
     frame = pd.DataFrame({"comment": ["The bill was wrong again, call me on +44 20 7946 0958 or mail a.b@example.com",
-                                      "La facture est fausse, rappelez-moi au 06 12 34 56 78.",
+                                      "Personne ne me rappelle au 06 12 34 56 78 malgré mes trois messages.",
                                       "Great service, nothing to report."],
                           "nps": [2, 3, 9]})
     result = analyze(frame)

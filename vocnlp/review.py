@@ -65,6 +65,10 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
     near_path = run_dir / "near_misses.parquet"
     if near_path.is_file():
         near = pd.read_parquet(near_path)
+        # The same words can be a mention in one comment and a near miss in another (the whole comment decided):
+        # one verdict per (theme, clause text) is enough.
+        claimed = set(zip(mentions["theme_id"], mentions["evidence"]))
+        near = near[[(t, e) not in claimed for t, e in zip(near["theme_id"], near["evidence"])]]
         parts.append(near.sort_values(["theme_id", "confidence", "comment_id"], ascending=[True, False, True],
                                       kind="stable")
                      .drop_duplicates(["theme_id", "evidence"])

@@ -85,7 +85,12 @@ def real_figures(log=print) -> dict:
     from .semeval import semeval_rows
 
     log("SemEval-2016 restaurants, French and English (supervised research row)")
-    return {"fast": measure_real("fast", log=log), "semeval": semeval_rows(log=log)}
+    from .real_few_shot import few_shot_gain
+
+    out = {"fast": measure_real("fast", log=log), "semeval": semeval_rows(log=log)}
+    log("few-shot gain from a user's corrections (real labelled comments, two-fold)")
+    out["few_shot"] = few_shot_gain(log=log)
+    return out
 
 
 def _sample_themes(log) -> dict:

@@ -65,6 +65,7 @@ def render_report(run: RunOutputs, lang: str) -> str:
         "examples": _examples(run, t, lang),
         "methods_themes": _methods_themes(run, t),
         "methods_masking": t["methods_masking"] if _masking_on(run) else t["methods_no_masking"],
+        "methods_adaptation": _methods_adaptation(run, t),
         "stages": _stages(run), "warnings": _warnings(run),
     }
     return env.get_template("template.html.j2").render(**context)
@@ -204,6 +205,14 @@ def _examples(run: RunOutputs, t: dict, lang: str) -> list[dict]:
 def _methods_themes(run: RunOutputs, t: dict) -> str:
     stage = next((s for s in run.summary.get("meta", {}).get("stages", []) if s.get("name") == "themes"), None)
     return t["methods_themes"].format(taxonomy=stage["taxonomy"], version=stage["taxonomy_version"]) if stage else ""
+
+
+def _methods_adaptation(run: RunOutputs, t: dict) -> str:
+    adaptation = run.summary.get("adaptation") or {}
+    if not adaptation.get("used"):
+        return t["methods_not_adapted"]
+    return t["methods_adapted"].format(outcome=str(adaptation.get("outcome", "")).upper(),
+                                       n=f"{adaptation.get('weak_labels', 0):,}")
 
 
 def _masking_on(run: RunOutputs) -> bool:

@@ -66,6 +66,11 @@ TEXT = {
         "methods_nps": "NPS = % promoters (9–10) − % detractors (0–6), with an adjusted-Wald 95% interval.",
         "methods_themes": "Themes: every clause is compared with the taxonomy '{taxonomy}' (version {version}); "
                           "a clause too far from every theme gets none.",
+        "methods_adapted": "Sentiment was adapted to this dump with its own {outcome} scores as weak labels "
+                           "({n} comments; 5-fold cross-fitting: no comment is scored by a model that saw its own "
+                           "score). Adapted sentiment follows the scores by construction: do not read its agreement "
+                           "with them as accuracy.",
+        "methods_not_adapted": "Sentiment comes from the shipped models, not adapted to this dump (vocnlp run --adapt).",
         "methods_masking": "Personal data (e-mail, phone, IBAN, card numbers, names) was masked before analysis.",
         "methods_no_masking": "Personal data masking was off for this run; the comments shown here were masked "
                               "for the report.",
@@ -136,6 +141,12 @@ TEXT = {
         "methods_nps": "NPS = % de promoteurs (9–10) − % de détracteurs (0–6), intervalle de Wald ajusté à 95 %.",
         "methods_themes": "Thèmes : chaque proposition est comparée à la taxonomie « {taxonomy} » (version "
                           "{version}) ; une proposition trop éloignée de tous les thèmes n'en reçoit aucun.",
+        "methods_adapted": "Le sentiment a été adapté à ces données avec leurs propres notes {outcome} comme "
+                           "étiquettes faibles ({n} commentaires ; validation croisée en 5 plis : aucun commentaire "
+                           "n'est noté par un modèle qui a vu sa note). Le sentiment adapté suit les notes par "
+                           "construction : son accord avec elles n'est pas une mesure de justesse.",
+        "methods_not_adapted": "Le sentiment vient des modèles livrés, sans adaptation à ces données (vocnlp run "
+                               "--adapt).",
         "methods_masking": "Les données personnelles (e-mail, téléphone, IBAN, numéros de carte, noms) ont été "
                            "masquées avant l'analyse.",
         "methods_no_masking": "Le masquage des données personnelles était désactivé pour cette analyse ; les "

@@ -122,7 +122,7 @@ class Themes(Stage):
                  margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
                  model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None,
                  whole_comment: bool = True, clause_threshold_scale: float = 1.0, model_threshold_floor: float = 0.0,
-                 neutral_clause_takes_comment: bool = True):
+                 neutral_clause_takes_comment: bool = True, seeds_vote: bool = False):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
@@ -137,6 +137,7 @@ class Themes(Stage):
         self.clause_threshold_scale = clause_threshold_scale
         self.model_threshold_floor = model_threshold_floor
         self.neutral_clause_takes_comment = neutral_clause_takes_comment
+        self.seeds_vote = seeds_vote
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
@@ -176,7 +177,12 @@ class Themes(Stage):
             non_answer = (vectors @ self._no_theme.T).max(axis=1) >= best.max(axis=1)
         thresholds = np.broadcast_to(self._thresholds, best.shape)
         if self._trained is not None and len(best):
+            seeds, seed_bars = best, thresholds
             best, thresholds = self._trained.overlay(best, thresholds, batch)
+            if self.seeds_vote:
+                # The seeds keep a voice where the model knows the theme: the one further above its own bar speaks.
+                louder = seeds / seed_bars > best / thresholds
+                best, thresholds = np.where(louder, seeds, best), np.where(louder, seed_bars, thresholds)
         return best, arg, thresholds, non_answer
 
     def _probability(self, confidence: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -216,7 +222,10 @@ class Themes(Stage):
             "sentiment_score": sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan,
             "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
         })
-        found = pd.concat([found, self._whole_comment_mentions(batch, chosen, best)], ignore_index=True)
+        whole = self._whole_comment_mentions(batch, chosen, best)
+        if len(whole):  # concatenating an empty frame would change column dtypes from one chunk to the next
+            found = pd.concat([found, whole.astype({c: found[c].dtype for c in whole.columns if c in found})],
+                              ignore_index=True)
         found["probability"] = self._probability(found["confidence"].to_numpy(),
                                                  np.asarray([self.index.theme_ids.index(t) for t in found["theme_id"]],
                                                             dtype=np.int64))
@@ -230,7 +239,11 @@ class Themes(Stage):
         mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
                     .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
         batch.mentions = self._polar_from_comment(mentions[MENTION_COLUMNS].reset_index(drop=True), batch.comments)
-        batch.near_misses = self._near_misses(sentences, chosen, best, thresholds, non_answer)
+        near = self._near_misses(sentences, chosen, best, thresholds, non_answer)
+        # A clause a whole-comment mention cites as evidence is not "left without a theme".
+        cited = set(zip(batch.mentions["comment_id"], batch.mentions["sentence_index"]))
+        batch.near_misses = near[[(c, k) not in cited for c, k in zip(near["comment_id"], near["sentence_index"])]
+                                 ].reset_index(drop=True) if len(near) else near
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
         live = live_rows(comments)

@@ -24,6 +24,10 @@ from .datasets import LabelledSplit, TrainingData, split_indices
 from .user_data import take_rows
 
 SENTIMENTS = ("negative", "neutral", "positive")
+# The written corpus is small (about 3,600 sentiment rows): at the default C = 1 its sentiment head read
+# "Terrible experience, I am furious with this company." as praise (+0.62); at 0.1 it leans less on such words and,
+# blended with the public-data head, kept the complaint-tweet AUC (0.771 against 0.759 at C = 1). Themes choose C on dev.
+WRITTEN_HEAD_C = {"sentiment": 0.1, "themes": None}
 
 
 def corpus_folder() -> Path:
@@ -105,3 +109,29 @@ def written_training_data(task: str, taxonomy=None, seed: int = 0, folder=None) 
         splits = written_sentiment_splits(seed, folder)
         return TrainingData("written_cx", [splits["train"]], [splits["dev"]], [splits["test"]])
     raise InputFileError(f"The written corpus has no labels for task '{task}'.", "Use --task themes or sentiment.")
+
+
+# A user's own labelled comment counts as this many written ones: they come from the domain the model will read.
+USER_REPEAT = 5
+
+
+def repeated(split: LabelledSplit, times: int = USER_REPEAT) -> LabelledSplit:
+    """``split`` with every row repeated ``times`` times (a weight that every head understands)."""
+    y = np.asarray(split.y)
+    return LabelledSplit(split.name, list(split.texts) * times, np.tile(y, (times, 1)) if y.ndim == 2 else np.tile(y, times),
+                         split.labels, split.language, split.dropped,
+                         None if split.row_languages is None else np.tile(split.row_languages, times))
+
+
+def with_written_corpus(user: TrainingData, task: str, taxonomy=None, seed: int = 0) -> TrainingData:
+    """A user's labelled data on top of the written corpus: the user's training rows (repeated ``USER_REPEAT``
+    times) join the corpus's, dev and test splits are both kept, so thresholds are tuned on both."""
+    written = written_training_data(task, taxonomy, seed=seed)
+    labels = written.train[0].labels
+    for split in user.train + user.dev + user.test:
+        if split.labels != labels:
+            raise InputFileError(f"'{split.name}' has labels {split.labels}; the written corpus has {labels}.",
+                                 "Label with the generic taxonomy's ids (--taxonomy configs/taxonomies/generic_cx.yaml)"
+                                 " or train without --with-written-corpus.")
+    return TrainingData(f"{user.source}+written_cx", [repeated(s) for s in user.train] + written.train,
+                        user.dev + written.dev, user.test + written.test, prior=written.prior)
