@@ -166,6 +166,10 @@ def test_a_theme_spread_over_clauses_is_found_in_the_whole_comment(pipeline):
     assert "effort" in mentions.index
     # Evidence is one of the comment's own clauses.
     assert mentions.loc["effort", "evidence"] in frame.loc[0, "comment"]
+    # No single clause carries it: without the whole-comment reading the theme is missed.
+    clauses_only = pipeline.config.model_copy(deep=True)
+    clauses_only.stage("themes").params["whole_comment"] = False
+    assert "effort" not in set(analyze_table(raw, clauses_only).mentions["theme_id"])
 
 
 @needs_real_data

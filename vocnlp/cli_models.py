@@ -95,11 +95,10 @@ def train(
         params = spec["head_params"]
         if epochs is not None:
             params["epochs"] = epochs
-        if train_file is None and data_set == "written_cx" and spec["head"] == "linear":
-            from .training.written_corpus import WRITTEN_HEAD_C
+        if train_file is None and data_set == "written_cx" and task == "sentiment" and spec["head"] == "linear":
+            from .training.written_corpus import WRITTEN_SENTIMENT_C
 
-            if WRITTEN_HEAD_C.get(task) is not None:
-                params.setdefault("C", WRITTEN_HEAD_C[task])
+            params.setdefault("C", WRITTEN_SENTIMENT_C)
         if backbone is None:
             # The profile decides, including whether the body is fine-tuned (accurate: USE v3 for sentiment/emotion).
             backbone = spec["backbone"]

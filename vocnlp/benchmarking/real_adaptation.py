@@ -14,12 +14,11 @@ import pandas as pd
 
 from ..adaptation import adapt_sentiment
 from ..config import AdaptationConfig
+from .real_data import Annotated, cx_real_root, sentiment_macro_f1, star_figures
 
 
 def adaptation_figures(reviews: dict, settings: AdaptationConfig, data=None, draws: int = 1000) -> dict:
     """AUC (≤ 2 vs ≥ 4 stars), mixed shares and labelled-comment sentiment, before and after adaptation."""
-    from .real_data import _star_figures, cx_real_root, sentiment_macro_f1
-
     frame = reviews["frame"]
     stars = frame["stars"].to_numpy(dtype=float)
     labelled = pd.read_csv(cx_real_root(data) / "labelled_comments.csv")
@@ -35,8 +34,8 @@ def adaptation_figures(reviews: dict, settings: AdaptationConfig, data=None, dra
         comments["csat_score"] = stars
         before = comments["sentiment"].fillna("neutral").to_numpy(dtype=object)
         info = adapt_sentiment(comments, annotated.vectors, settings.model_copy(update={"outcome": "csat"}), (1, 5))
-        adapted = type(annotated)(comments, annotated.mentions, annotated.vectors)
-        figures = {"info": info, "after": _star_figures(stars, adapted, draws)}
+        adapted = Annotated(comments, annotated.mentions, annotated.vectors)
+        figures = {"info": info, "after": star_figures(stars, adapted, draws)}
         if lang == "fr" and matched.any():
             truth = [gold[t.strip()] for t in frame["review"][matched]]
             figures["labelled_before"] = sentiment_macro_f1(truth, list(before[matched]), draws)

