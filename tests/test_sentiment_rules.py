@@ -96,6 +96,24 @@ def test_an_intent_to_leave_is_a_complaint_but_coming_from_a_competitor_is_not()
     assert comment.comments.loc[0, "sentiment"] in ("negative", "mixed")
 
 
+def test_review_verdicts_warn_off_or_recommend_and_decide_the_comment():
+    rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
+    warns = ["A FUIIIIIR !!!", "fuyez cette assurance", "Je vous conseille de fuir.", "a éviter ,", "Je DECONSEILLE.",
+             "je recommande pas", "Passez votre chemin.", "Avoid this company.", "Steer clear.", "Total rip-off."]
+    recommends = ["Je recommande vivement.", "je vous la recommande sans hésiter", "Highly recommend them!",
+                  "Can not recommend them enough."]
+    neither = ["Which plan would you recommend?", "To avoid delays they called ahead.", "Don't use that line publicly.",
+               "Pour éviter les frais, appelez avant.", "I can't recommend this company."]
+    assert rules.sentence_rules(warns).tolist() == ["warns_off"] * len(warns)
+    assert rules.sentence_rules(recommends).tolist() == ["recommends"] * len(recommends)
+    assert rules.sentence_rules(neither).tolist() == [None] * len(neither)
+    # A verdict speaks for the review: polite or factual sentences around it do not make it positive or mixed.
+    review = ("A fuir. Assuré depuis 10 ans, un bris de glace et un accrochage. "
+              "La conseillère était aimable au téléphone.")
+    c = analyze(pd.DataFrame({"comment": [review]})).comments
+    assert c.loc[0, "sentiment"] == "negative" and "warns_off" in c.loc[0, "sentiment_rule"]
+
+
 @pytest.mark.parametrize("text, message", [
     ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
     ("negated_prase:\n  en: [x]\n", "unknown key"),

@@ -19,7 +19,9 @@ import yaml
 
 from .errors import ConfigError
 
-KINDS = {"non_answer": "neutral", "negated_complaint": "positive", "negated_praise": "negative"}
+KINDS = {"non_answer": "neutral", "negated_complaint": "positive", "negated_praise": "negative",
+         "recommends": "positive", "warns_off": "negative"}
+SENTENCE_KINDS = [kind for kind in KINDS if kind != "non_answer"]
 _TRAILING = re.compile(r"[\s.!?…,;:]+$")
 
 
@@ -38,12 +40,11 @@ class SentimentRules:
                         dtype=bool)
 
     def sentence_rules(self, texts) -> np.ndarray:
-        """Rule kind per sentence (``negated_complaint``/``negated_praise``), or None; conflicts give None."""
+        """Rule kind per sentence (one of ``SENTENCE_KINDS``), or None; kinds of opposite polarity give None."""
         out = np.full(len(texts), None, dtype=object)
         for i, text in enumerate(texts):
-            hits = [kind for kind in ("negated_complaint", "negated_praise")
-                    if any(p.search(str(text)) for p in self.patterns[kind])]
-            if len(hits) == 1:
+            hits = [kind for kind in SENTENCE_KINDS if any(p.search(str(text)) for p in self.patterns[kind])]
+            if hits and len({KINDS[kind] for kind in hits}) == 1:
                 out[i] = hits[0]
         return out
 

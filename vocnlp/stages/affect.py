@@ -9,7 +9,7 @@ from ..classifiers import TextClassifier, load_model_folder
 from ..embeddings import CachedEncoder
 from ..errors import ModelLoadError
 from ..resources import resolve_user_or_bundled
-from ..sentiment_rules import load_rules
+from ..sentiment_rules import KINDS, load_rules
 from .base import Batch, RunContext, Stage, live_rows, register_stage
 
 NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "worry")
@@ -153,13 +153,20 @@ class Sentiment(TrainedModelInput, Stage):
     off) overrides the model for survey non-answers and negated complaints or
     praise; ``sentiment_rule`` names the rule that decided, per sentence and
     per comment. A comment with a rule-decided sentence takes the mean of its
-    sentences' probabilities.
+    sentences' probabilities. A review-site verdict ("à fuir", "highly recommend":
+    rule kinds in ``VERDICTS``) speaks for the whole comment: its probabilities move
+    ``verdict_weight`` of the way to the verdict's, and the comment is not mixed.
     """
+
+    VERDICTS = ("recommends", "warns_off")
 
     def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
                  rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None,
-                 mixed_max_polarity: float = 1.0, blend_model: str | None = None, blend_weight: float = 0.5):
+                 mixed_max_polarity: float = 1.0, blend_model: str | None = None, blend_weight: float = 0.5,
+                 verdict_weight: float = 0.5, sentence_weight: float = 0.0):
         self.model = model
+        self.sentence_weight = sentence_weight
+        self.verdict_weight = verdict_weight
         self.mixed_max_polarity = mixed_max_polarity
         self.blend_model = blend_model
         self.blend_weight = blend_weight
@@ -183,8 +190,9 @@ class Sentiment(TrainedModelInput, Stage):
                       if self.rules_file else None)
 
     def _apply_rules(self, sentences: pd.DataFrame, sp: np.ndarray, comments: pd.DataFrame, mask: np.ndarray,
-                     cp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Override rule-decided sentences and comments in place; the rule name per sentence and per live comment."""
+                     cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Override rule-decided sentences and comments in place; the rule name per sentence and per live comment,
+        and whether a verdict decided the comment."""
         labels = self.classifier.labels
         live_ids = comments["comment_id"].to_numpy()[mask]
         sentence_rule = self.rules.sentence_rules(sentences["text"].to_numpy())
@@ -195,6 +203,7 @@ class Sentiment(TrainedModelInput, Stage):
         decided = sentence_rule != None  # noqa: E711 (elementwise on an object array)
         sp[decided] = self.rules.probabilities(sentence_rule[decided], labels)
         comment_rule = np.full(len(live_ids), None, dtype=object)
+        verdict = np.zeros(len(live_ids), dtype=bool)
         if decided.any():
             touched = pd.Series(sentence_rule[decided]).groupby(sentence_ids[decided]).agg(
                 lambda kinds: ";".join(sorted(set(kinds))))
@@ -207,10 +216,16 @@ class Sentiment(TrainedModelInput, Stage):
                 if i is not None:
                     comment_rule[i] = kinds
                     cp[i] = means.loc[comment_id].to_numpy()
+                    said = [k for k in kinds.split(";") if k in self.VERDICTS]
+                    if said and len({KINDS[k] for k in said}) == 1:  # "je recommande" and "à fuir" cancel out
+                        verdict[i] = True
+                        cp[i] = ((1 - self.verdict_weight) * cp[i]
+                                 + self.verdict_weight * self.rules.probabilities(np.asarray(said[:1]), labels)[0])
         if non_answer.any():
             cp[non_answer] = self.rules.probabilities(np.full(int(non_answer.sum()), "non_answer"), labels)
             comment_rule[non_answer] = "non_answer"
-        return sentence_rule, comment_rule
+            verdict[non_answer] = False
+        return sentence_rule, comment_rule, verdict
 
     def __call__(self, batch: Batch) -> Batch:
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
@@ -222,10 +237,13 @@ class Sentiment(TrainedModelInput, Stage):
         cp = self.comment_proba(batch, mask)
         if self._blend is not None:
             sp, cp = self._blended(batch, sp, cp, mask)
+        if self.sentence_weight and len(sentences):
+            cp = self._with_sentences(cp, sp, sentences["comment_id"].to_numpy(), comments["comment_id"].to_numpy()[mask])
         sentence_rule = np.full(len(sentences), None, dtype=object)
         comment_rule = np.full(int(mask.sum()), None, dtype=object)
+        verdict = np.zeros(int(mask.sum()), dtype=bool)
         if self.rules is not None:
-            sentence_rule, comment_rule = self._apply_rules(sentences, sp, comments, mask, cp)
+            sentence_rule, comment_rule, verdict = self._apply_rules(sentences, sp, comments, mask, cp)
         sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
         sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
         sentences["sentiment_rule"] = sentence_rule
@@ -235,6 +253,7 @@ class Sentiment(TrainedModelInput, Stage):
         # A comment that reads clearly one way as a whole is that way, whatever one clause says: a 5-star review
         # with one reservation is positive, an angry one with a polite "thanks anyway" negative.
         mixed &= np.maximum(cp[:, self._pos], cp[:, self._neg]) < self.mixed_max_polarity
+        mixed &= ~verdict
         label = labels[cp.argmax(axis=1)].astype(object)
         label[mixed] = "mixed"
         sentiment = np.full(len(comments), None, dtype=object)
@@ -247,6 +266,19 @@ class Sentiment(TrainedModelInput, Stage):
         rule[mask] = comment_rule
         comments["sentiment_rule"] = rule
         return batch
+
+    def _with_sentences(self, cp: np.ndarray, sp: np.ndarray, sentence_ids: np.ndarray, live_ids: np.ndarray
+                        ) -> np.ndarray:
+        """Comment probabilities averaged with the mean of their sentences' (``sentence_weight`` of the way).
+
+        One encoding of a long review blurs a sharp sentence ("never again") among polite ones; the sentences'
+        mean keeps it audible, and the whole-comment reading keeps the context a sentence lacks.
+        """
+        means = pd.DataFrame(sp, index=sentence_ids).groupby(level=0).mean().reindex(live_ids)
+        has = means.notna().all(axis=1).to_numpy()
+        out = cp.copy()
+        out[has] = (1 - self.sentence_weight) * cp[has] + self.sentence_weight * means.to_numpy()[has]
+        return out
 
     def _blended(self, batch: Batch, sp: np.ndarray, cp: np.ndarray, mask: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -315,7 +347,9 @@ class Emotion(TrainedModelInput, Stage):
             return
         against = {"non_answer": [lab for lab in labels if lab != "neutral"],
                    "negated_complaint": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
-                   "negated_praise": [lab for lab in POSITIVE_EMOTIONS if lab in labels]}
+                   "negated_praise": [lab for lab in POSITIVE_EMOTIONS if lab in labels],
+                   "recommends": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
+                   "warns_off": [lab for lab in POSITIVE_EMOTIONS if lab in labels]}
         for kind, dropped in against.items():
             rows = rules == kind
             if rows.any() and dropped:
