@@ -46,6 +46,9 @@ def run(
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
+    industry: Optional[str] = typer.Option(None, "--industry", help="Industry pack of theme seeds and sub-themes "
+                                           "(insurance, telecom, banking, energy, retail, transport, "
+                                           "public_services): same top-level themes as the generic taxonomy."),
     theme_model: Optional[Path] = typer.Option(None, "--theme-model", help="A model folder from 'vocnlp train "
                                                "--task themes' for the themes it knows (the rest stay zero-shot)."),
     theme_calibration: Optional[Path] = typer.Option(None, "--theme-calibration", help="A file from 'vocnlp review "
@@ -83,6 +86,8 @@ def run(
             overrides["pipeline"] = {"chunk_size": chunk_size}
         if profile is not None:
             overrides["profile"] = profile
+        if industry is not None:
+            overrides["industry"] = industry
         bad = [f for f in format if f not in FORMATS]
         if bad:
             raise VocnlpError(f"Unknown output format(s) {bad}.", f"Use --format with one of {sorted(FORMATS)}.")

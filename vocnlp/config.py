@@ -151,6 +151,8 @@ class RunConfig(_Strict):
 
     seed: int = 0
     profile: str = "fast"
+    # An industry pack (configs/taxonomies/<industry>.yaml) for the themes and effort stages; null = generic.
+    industry: str | None = None
     input: InputConfig = Field(default_factory=InputConfig)
     pipeline: PipelineConfig
     drivers: DriversConfig = Field(default_factory=DriversConfig)
@@ -233,6 +235,36 @@ def _apply_profile(data: dict) -> dict:
     return data
 
 
+GENERIC_TAXONOMY = "configs/taxonomies/generic_cx.yaml"
+
+
+def _apply_industry(data: dict) -> dict:
+    """Point the stages that read the generic taxonomy at the industry pack named by ``industry``."""
+    industry = data.get("industry")
+    if not industry:
+        return data
+    from .taxonomy_packs import bundled_industries
+
+    folder = resource_path("configs/taxonomies")
+    known = bundled_industries(folder)
+    if industry not in known:
+        raise ConfigError(f"Unknown industry '{industry}'.", f"Use one of {', '.join(known)}, or write your own pack "
+                          "(a taxonomy with 'extends: generic_cx.yaml') and give it as themes.taxonomy.")
+    pack = f"configs/taxonomies/{industry}.yaml"
+    stages = []
+    for stage in data.get("pipeline", {}).get("stages", []):
+        params = (stage.get("params") or {}) if isinstance(stage, dict) else {}
+        if isinstance(stage, dict) and stage.get("name") in ("themes", "effort"):
+            current = params.get("taxonomy", GENERIC_TAXONOMY)
+            if current not in (GENERIC_TAXONOMY, pack):
+                raise ConfigError(f"industry '{industry}' and the {stage['name']} stage's taxonomy '{current}' "
+                                  "both choose a taxonomy.", "Keep one: drop --industry, or make your taxonomy "
+                                  f"extend {pack} and give only the taxonomy.")
+            stage = {**stage, "params": {**params, "taxonomy": pack}}
+        stages.append(stage)
+    return {**data, "pipeline": {**data["pipeline"], "stages": stages}} if "pipeline" in data else data
+
+
 def load_config(path: str | Path | None = None, overrides: dict | None = None) -> RunConfig:
     """Load the default config, overlay a user YAML file and then ``overrides``.
 
@@ -250,6 +282,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
         data = _merge(data, overrides)
     data.setdefault("base_dir", base_dir)
     data = _apply_profile(data)
+    data = _apply_industry(data)
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:

@@ -39,6 +39,8 @@ class Taxonomy:
     source: str = ""
     # Survey non-answers ("ok", "RAS", "nothing to add"): a clause closer to these than to any seed gets no theme.
     no_theme_seeds: dict[str, list[str]] = field(default_factory=dict)
+    # The base taxonomy file an industry pack extends ('' for a plain taxonomy).
+    extends: str = ""
 
     def theme(self, theme_id: str) -> Theme:
         """Look up a theme or sub-theme by id."""
@@ -100,9 +102,8 @@ def _theme(entry: dict, source: str, parent: str | None, where: str) -> Theme:
                  {k: v for k, v in entry.items() if k not in known})
 
 
-def load_taxonomy(path: str | Path) -> Taxonomy:
-    """Read and validate a taxonomy YAML file (duplicate ids, names, seeds)."""
-    path = Path(path)
+def _read(path: Path, seen: tuple = ()) -> dict:
+    """The YAML mapping of ``path``; an industry pack (``extends: <base>.yaml``) comes merged into its base."""
     source = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -110,6 +111,25 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise _err(source, "file not found", "Check the 'taxonomy' path in the config.") from None
     except yaml.YAMLError as exc:
         raise _err(source, f"not valid YAML ({exc})", "Fix the YAML syntax.") from None
+    if isinstance(data, dict) and "extends" in data:
+        from .taxonomy_packs import base_path, extend
+
+        base_file = base_path(path, data)
+        if base_file in seen:
+            raise _err(source, f"it extends itself through {base_file.name}", "Point 'extends' at a plain taxonomy.")
+        data = extend(_read(base_file, seen + (path.resolve(),)), data, source)
+    return data
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and validate a taxonomy YAML file (duplicate ids, names, seeds).
+
+    A file with ``extends: <base>.yaml`` is an industry pack: its seeds and
+    sub-themes are merged into the base first (see :mod:`vocnlp.taxonomy_packs`).
+    """
+    path = Path(path)
+    source = str(path)
+    data = _read(path)
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list) or not data["themes"]:
         raise _err(source, "no 'themes' list", "A taxonomy needs 'themes:' with at least one theme.")
     themes, subthemes = [], []
@@ -129,7 +149,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     if not isinstance(no_theme, dict) or not all(isinstance(v, list) for v in no_theme.values()):
         raise _err(source, "no_theme_seeds must map languages to lists", "Write no_theme_seeds: {en: [...], fr: [...]}.")
     tax = Taxonomy(str(data.get("id", path.stem)), int(data.get("version", 1)), themes, subthemes, source,
-                   {k: [str(p) for p in v] for k, v in no_theme.items()})
+                   {k: [str(p) for p in v] for k, v in no_theme.items()}, str(data.get("extends") or ""))
     empty = [t.id for t in themes if not tax.prototypes(t.id)]
     if empty:
         raise _err(source, f"themes {empty} have no seed phrases", "Add seeds (en/fr) to the theme or its sub-themes.")
