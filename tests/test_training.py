@@ -11,13 +11,13 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import cross_val_score
 
 from conftest import ROOT, run_cli
-from vocnlp.classifiers import LinearHead, MLPHead, load_model_folder, save_model_folder
+from vocnlp.classifiers import LinearHead, MLPHead, NeighbourHead, load_model_folder, save_model_folder
 from vocnlp.errors import InputFileError, VocnlpError
 from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error, macro_f1_interval
 from vocnlp.training.user_data import read_labelled_file
 
 TINY = ROOT / "tests" / "data" / "tiny_sentiment.csv"
-HEADS = [LinearHead(), MLPHead(hidden_size=32, epochs=5, min_steps=300, learning_rate=0.01)]
+HEADS = [LinearHead(), MLPHead(hidden_size=32, epochs=5, min_steps=300, learning_rate=0.01), NeighbourHead()]
 
 
 def _toy(seed=0, n=300):
@@ -54,6 +54,23 @@ def test_saved_then_loaded_head_predicts_the_same(head, tmp_path):
         assert (np.asarray(loaded.head.predict(X)) == np.asarray(fitted.predict(X))).mean() > 0.99
     meta = json.loads((tmp_path / "multi" / "model.json").read_text())
     assert meta["thresholds"] == {c: pytest.approx(t, abs=1e-6) for c, t in zip("abc", multi.thresholds_)}
+
+
+def test_a_neighbour_head_hears_a_rare_phrasing_that_a_linear_boundary_cannot_separate():
+    # A label held by a small ball of examples in the middle of the data: no hyperplane isolates it.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 6))
+    centre = np.zeros(6)
+    centre[0] = 1.0
+    ball = centre + 0.05 * rng.normal(size=(12, 6))
+    X = np.vstack([X, ball])
+    Y = np.column_stack([X[:, 1] > 0, np.r_[np.zeros(600), np.ones(12)]]).astype(int)
+    query = (centre + 0.05 * rng.normal(size=(5, 6)))
+    neighbour = NeighbourHead(multilabel=True, C=1.0).fit(X, Y, classes=["common", "rare"])
+    linear = LinearHead(multilabel=True, C=1.0).fit(X, Y, classes=["common", "rare"])
+    assert linear.predict_proba(query)[:, 1].max() < 0.3
+    assert neighbour.predict_proba(query)[:, 1].min() > 0.4
+    assert neighbour.memory_.dtype == np.int8 and neighbour.memory_.shape == X.shape  # quantised, one row per example
 
 
 def test_temperature_scaling_fixes_overconfidence_without_changing_predictions():

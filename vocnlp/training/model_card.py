@@ -19,7 +19,9 @@ _DATA = {
                         "configs/labels.yaml (XED cannot express gratitude, confusion, frustration or neutral)."),
 }
 _ARCH = {"LinearHead": "logistic-regression head (`vocnlp.classifiers.LinearHead`)",
-         "MLPHead": "one-hidden-layer neural head (`vocnlp.classifiers.MLPHead`)"}
+         "MLPHead": "one-hidden-layer neural head (`vocnlp.classifiers.MLPHead`)",
+         "NeighbourHead": "logistic-regression head averaged with a vote of the most similar training examples "
+                          "(`vocnlp.classifiers.NeighbourHead`; its memory holds their embeddings, int8)"}
 
 
 _WRITTEN = ("The project-written corpus of customer comments (`data/written_cx/*.jsonl`): French and English comments "

