@@ -23,7 +23,7 @@ from ..pipeline import Pipeline
 from ..taxonomy import load_taxonomy
 from ..resources import resource_path
 from ..training.datasets import LabelledSplit, TrainingData
-from ..training.train import train_model
+from ..training.train import profile_spec, train_model
 from ..training.written_corpus import USER_REPEAT, repeated, written_training_data
 
 BUDGETS = (10, None)  # comments per theme taken from the correcting half; None = the whole half
@@ -58,6 +58,8 @@ def few_shot_gain(data=None, seed: int = 0, log=print) -> dict:
     written = written_training_data("themes", taxonomy, seed=seed)
     labels = written.train[0].labels
     shipped = Pipeline(load_config()).setup()
+    # The corrected model has the shipped one's head kind (the fast profile's), so the gain is the corrections'.
+    shipped_head = profile_spec("fast", "themes")["head"]
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         for language, part in labelled.groupby("language", sort=True):
@@ -74,7 +76,7 @@ def few_shot_gain(data=None, seed: int = 0, log=print) -> dict:
                     data_ = TrainingData("written_cx+user", written.train + [user], written.dev, written.test,
                                          prior=written.prior)
                     log(f"  few-shot {language}: fold {fold}, {len(user.texts) // USER_REPEAT} corrected comments")
-                    train_model("themes", folder, data_, log=lambda m: None)
+                    train_model("themes", folder, data_, head=shipped_head, log=lambda m: None)
                     cfg = load_config()
                     cfg.stage("themes").params["model"] = str(folder)
                     pipe = Pipeline(cfg).setup()

@@ -54,7 +54,7 @@ def real_rows(res: dict) -> list[str]:
              "evidence of accuracy; it shows how far real text is from it. Regenerate with `vocnlp benchmark "
              "--real-only`.", ""]
     for profile, r in real.items():
-        if profile in ("semeval", "few_shot"):
+        if profile in ("semeval", "few_shot", "packs"):
             continue
         lab, ins, sample = r["labelled"], r["insurance"], r["sample"]
         fr, en = lab.get("fr"), lab.get("en")
@@ -102,7 +102,7 @@ def real_rows(res: dict) -> list[str]:
                      f"{speed} | | | {_verdict([ok])} |")
         lines += [""]
     return lines + _adaptation_rows(real.get("fast", {}).get("adaptation")) + _few_shot_rows(real.get("few_shot")) + \
-        _semeval_rows(real.get("semeval"))
+        _pack_rows(real.get("packs")) + _semeval_rows(real.get("semeval"))
 
 
 def _adaptation_rows(rows: dict | None) -> list[str]:
@@ -142,6 +142,21 @@ def _few_shot_rows(rows: dict | None) -> list[str]:
             n = r["corrected_comments"]
             lines.append(f"| {language} | {r['shipped']:.3f} | {r['10']:.3f} ({'/'.join(map(str, n['10']))}) | "
                          f"{r['half']:.3f} ({'/'.join(map(str, n['half']))}) |")
+    return lines + [""]
+
+
+def _pack_rows(rows: list | None) -> list[str]:
+    if not rows:
+        return []
+    lines = ["**Industry packs** (`vocnlp run --industry insurance`: the generic taxonomy plus insurance seeds and "
+             "sub-themes, same top-level ids): themes of the 200 labelled French insurance reviews "
+             "(`vocnlp/benchmarking/real_packs.py`). A pack's seeds drive zero-shot themes and pick sub-themes; with the "
+             "shipped model on, the model decides the top-level themes.", "",
+             "| themes | micro-F1 | precision | recall | macro-F1 |", "|---|---|---|---|---|"]
+    for r in rows:
+        t = r["themes"]
+        lines.append(f"| {r['variant']} | {_ci(t['micro_f1'], t['micro_f1_ci'])} | {t['precision']:.2f} | "
+                     f"{t['recall']:.2f} | {t['macro_f1']:.2f} |")
     return lines + [""]
 
 

@@ -90,6 +90,10 @@ def real_figures(log=print) -> dict:
     out = {"fast": measure_real("fast", log=log), "semeval": semeval_rows(log=log)}
     log("few-shot gain from a user's corrections (real labelled comments, two-fold)")
     out["few_shot"] = few_shot_gain(log=log)
+    from .real_packs import industry_pack_gain
+
+    log("industry packs on the French insurance reviews")
+    out["packs"] = industry_pack_gain(log=log)
     return out
 
 

