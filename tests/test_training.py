@@ -71,6 +71,8 @@ def test_a_neighbour_head_hears_a_rare_phrasing_that_a_linear_boundary_cannot_se
     assert linear.predict_proba(query)[:, 1].max() < 0.3
     assert neighbour.predict_proba(query)[:, 1].min() > 0.4
     assert neighbour.memory_.dtype == np.int8 and neighbour.memory_.shape == X.shape  # quantised, one row per example
+    repeated = NeighbourHead(multilabel=True, C=1.0).fit(np.vstack([X, ball]), np.vstack([Y, Y[-12:]]))
+    assert len(repeated.memory_) == len(X)  # a repeated example votes once
 
 
 def test_temperature_scaling_fixes_overconfidence_without_changing_predictions():

@@ -63,8 +63,12 @@ class NeighbourHead(ProbabilisticHead):
             labels = np.asarray(y, dtype=np.uint8)
         else:
             labels = (np.asarray(y)[:, None] == linear.classes_[None, :]).astype(np.uint8)
-        self.memory_ = np.round(_unit(X) * _SCALE).astype(np.int8)
-        self.memory_labels_ = labels
+        # A row repeated to weigh more in the linear loss (a user's corrections) votes once: five copies would
+        # otherwise fill half of every nearby comment's ten votes.
+        _, first = np.unique(X, axis=0, return_index=True)
+        keep = np.sort(first)
+        self.memory_ = np.round(_unit(X[keep]) * _SCALE).astype(np.int8)
+        self.memory_labels_ = labels[keep]
         self._finish_fit(linear.classes_, X.shape[1])
         return self
 
