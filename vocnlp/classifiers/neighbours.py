@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from .base import ProbabilisticHead
+from .base import sigmoid, softmax
 from .linear import LinearHead
 
 _EPS = 1e-6
@@ -27,7 +27,7 @@ def _unit(X: np.ndarray) -> np.ndarray:
     return X / np.maximum(norms, 1e-12)
 
 
-class NeighbourHead(ProbabilisticHead):
+class NeighbourHead(LinearHead):
     """Linear head + k-nearest-neighbour vote over the training embeddings (see the module docstring).
 
     k : int
@@ -39,16 +39,11 @@ class NeighbourHead(ProbabilisticHead):
     C, class_weight, max_iter, random_state, multilabel : as :class:`LinearHead`.
     """
 
-    _weight_names = ("coef_", "intercept_")
-
     def __init__(self, multilabel: bool = False, C: float = 1.0, class_weight: str | None = None,
                  max_iter: int = 2000, random_state: int = 0, k: int = 10, power: float = 3.0,
                  neighbour_weight: float = 0.5):
-        self.multilabel = multilabel
-        self.C = C
-        self.class_weight = class_weight
-        self.max_iter = max_iter
-        self.random_state = random_state
+        super().__init__(multilabel=multilabel, C=C, class_weight=class_weight, max_iter=max_iter,
+                         random_state=random_state)
         self.k = k
         self.power = power
         self.neighbour_weight = neighbour_weight
@@ -56,27 +51,27 @@ class NeighbourHead(ProbabilisticHead):
     def fit(self, X, y, classes=None):
         """Fit the linear part and remember ``X`` (quantised) with its labels."""
         X = np.asarray(X, dtype=np.float64)
-        linear = LinearHead(multilabel=self.multilabel, C=self.C, class_weight=self.class_weight,
-                            max_iter=self.max_iter, random_state=self.random_state).fit(X, y, classes=classes)
-        self.coef_, self.intercept_ = linear.coef_, linear.intercept_
+        super().fit(X, y, classes=classes)
         if self.multilabel:
             labels = np.asarray(y, dtype=np.uint8)
         else:
-            labels = (np.asarray(y)[:, None] == linear.classes_[None, :]).astype(np.uint8)
+            labels = (np.asarray(y)[:, None] == self.classes_[None, :]).astype(np.uint8)
         # A row repeated to weigh more in the linear loss (a user's corrections) votes once: five copies would
         # otherwise fill half of every nearby comment's ten votes.
         _, first = np.unique(X, axis=0, return_index=True)
         keep = np.sort(first)
-        self.memory_ = np.round(_unit(X[keep]) * _SCALE).astype(np.int8)
-        self.memory_labels_ = labels[keep]
-        self._finish_fit(linear.classes_, X.shape[1])
+        self._remember(np.round(_unit(X[keep]) * _SCALE).astype(np.int8), labels[keep])
         return self
+
+    def _remember(self, memory: np.ndarray, labels: np.ndarray) -> None:
+        """Keep the int8 memory (what is saved) and, once, the float32 copy the similarities are computed on."""
+        self.memory_ = memory
+        self.memory_labels_ = labels
+        self._memory_f32 = np.ascontiguousarray(memory.T, dtype=np.float32) / _SCALE
 
     def neighbour_proba(self, X, chunk: int = 256) -> np.ndarray:
         """The ``k`` nearest training rows' similarity-weighted mean labels."""
         check_is_fitted(self, "memory_")
-        if getattr(self, "_memory_f32", None) is None or len(self._memory_f32) != len(self.memory_):
-            self._memory_f32 = np.ascontiguousarray(self.memory_.T, dtype=np.float32) / _SCALE
         X = _unit(np.asarray(X, dtype=np.float32))
         k = min(self.k, len(self.memory_))
         out = np.zeros((len(X), self.memory_labels_.shape[1]))
@@ -91,11 +86,8 @@ class NeighbourHead(ProbabilisticHead):
 
     def decision_function(self, X) -> np.ndarray:
         """Logits of the blended probability (so temperature and thresholds work as for any head)."""
-        check_is_fitted(self, "coef_")
-        z = np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
-        linear = 1.0 / (1.0 + np.exp(-z)) if self.multilabel else np.exp(z - z.max(axis=1, keepdims=True))
-        if not self.multilabel:
-            linear /= linear.sum(axis=1, keepdims=True)
+        z = super().decision_function(X)
+        linear = sigmoid(z) if self.multilabel else softmax(z)
         p = np.clip((1 - self.neighbour_weight) * linear + self.neighbour_weight * self.neighbour_proba(X),
                     _EPS, 1 - _EPS)
         return np.log(p / (1 - p)) if self.multilabel else np.log(p)
@@ -109,9 +101,6 @@ class NeighbourHead(ProbabilisticHead):
     def set_weights(self, arrays: dict[str, np.ndarray], classes) -> "NeighbourHead":
         """Restore a fitted head, memory included."""
         super().set_weights(arrays, classes)
-        self.memory_ = np.asarray(arrays["memory_"], dtype=np.int8)
-        self.memory_labels_ = np.asarray(arrays["memory_labels_"], dtype=np.uint8)
+        self._remember(np.asarray(arrays["memory_"], dtype=np.int8),
+                       np.asarray(arrays["memory_labels_"], dtype=np.uint8))
         return self
-
-    def _n_features_from_weights(self) -> int:
-        return int(self.coef_.shape[1])
