@@ -124,9 +124,10 @@ class ScoresConfig(_Strict):
 
 
 class OutputConfig(_Strict):
-    """Which table formats to write besides Parquet."""
+    """Which table formats to write besides Parquet, and whether CSV text is guarded against formula injection."""
 
     formats: list[str] = Field(default_factory=lambda: ["parquet", "csv"])
+    excel_safe_csv: bool = True  # text starting with = + - @ tab CR gets a leading ' (vocnlp.spreadsheet_safety)
 
 
 class AdaptationConfig(_Strict):

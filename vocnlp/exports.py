@@ -17,6 +17,8 @@ import pandas as pd
 from .taxonomy import Taxonomy
 
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
+# The control characters an .xlsx cell cannot hold (the same set openpyxl refuses).
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CODEBOOK_COLUMNS = ["theme_id", "level", "parent_id", "name_en", "name_fr", "description_en", "description_fr",
                     "wide_column", "taxonomy_id", "taxonomy_version"]
 
@@ -121,6 +123,11 @@ def write_excel(result, path: Path, config, book: pd.DataFrame, wide: pd.DataFra
               ("drivers", result.drivers), ("scores", scores_table(result.summary)),
               ("scores_by_group", result.scores_by_group), ("score_comparisons", result.score_comparisons),
               ("codebook", book), ("run_info", run_info(result, config)), ("unreadable_rows", unreadable))
+    return write_excel_sheets(path, sheets)
+
+
+def write_excel_sheets(path: Path, sheets) -> Path:
+    """A new workbook with one formatted sheet per (name, frame); text is stored as text, never as a formula."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         _write_sheets(writer, sheets)
     return path
@@ -137,11 +144,26 @@ def _write_sheets(writer, sheets) -> None:
     for name, frame in sheets:
         frame = _excel_safe(frame)
         frame.to_excel(writer, sheet_name=name, index=False)
+        _text_not_formulas(writer.sheets[name], frame)
         _format_sheet(writer.sheets[name], frame)
 
 
+def _text_not_formulas(sheet, frame: pd.DataFrame) -> None:
+    """Text starting with "=" is stored as text: a customer's "=HYPERLINK(...)" must not run when the analyst
+    opens the workbook (the writer would otherwise store it as a formula)."""
+    for j, column in enumerate(frame.columns, start=1):
+        if str(column).startswith("="):
+            sheet.cell(row=1, column=j).data_type = "s"
+        if not _holds_text(frame[column]):
+            continue
+        starts = frame[column].map(lambda v: isinstance(v, str) and v.startswith("=")).to_numpy()
+        for i in starts.nonzero()[0]:
+            sheet.cell(row=int(i) + 2, column=j).data_type = "s"
+
+
 def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """At most Excel's row limit; timezone-free dates; nullable integers and booleans Excel can store."""
+    """At most Excel's row limit; timezone-free dates; nullable integers and booleans Excel can store; control
+    characters the file format forbids (NUL, ESC, vertical tab...) shown as U+FFFD in text and column names."""
     frame = frame.head(EXCEL_MAX_ROWS).copy()
     for col in frame.columns:
         dtype = frame[col].dtype
@@ -149,7 +171,20 @@ def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
             frame[col] = frame[col].dt.tz_localize(None)
         elif isinstance(dtype, (pd.BooleanDtype, pd.StringDtype)) or str(dtype) in ("Int8", "Int64"):
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+        if _holds_text(frame[col]):
+            frame[col] = frame[col].map(_storable, na_action="ignore")
+    frame.columns = [_storable(str(c)) for c in frame.columns]
     return frame
+
+
+def _holds_text(values: pd.Series) -> bool:
+    """Object or string columns (pandas' ``str`` dtype included): the ones that can hold customers' text."""
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
+def _storable(value):
+    """Text without the control characters an .xlsx file cannot hold (the Parquet outputs keep them)."""
+    return XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _format_sheet(sheet, frame: pd.DataFrame) -> None:

@@ -25,19 +25,20 @@ from .errors import VocnlpError
 from .exports import WORKBOOK, codebook, replace_excel_sheets, themes_wide
 from .report import REPORT_FILE, build_report
 from .report.labels import LANGUAGES
+from .spreadsheet_safety import write_spreadsheet_csv
 from .taxonomy import Taxonomy
 from .taxonomy_edits import alias_map, remap_mentions
 from .writers import jsonable
 
 
-def _write(frame: pd.DataFrame, run_dir: Path, stem: str, csv_always: bool = False) -> list[str]:
+def _write(frame: pd.DataFrame, run_dir: Path, stem: str, csv_always: bool = False, guard: bool = True) -> list[str]:
     """Parquet (when the run wrote one) and CSV (when the run wrote one, or always for csv-only files)."""
     written = []
     if (run_dir / f"{stem}.parquet").is_file():
         frame.to_parquet(run_dir / f"{stem}.parquet", index=False)
         written.append(f"{stem}.parquet")
     if csv_always or (run_dir / f"{stem}.csv").is_file():
-        frame.to_csv(run_dir / f"{stem}.csv", index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+        write_spreadsheet_csv(frame, run_dir / f"{stem}.csv", guard=guard, date_format="%Y-%m-%d")
         written.append(f"{stem}.csv")
     return written
 
@@ -61,26 +62,27 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
               if not (run_dir / n).is_file()]
     if needed:
         raise VocnlpError(f"'{run_dir}' lacks {', '.join(needed)}.", "Point at the --out folder of a 'vocnlp run'.")
+    config = load_config(run_dir / "config.resolved.yaml")
+    guard = config.output.excel_safe_csv
     before = pd.read_parquet(run_dir / "mentions.parquet")
     mentions = remap_mentions(before, taxonomy, language)
-    written = _write(mentions, run_dir, "mentions")
+    written = _write(mentions, run_dir, "mentions", guard=guard)
     near_path = run_dir / "near_misses.parquet"
     if near_path.is_file():
         near = pd.read_parquet(near_path)
         ids = alias_map(taxonomy)
         near = near[near["theme_id"].isin(ids)].assign(theme_id=lambda f: f["theme_id"].map(ids))
         near["theme_name"] = near["theme_id"].map(lambda t: taxonomy.theme(t).name(language))
-        written += _write(near.reset_index(drop=True), run_dir, "near_misses")
+        written += _write(near.reset_index(drop=True), run_dir, "near_misses", guard=guard)
     comments = _comment_themes(pd.read_parquet(run_dir / "comments.parquet"), mentions)
-    written += _write(comments, run_dir, "comments")
+    written += _write(comments, run_dir, "comments", guard=guard)
     book = codebook(taxonomy)
-    written += _write(book, run_dir, "codebook", csv_always=True)
+    written += _write(book, run_dir, "codebook", csv_always=True, guard=guard)
     wide = themes_wide(comments, mentions, book)
-    written += _write(wide, run_dir, "themes_wide")
-    config = load_config(run_dir / "config.resolved.yaml")
+    written += _write(wide, run_dir, "themes_wide", guard=guard)
     analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
                                ces_higher_is_easier=config.input.ces_higher_is_easier)
-    analysis.table.to_csv(run_dir / "drivers.csv", index=False, encoding="utf-8-sig")
+    write_spreadsheet_csv(analysis.table, run_dir / "drivers.csv", guard=guard)
     written.append("drivers.csv")
     summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     summary["themes"] = mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {}

@@ -20,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputFileError
+from .exports import write_excel_sheets
 from .io import read_table
+from .spreadsheet_safety import unguard_text, write_spreadsheet_csv
 from .training.user_data import NO_LABEL
 
 REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "queue", "verdict",
@@ -68,7 +70,9 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
         # The same words can be a mention in one comment and a near miss in another (the whole comment decided):
         # one verdict per (theme, clause text) is enough.
         claimed = set(zip(mentions["theme_id"], mentions["evidence"]))
-        near = near[[(t, e) not in claimed for t, e in zip(near["theme_id"], near["evidence"])]]
+        # A boolean Series, not a list: an empty list would select no columns of an empty table.
+        near = near[pd.Series([(t, e) not in claimed for t, e in zip(near["theme_id"], near["evidence"])],
+                              index=near.index, dtype=bool)]
         parts.append(near.sort_values(["theme_id", "confidence", "comment_id"], ascending=[True, False, True],
                                       kind="stable")
                      .drop_duplicates(["theme_id", "evidence"])
@@ -79,9 +83,9 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     if out_file.suffix.lower() == ".xlsx":
-        queue.to_excel(out_file, index=False, sheet_name="review")
+        write_excel_sheets(out_file, (("review", queue),))
     else:
-        queue.to_csv(out_file, index=False, encoding="utf-8-sig")
+        write_spreadsheet_csv(queue, out_file)  # opened in a spreadsheet to be judged: no live formulas
     return queue
 
 
@@ -98,7 +102,9 @@ def reviewed_rows(review_file: str | Path, needed: tuple[str, ...]) -> tuple[lis
     if "correct_themes" not in frame.columns:
         frame = frame.assign(correct_themes="")
     judged, not_reviewed, bad = [], 0, []
-    for line, record in zip(raw.source_rows, frame.fillna("").astype(str).to_dict("records")):
+    # The export guarded formula-like text with a leading apostrophe; the judged file gives it back as it was.
+    frame = frame.fillna("").astype(str).map(unguard_text)
+    for line, record in zip(raw.source_rows, frame.to_dict("records")):
         verdict = record["verdict"].strip().lower()
         if not verdict and not record["correct_themes"].strip():
             not_reviewed += 1

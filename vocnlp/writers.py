@@ -11,6 +11,7 @@ import numpy as np
 
 from .config import RunConfig
 from .exports import WORKBOOK, themes_wide, write_excel
+from .spreadsheet_safety import write_spreadsheet_csv
 
 
 
@@ -51,21 +52,16 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     wide = themes_wide(result.comments, result.mentions, result.codebook)
     paths["themes_wide.parquet"] = out / "themes_wide.parquet"
     wide.to_parquet(paths["themes_wide.parquet"], index=False)
-    paths["codebook.csv"] = out / "codebook.csv"
-    result.codebook.to_csv(paths["codebook.csv"], index=False, encoding="utf-8-sig")
+    guard = config.output.excel_safe_csv
+    paths["codebook.csv"] = write_spreadsheet_csv(result.codebook, out / "codebook.csv", guard=guard)
     if "csv" in formats:
-        # UTF-8 with BOM so that Excel opens accents correctly on double click.
-        paths["comments.csv"] = out / "comments.csv"
-        result.comments.to_csv(paths["comments.csv"], index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-        paths["mentions.csv"] = out / "mentions.csv"
-        result.mentions.to_csv(paths["mentions.csv"], index=False, encoding="utf-8-sig")
-        paths["themes_wide.csv"] = out / "themes_wide.csv"
-        wide.to_csv(paths["themes_wide.csv"], index=False, encoding="utf-8-sig")
-    paths["drivers.csv"] = out / "drivers.csv"
-    result.drivers.to_csv(paths["drivers.csv"], index=False, encoding="utf-8-sig")
+        paths["comments.csv"] = write_spreadsheet_csv(result.comments, out / "comments.csv", guard=guard,
+                                                      date_format="%Y-%m-%d")
+        paths["mentions.csv"] = write_spreadsheet_csv(result.mentions, out / "mentions.csv", guard=guard)
+        paths["themes_wide.csv"] = write_spreadsheet_csv(wide, out / "themes_wide.csv", guard=guard)
+    paths["drivers.csv"] = write_spreadsheet_csv(result.drivers, out / "drivers.csv", guard=guard)
     for name in ("scores_by_group", "score_comparisons"):
-        paths[f"{name}.csv"] = out / f"{name}.csv"
-        getattr(result, name).to_csv(paths[f"{name}.csv"], index=False, encoding="utf-8-sig")
+        paths[f"{name}.csv"] = write_spreadsheet_csv(getattr(result, name), out / f"{name}.csv", guard=guard)
     summary = {**result.summary, "meta": result.meta}
     paths["summary.json"] = out / "summary.json"
     paths["summary.json"].write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
