@@ -64,9 +64,14 @@ def run(
                                "own score (adaptation: in the config; see the README)."),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out even when it holds files that are not "
+                                   "a vocnlp run (an earlier run folder is always replaced as a whole)."),
 ) -> None:
     """Analyse a comment dump and write comments, mentions, drivers and a summary to --out."""
     try:
+        from .run_folder import check_out_dir
+
+        check_out_dir(out_dir, overwrite)  # before the analysis, not after it
         from .config import load_config
         from .pipeline import analyze_file
         from .exports import EXCEL_MAX_ROWS

@@ -25,6 +25,7 @@ from .errors import VocnlpError
 from .exports import WORKBOOK, codebook, replace_excel_sheets, themes_wide
 from .report import REPORT_FILE, build_report
 from .report.labels import LANGUAGES
+from .run_folder import check_run_folder, write_manifest
 from .spreadsheet_safety import write_spreadsheet_csv
 from .taxonomy import Taxonomy
 from .taxonomy_edits import alias_map, remap_mentions
@@ -58,6 +59,7 @@ def _comment_themes(comments: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
 def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> dict:
     """Rewrite a run folder's theme files for ``taxonomy``; returns what changed and the files written."""
     run_dir = Path(run_dir)
+    manifest = check_run_folder(run_dir)
     needed = [n for n in ("mentions.parquet", "comments.parquet", "summary.json", "config.resolved.yaml")
               if not (run_dir / n).is_file()]
     if needed:
@@ -96,6 +98,7 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
         replace_excel_sheets(workbook, (("comments", comments), ("mentions", mentions), ("themes_wide", wide),
                                         ("drivers", analysis.table), ("codebook", book)))
         written.append(WORKBOOK)
+    write_manifest(run_dir, {**manifest.get("rows", {}), "mentions": len(mentions)})
     report = run_dir / REPORT_FILE
     if report.is_file():
         build_report(run_dir, _report_language(report))

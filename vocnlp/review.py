@@ -22,6 +22,7 @@ import pandas as pd
 from .errors import InputFileError
 from .exports import write_excel_sheets
 from .io import read_table
+from .run_folder import check_run_folder
 from .spreadsheet_safety import unguard_text, write_spreadsheet_csv
 from .training.user_data import NO_LABEL
 
@@ -34,6 +35,7 @@ NO_WORDS = {"no", "n", "non", "0", "false"}
 
 
 def _mentions(run_dir: Path) -> pd.DataFrame:
+    check_run_folder(run_dir)
     path = run_dir / "mentions.parquet"
     if not path.is_file():
         raise InputFileError(f"'{run_dir}' holds no mentions.parquet.",

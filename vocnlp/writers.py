@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from .config import RunConfig
 from .exports import WORKBOOK, themes_wide, write_excel
+from .run_folder import publish, start_staging, write_manifest
 from .spreadsheet_safety import write_spreadsheet_csv
 
 
@@ -37,11 +39,25 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     (clauses given no theme that came close to one, for the review queue), themes_wide.parquet
     (one 0/1 column per theme), codebook.csv, drivers.csv, scores_by_group.csv, score_comparisons.csv,
     summary.json, validation.json, config.resolved.yaml. ``csv`` adds comments.csv, mentions.csv and
-    themes_wide.csv; ``xlsx`` adds vocnlp_results.xlsx.
+    themes_wide.csv; ``xlsx`` adds vocnlp_results.xlsx. CSV files are UTF-8 with a byte-order mark, their text
+    guarded against formula injection unless ``output.excel_safe_csv`` is false (:mod:`vocnlp.spreadsheet_safety`).
+    The files are written into a staging folder beside ``out_dir`` and moved into place once all are written, with
+    manifest.json last (:mod:`vocnlp.run_folder`): ``out_dir`` holds the whole new run, or the previous one.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     formats = list(dict.fromkeys(formats if formats is not None else config.output.formats))
+    staging = start_staging(out_dir)
+    try:
+        _write_files(result, staging, config, formats)
+        write_manifest(staging, {"comments": len(result.comments), "mentions": len(result.mentions)})
+        final = publish(staging, out_dir)
+    except BaseException:  # Ctrl-C included: nothing half-written is left beside --out
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return {p.name: final / p.name for p in sorted(final.iterdir()) if p.is_file()}
+
+
+def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> None:
+    """Every output file of the run, written into ``out`` (the staging folder)."""
     paths: dict[str, Path] = {}
     paths["comments.parquet"] = out / "comments.parquet"
     result.comments.to_parquet(paths["comments.parquet"], index=False)
@@ -73,4 +89,3 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
         paths[WORKBOOK] = write_excel(result, out / WORKBOOK, config, result.codebook, wide)
-    return paths

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..errors import VocnlpError
 from ..pii import PiiMasker
+from ..run_folder import check_run_folder
 
 REQUIRED = ("summary.json", "comments.parquet", "mentions.parquet", "drivers.csv")
 
@@ -40,8 +41,7 @@ class RunOutputs:
 def load_run(folder: str | Path) -> RunOutputs:
     """Load a run folder, with a clear error naming what is missing."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise VocnlpError(f"'{folder}' is not a folder.", "Give the --out folder of a 'vocnlp run'.")
+    check_run_folder(folder)
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
         raise VocnlpError(f"'{folder}' lacks {', '.join(missing)}: it is not the output folder of 'vocnlp run'.",

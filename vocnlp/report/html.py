@@ -7,6 +7,7 @@ opens offline, can be e-mailed, and renders the same years later.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import jinja2
@@ -29,7 +30,9 @@ def build_report(folder: str | Path, lang: str = "en", output: str | Path | None
         raise VocnlpError(f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}.")
     run = load_run(folder)
     path = Path(output) if output else Path(folder) / REPORT_FILE
-    path.write_text(render_report(run, lang), encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(render_report(run, lang), encoding="utf-8")
+    os.replace(partial, path)  # a killed report leaves the previous one, never half a page
     return path
 
 
