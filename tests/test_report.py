@@ -116,4 +116,5 @@ def test_report_masks_examples_of_a_run_made_without_masking(tmp_path):
 
 def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):
     done = run_cli("report", str(tmp_path))
-    assert done.returncode != 0 and "summary.json" in done.stderr and "vocnlp run" in done.stderr
+    assert done.returncode == 2 and "manifest.json" in done.stderr and "vocnlp run" in done.stderr
+    assert "Traceback" not in done.stderr
