@@ -91,6 +91,11 @@ def test_out_is_checked_before_any_work(tmp_path):
     with pytest.raises(VocnlpError, match="--overwrite"):
         check_out_dir(busy)
     assert check_out_dir(busy, overwrite=True) == busy
+    earlier = tmp_path / "earlier_run"  # written by a vocnlp before manifests: replaced without --overwrite
+    earlier.mkdir()
+    for name in ("summary.json", "config.resolved.yaml", "comments.csv"):
+        (earlier / name).write_text("{}", encoding="utf-8")
+    assert check_out_dir(earlier) == earlier
     assert check_out_dir(tmp_path / "new" / "folder") == tmp_path / "new" / "folder"
     started = time.perf_counter()
     done = run_cli("run", str(SAMPLE), "--out", str(a_file))

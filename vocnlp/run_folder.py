@@ -47,7 +47,10 @@ def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise VocnlpError(f"--out '{out}' is a file, not a folder.", "Give a folder for the outputs (created if needed).")
-    if out.is_dir() and not is_run_folder(out) and any(p.name != ".DS_Store" for p in out.iterdir()):
+    # A folder written by an earlier vocnlp (no manifest yet) is a run folder too: re-running into it is expected.
+    earlier_run = all((out / name).is_file() for name in ("summary.json", "config.resolved.yaml"))
+    if (out.is_dir() and not is_run_folder(out) and not earlier_run
+            and any(p.name != ".DS_Store" for p in out.iterdir())):
         if not overwrite:
             raise VocnlpError(f"--out '{out}' holds other files and is not a vocnlp run folder.",
                               "Give a new or empty folder, or add --overwrite to replace that folder and "
