@@ -135,3 +135,14 @@ def test_misnamed_files_are_explained(tmp_path, content, needle):
     path.write_bytes(content)
     with pytest.raises(InputFileError, match=needle):
         read_table(path)
+
+
+def test_jsonl_records_end_at_newline_only(tmp_path):
+    # U+2028/U+2029/U+0085 are legal raw inside a JSON string; they must not split a record (CRLF lines still work).
+    records = ['{"comment": "Facture fausse\u2028deux fois", "nps": 2}', '{"comment": "Ligne\u2029suivante"}',
+               '{"comment": "Next\u0085line", "nps": 9}', "not json"]
+    jsonl = tmp_path / "dump.jsonl"
+    jsonl.write_bytes("\r\n".join(records).encode("utf-8") + b"\r\n")
+    raw = read_table(jsonl)
+    assert raw.frame["comment"].tolist() == ["Facture fausse\u2028deux fois", "Ligne\u2029suivante", "Next\u0085line"]
+    assert raw.source_rows == [1, 2, 3] and [u.line for u in raw.unreadable] == [4] and raw.blank_lines == 0

@@ -255,9 +255,12 @@ def read_jsonl(path: Path) -> RawTable:
         lines = [(i + 1, r) for i, r in enumerate(records)]
         unit = "item"
     else:
-        lines = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            lines.append((lineno, line))
+        # JSON Lines ends records at "\n" (and "\r\n") only: str.splitlines() would also cut at U+2028, U+2029 or
+        # U+0085 inside a valid string, turning one record into two "invalid JSON" ones and shifting line numbers.
+        pieces = text.split("\n")
+        if pieces and pieces[-1] == "":
+            pieces.pop()
+        lines = [(lineno, line[:-1] if line.endswith("\r") else line) for lineno, line in enumerate(pieces, start=1)]
         unit = "line"
     rows, source, unreadable, blank = [], [], [], 0
     for lineno, item in lines:
