@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from vocnlp import analyze_file, load_config
+from vocnlp.errors import InputFileError
 from vocnlp.io import read_table
 
 HOSTILE_ROWS = [
@@ -129,7 +130,6 @@ def test_validation_report_written(sample_run):
 
 @pytest.mark.parametrize("content,needle", [(b"PK\x03\x04junk", "zip/Excel"), (b"\x00\x01\x02\x00" * 100, "binary")])
 def test_misnamed_files_are_explained(tmp_path, content, needle):
-    from vocnlp.errors import InputFileError
 
     path = tmp_path / "dump.csv"
     path.write_bytes(content)
@@ -146,3 +146,26 @@ def test_jsonl_records_end_at_newline_only(tmp_path):
     raw = read_table(jsonl)
     assert raw.frame["comment"].tolist() == ["Facture fausse\u2028deux fois", "Ligne\u2029suivante", "Next\u0085line"]
     assert raw.source_rows == [1, 2, 3] and [u.line for u in raw.unreadable] == [4] and raw.blank_lines == 0
+
+
+def test_excel_sep_line_long_fields_and_stray_nul_are_read(tmp_path):
+    sep = tmp_path / "excel.csv"
+    sep.write_bytes("sep=;\r\nid;commentaire;nps\r\n1;Bien, merci;9\r\n2;Trop cher, vraiment;3\r\n".encode("utf-8-sig"))
+    raw = read_table(sep)
+    assert raw.frame["commentaire"].tolist() == ["Bien, merci", "Trop cher, vraiment"]
+    assert raw.source_rows == [3, 4] and raw.blank_lines == 0 and raw.details["excel_sep_line"] is True
+
+    long_text = "Le conseiller m'a répondu " + "encore et encore, " * 12_000  # ~215,000 characters
+    big = tmp_path / "long.csv"
+    pd.DataFrame({"id": [1, 2], "comment": [long_text, "ok"], "nps": [2, 8]}).to_csv(big, sep=";", index=False)
+    raw = read_table(big)
+    assert raw.frame["comment"].tolist() == [long_text, "ok"] and raw.details["delimiter"] == ";"
+
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"id,comment,nps\n1,Facture\x00 fausse,2\n2,Super,10\n")
+    raw = read_table(nul)
+    assert raw.frame["comment"].tolist() == ["Facture fausse", "Super"] and raw.details["nul_characters_removed"] == 1
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\x00\x01\x02\x00" * 500)
+    with pytest.raises(InputFileError, match="binary"):
+        read_table(binary)

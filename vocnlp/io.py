@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,13 @@ SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFF
 
 _DELIMITERS = [",", ";", "\t", "|"]
 _SNIFF_RECORDS = 200
+# Python's csv module refuses fields over 131,072 characters by default; a pasted e-mail thread can be longer, and
+# the refusal made every delimiter look wrong. One comment of up to 1 GiB is read like any other.
+csv.field_size_limit(1 << 30)
+# Excel's "sep=;" first line names the delimiter of the file that follows.
+_EXCEL_SEP_LINE = re.compile(r"sep=([^\r\n])[ \t]*\r?\n")
+# A text file has few NUL bytes; a binary one (or UTF-16 without its byte-order mark) has many.
+_BINARY_NUL_SHARE = 0.1
 
 
 @dataclass
@@ -150,11 +158,21 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     comment makes their columns ambiguous.
     """
     raw = path.read_bytes()
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    head = raw[:4096]
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > _BINARY_NUL_SHARE * len(head):
         raise InputFileError(f"'{path.name}' looks like a binary file, not delimited text.",
                              "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.")
     text, used_encoding = _decode(raw, encoding)
-    text = text.replace("\x00", "")
+    found: dict = {}
+    # Stray NUL characters (a damaged export) are removed wherever they are, and counted in validation.json.
+    if "\x00" in text:
+        found["nul_characters_removed"] = text.count("\x00")
+        text = text.replace("\x00", "")
+    sep_line = _EXCEL_SEP_LINE.match(text)
+    if sep_line:
+        delimiter = delimiter or sep_line.group(1)
+        text = "\n" + text[sep_line.end():]  # an empty first line keeps every later line number
+        found["excel_sep_line"] = True
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(text[:200_000])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -201,8 +219,8 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         raise InputFileError(f"'{path.name}' is empty: no header row was found.",
                              "Check that you exported the right file; the first line must name the columns.")
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
-    return RawTable(frame, source_rows, unreadable, ragged, blank,
-                    {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter)})
+    return RawTable(frame, source_rows, unreadable, ragged, blank - bool(sep_line),
+                    {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter), **found})
 
 
 def _printable(delim: str) -> str:
