@@ -169,3 +169,28 @@ def test_excel_sep_line_long_fields_and_stray_nul_are_read(tmp_path):
     binary.write_bytes(b"\x00\x01\x02\x00" * 500)
     with pytest.raises(InputFileError, match="binary"):
         read_table(binary)
+
+
+def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path):
+    from vocnlp.io import RawTable
+    from vocnlp.validation import validate
+
+    frame = pd.DataFrame({"id": ["A", "A", "A~2", "", "row-5", "B"],
+                          "comment": ["un", "deux", "trois", "quatre", "cinq", "six"],
+                          "_text": list("abcdef"), "pii_masked": list("ghijkl"), "sentiment_rule": list("mnopqr"),
+                          "emotion_anger": list("stuvwx"), "text_masked": list("yzabcd"),
+                          "input_pii_masked": list("efghij")})
+    table = validate(RawTable(frame, [2, 3, 4, 5, 6, 7]), load_config().input)
+    ids = table.frame["comment_id"].tolist()
+    assert len(set(ids)) == 6 and ids[0] == "A" and ids[2] == "A~2" and ids[5] == "B"  # real ids never change
+    assert ids[1] not in ("A", "A~2") and ids[3] != "row-5" and ids[4] == "row-5"
+    renamed = table.report["renamed_input_columns"]
+    assert set(renamed) == {"_text", "pii_masked", "sentiment_rule", "emotion_anger", "text_masked"}
+    assert renamed["pii_masked"] == "input_pii_masked_2"  # input_pii_masked was taken by the file itself
+    assert table.frame["input_pii_masked"].tolist() == list("efghij")
+
+    header = tmp_path / "header.csv"
+    header.write_text("note,note,note.1,comment\n1,2,3,bien\n", encoding="utf-8")
+    raw = read_table(header)
+    assert list(raw.frame.columns) == ["note", "note.2", "note.1", "comment"]
+    assert raw.frame.iloc[0].tolist() == ["1", "2", "3", "bien"]

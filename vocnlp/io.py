@@ -137,15 +137,19 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _unique_header(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for i, name in enumerate(names):
-        name = name.strip() or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
+    """Header names made unique as pandas does (``note``, ``note.1``), skipping names the header already holds:
+    ``note,note,note.1`` gives ``note, note.2, note.1``."""
+    given = [name.strip() or f"column_{i + 1}" for i, name in enumerate(names)]
+    taken = set(given)
+    out, used = [], set()
+    for name in given:
+        if name in used:
+            k = 1
+            while f"{name}.{k}" in taken:
+                k += 1
+            name = f"{name}.{k}"
+            taken.add(name)
+        used.add(name)
         out.append(name)
     return out
 

@@ -52,7 +52,8 @@ MISSING_TOKENS = {"", "na", "n/a", "n.a.", "nan", "none", "null", "-", "--", "?"
 TRUE_TOKENS = {"1", "1.0", "true", "yes", "y", "oui", "o", "vrai", "churned", "resilie", "x"}
 FALSE_TOKENS = {"0", "0.0", "false", "no", "n", "non", "faux", "active", "actif"}
 
-# Output columns the pipeline adds; input columns with these names are renamed.
+# Output columns the pipeline adds; input columns with these names (or the output families' prefixes) are renamed.
+RESERVED_PATTERN = re.compile(r"^(_.*|emotion_.*|theme_.*|sentiment_.*|pii_.*|effort_.*|text_masked)$")
 RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "sentiment_score_model",
             "emotions",
             "themes", "theme_count", "effort", "effort_score", "nps_score", "nps_category", "csat_score",
@@ -189,7 +190,7 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     mapping = resolve_mapping(columns, settings.columns)
-    renamed = {c: f"input_{c}" for c in columns if c in RESERVED}
+    renamed = _renamed_inputs(columns)
     n = len(frame)
     flags: list[list[str]] = [[] for _ in range(n)]
     for i in raw.ragged_rows:
@@ -208,6 +209,7 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         occurrence = ids.groupby(ids).cumcount()
         comment_id = ids.where(occurrence == 0, ids + "~" + (occurrence + 1).astype(str))
         comment_id = comment_id.where(ids != "", "row-" + pd.Series(raw.source_rows, index=frame.index).astype(str))
+        comment_id = _unique_ids(comment_id, made_up=((occurrence > 0) | (ids == "")).to_numpy())
         for i in np.flatnonzero((ids == "").to_numpy()):
             flags[i].append("id_missing")
     else:
@@ -247,6 +249,36 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     mapping_out["segments"] = [renamed.get(s, s) for s in mapping["segments"]]
     report = _report(raw, flags, list(added["comment_id"]), mapping, renamed)
     return ValidatedTable(out, mapping_out, report)
+
+
+def _renamed_inputs(columns: list[str]) -> dict[str, str]:
+    """Input columns named like an output get ``input_`` in front (and a number if that name is taken too), so the
+    outputs never overwrite, drop or trip over what the user gave."""
+    taken = set(columns)
+    renamed = {}
+    for column in columns:
+        if column in RESERVED or RESERVED_PATTERN.match(column):
+            new, k = f"input_{column}", 2
+            while new in taken:
+                new, k = f"input_{column}_{k}", k + 1
+            taken.add(new)
+            renamed[column] = new
+    return renamed
+
+
+def _unique_ids(comment_id: pd.Series, made_up: np.ndarray) -> pd.Series:
+    """``comment_id`` with every id made up by vocnlp (a duplicate's ``A~2``, a blank's ``row-6``) moved aside when it
+    equals an id the file itself holds, so that the key stays unique and a real id is never changed."""
+    out = comment_id.copy()
+    taken = set(out[~made_up])
+    for i in np.flatnonzero(made_up):
+        base = candidate = out.iat[i]
+        k = 2
+        while candidate in taken:
+            candidate, k = f"{base}~{k}", k + 1
+        taken.add(candidate)
+        out.iat[i] = candidate
+    return out
 
 
 def _report(raw: RawTable, flags: list[list[str]], comment_ids: list[str], mapping: dict, renamed: dict) -> dict:
