@@ -194,3 +194,15 @@ def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path)
     raw = read_table(header)
     assert list(raw.frame.columns) == ["note", "note.2", "note.1", "comment"]
     assert raw.frame.iloc[0].tolist() == ["1", "2", "3", "bien"]
+
+
+def test_a_quote_never_closed_costs_only_its_own_record(tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('id;commentaire;nps\nT1;Très bien;9\nT2;"Le technicien a dit; revenez demain;3\nT3;Facture fausse;2\n'
+                    'T4;"Un commentaire\nsur deux lignes";5\nT5;Rapide;10\n', encoding="utf-8")
+    raw = read_table(path)
+    assert raw.frame["id"].tolist() == ["T1", "T3", "T4", "T5"]
+    assert raw.frame["commentaire"].tolist()[2] == "Un commentaire\nsur deux lignes"  # a closed quote still spans lines
+    assert raw.source_rows == [2, 4, 5, 7]
+    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [(3, "a quote opened on this line is never closed")]
+    assert raw.unreadable[0].excerpt.startswith('T2;"Le technicien')

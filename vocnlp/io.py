@@ -12,6 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -154,6 +155,44 @@ def _unique_header(names: list[str]) -> list[str]:
     return out
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each CSV record, with the damage of a quote that is never closed kept to its record.
+
+    A field that opens a quote and never closes it takes every later line into itself. When a record runs over
+    several lines and still has fewer fields than the header (``width()``), its first line is reported unreadable
+    and reading starts again on the next line, so the records after it are read as usual.
+    """
+    starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
+    offset_line = 0  # lines before the part of the text the current reader reads
+    while True:
+        reader = csv.reader(io.StringIO(text[starts[offset_line]:] if offset_line < len(starts) else "", newline=""),
+                            delimiter=delimiter)
+        last_end = 0  # the reader's line where the previous record ended
+        for_restart = None
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                unreadable.append(UnreadableRow(offset_line + last_end + 1, f"malformed CSV ({exc})", ""))
+                last_end = reader.line_num
+                continue
+            start, end, last_end = offset_line + last_end + 1, offset_line + reader.line_num, reader.line_num
+            n = width()
+            if n and end > start and len(record) < n and any("\n" in f or "\r" in f for f in record):
+                for_restart = start
+                break
+            yield start, record
+        line_text = text[starts[for_restart - 1]:starts[for_restart] if for_restart < len(starts) else len(text)]
+        unreadable.append(UnreadableRow(for_restart, "a quote opened on this line is never closed (the lines after "
+                                        "it were read on their own)", line_text.rstrip("\r\n")[:200]))
+        offset_line = for_restart
+
+
 def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> RawTable:
     """Read a delimited text file with sniffed encoding and delimiter.
 
@@ -179,24 +218,13 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         found["excel_sep_line"] = True
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(text[:200_000])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
     source_rows: list[int] = []
     unreadable: list[UnreadableRow] = []
     ragged: set[int] = set()
     blank = 0
-    prev_end = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            unreadable.append(UnreadableRow(prev_end + 1, f"malformed CSV ({exc})", ""))
-            prev_end = reader.line_num
-            continue
-        start_line, prev_end = prev_end + 1, reader.line_num
+    for start_line, record in _records(text, delimiter, lambda: len(header) if header else None, unreadable):
         if not record or all(not f.strip() for f in record):
             blank += 1
             continue
