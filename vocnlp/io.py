@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InputFileError
+from .survey_exports import unwrap_survey_export
 
 CSV_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -78,9 +79,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
         raise InputFileError(f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
                              "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.")
     if suffix in CSV_SUFFIXES:
-        return read_csv(path, encoding=encoding, delimiter=delimiter)
+        return unwrap_survey_export(read_csv(path, encoding=encoding, delimiter=delimiter))
     if suffix in EXCEL_SUFFIXES:
-        return read_excel(path, sheet=sheet)
+        return unwrap_survey_export(read_excel(path, sheet=sheet))
     if suffix in PARQUET_SUFFIXES:
         return read_parquet(path)
     if suffix in JSONL_SUFFIXES:

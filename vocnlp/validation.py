@@ -18,6 +18,7 @@ import pandas as pd
 from .config import ColumnMapping, InputConfig
 from .errors import ColumnMappingError
 from .io import RawTable
+from .survey_exports import roles_from_questions
 
 # Candidate names per role, in priority order, after normalisation
 # (lower case, accents stripped, non-alphanumerics turned into "_").
@@ -26,7 +27,7 @@ COLUMN_CANDIDATES: dict[str, list[str]] = {
              "feedback", "open_text", "open_comment", "comment_text", "response_text", "reponse", "reponse_libre",
              "remarque", "remarques", "avis", "review", "message", "suggestion", "suggestions"],
     "id": ["comment_id", "id", "respondent_id", "response_id", "customer_id", "client_id", "id_client",
-           "id_repondant", "identifiant", "numero_client", "record_id", "uid"],
+           "id_repondant", "identifiant", "numero_client", "record_id", "uid", "responseid"],
     "nps": ["nps", "nps_score", "score_nps", "note_nps", "ltr", "likelihood_to_recommend", "recommend",
             "recommandation", "note_recommandation", "probabilite_de_recommandation", "note"],
     "csat": ["csat", "csat_score", "satisfaction", "note_satisfaction", "score_satisfaction"],
@@ -43,7 +44,7 @@ COLUMN_CANDIDATES: dict[str, list[str]] = {
     "tenure": ["tenure", "tenure_months", "tenure_days", "tenure_years", "customer_tenure", "months_as_customer",
                "anciennete", "anciennete_mois", "anciennete_client", "duree_client", "duree_abonnement"],
     "date": ["date", "response_date", "survey_date", "date_reponse", "date_de_reponse", "submitted_at",
-             "created_at", "timestamp", "date_enquete"],
+             "created_at", "timestamp", "date_enquete", "recordeddate", "end_date", "enddate"],
 }
 
 ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral", "tenure")
@@ -76,8 +77,11 @@ class ValidatedTable:
     report: dict = field(default_factory=dict)
 
 
-def resolve_mapping(columns: list[str], mapping: ColumnMapping) -> dict[str, str | list[str] | None]:
-    """Resolve each role to an input column: explicit mapping first, then known names."""
+def resolve_mapping(columns: list[str], mapping: ColumnMapping, by_question: dict[str, str] | None = None
+                    ) -> dict[str, str | list[str] | None]:
+    """Resolve each role to an input column: explicit mapping first, then known names, then the wording of the
+    survey question (``by_question``: :func:`vocnlp.survey_exports.roles_from_questions`)."""
+    by_question = by_question or {}
     by_norm = {}
     for col in columns:
         by_norm.setdefault(normalise_name(col), col)
@@ -87,7 +91,8 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping) -> dict[str, str
         if explicit is not None:
             resolved[role] = _require_column(explicit, columns, role)
         else:
-            resolved[role] = next((by_norm[c] for c in COLUMN_CANDIDATES[role] if c in by_norm), None)
+            resolved[role] = next((by_norm[c] for c in COLUMN_CANDIDATES[role] if c in by_norm), None) \
+                or by_question.get(role)
     resolved["segments"] = [_require_column(s, columns, "segment") for s in mapping.segments]
     taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
     # One column must not play two roles by accident (e.g. 'effort' as CES and as text).
@@ -189,7 +194,8 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     frame = raw.frame.copy()
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    mapping = resolve_mapping(columns, settings.columns)
+    questions = raw.details.get("questions") or {c: c for c in columns}  # survey exports: the question text
+    mapping = resolve_mapping(columns, settings.columns, roles_from_questions(frame, questions))
     renamed = _renamed_inputs(columns)
     n = len(frame)
     flags: list[list[str]] = [[] for _ in range(n)]
