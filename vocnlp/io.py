@@ -265,7 +265,10 @@ def _printable(delim: str) -> str:
 def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
     """Read one sheet of an .xlsx workbook; source rows are Excel row numbers."""
     try:
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl")
+        # Only empty cells are missing: pandas' default would also read the text "NA", "null" or "nan" (an id, a
+        # comment) as missing, and lose it.
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl",
+                              keep_default_na=False, na_values=[""])
     except ValueError as exc:
         raise InputFileError(f"Cannot read sheet {sheet!r} of '{path.name}': {exc}.",
                              "Pass --sheet with an existing sheet name or 0-based index.") from None

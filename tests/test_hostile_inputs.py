@@ -1,0 +1,115 @@
+"""Property-based tests: generated comment dumps, well-formed and damaged, in every format vocnlp reads.
+
+Well-formed files must come back whole (every record once, with its id and text); damaged ones must never raise
+anything but a clear input error, and must keep ``comment_id`` unique. Examples per test: VOCNLP_HYPOTHESIS_EXAMPLES
+(default 60, so the CI run stays short; set it higher for a longer search).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import string
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vocnlp import load_config
+from vocnlp.errors import VocnlpError
+from vocnlp.io import read_table
+from vocnlp.validation import validate
+
+EXAMPLES = int(os.environ.get("VOCNLP_HYPOTHESIS_EXAMPLES", "60"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+INPUT = load_config().input
+
+# Text customers write, and what damaged exports add: quotes, delimiters, line breaks of every kind, control
+# characters, U+2028, accents, emoji, formula starts.
+PIECES = st.sampled_from(['"', "'", ";", ",", "\t", "|", "\n", "\r\n", "\r", "\u2028", "\u0085", "\x0b", "\x1b",
+                          "=", "+", "-", "@", "é", "ç", "€", "😡", "  ", "sep=;", "{", "}", "\\"])
+WORDS = st.text(alphabet=string.ascii_letters + "àéèêôûç' ", min_size=1, max_size=12)
+TEXT = st.lists(st.one_of(WORDS, PIECES), min_size=1, max_size=12).map("".join)
+IDS = st.one_of(st.sampled_from(["A", "A~2", "row-3", "", " ", "B", "7"]), st.text(string.ascii_letters + "~-_0123456789",
+                                                                                     min_size=1, max_size=6))
+NPS = st.one_of(st.integers(0, 10).map(str), st.sampled_from(["", "N/A", "11", "-1", "9.5", "dix"]))
+ROWS = st.lists(st.tuples(IDS, TEXT, NPS), min_size=1, max_size=25)
+
+
+def _csv_bytes(rows, delimiter: str, encoding: str) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["id", "comment", "nps"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def _check_whole(raw, rows, strip_nul: bool = False):
+    """Every record read once, in order, with its id and text; comment ids unique."""
+    assert not raw.unreadable, raw.unreadable[:3]
+    got = raw.frame[["id", "comment"]].astype(str).values.tolist()
+    want = [[i, t.replace("\x00", "") if strip_nul else t] for i, t, _ in rows]
+    assert got == want
+    table = validate(raw, INPUT)
+    assert table.frame["comment_id"].is_unique
+
+
+@SETTINGS
+@given(rows=ROWS, delimiter=st.sampled_from([",", ";", "\t", "|"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+def test_well_formed_csv_comes_back_whole(tmp_path_factory, rows, delimiter, encoding):
+    path = tmp_path_factory.mktemp("csv") / "dump.csv"
+    path.write_bytes(_csv_bytes(rows, delimiter, encoding))
+    _check_whole(read_table(path), rows)
+
+
+@SETTINGS
+@given(rows=ROWS)
+def test_well_formed_jsonl_comes_back_whole(tmp_path_factory, rows):
+    path = tmp_path_factory.mktemp("jsonl") / "dump.jsonl"
+    lines = [json.dumps({"id": i, "comment": t, "nps": n}, ensure_ascii=False) for i, t, n in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _check_whole(read_table(path), rows)
+
+
+@SETTINGS
+@given(rows=ROWS)
+def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
+    from vocnlp.exports import XLSX_ILLEGAL, write_excel_sheets
+
+    # What an .xlsx can hold at all: no control characters, and XML reads every line break as "\n".
+    rows = [(i, XLSX_ILLEGAL.sub("", t).replace("\r\n", "\n").replace("\r", "\n"), n) for i, t, n in rows]
+    rows = [(i, t, n) for i, t, n in rows if t.strip()]
+    if not rows:
+        return
+    path = tmp_path_factory.mktemp("xlsx") / "dump.xlsx"
+    # Text cells, as spreadsheets and survey tools store them ("=A" typed as text stays text).
+    write_excel_sheets(path, (("Sheet1", pd.DataFrame(rows, columns=["id", "comment", "nps"])),))
+    raw = read_table(path)
+    raw.frame = raw.frame.fillna("")
+    _check_whole(raw, rows)
+
+
+@SETTINGS
+@given(rows=ROWS, delimiter=st.sampled_from([",", ";"]), cut=st.floats(0, 1),
+       damage=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","])),
+                       max_size=4))
+def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows, delimiter, cut, damage):
+    data = bytearray(_csv_bytes(rows, delimiter, "utf-8"))
+    for where, what in damage:
+        at = int(where * len(data))
+        data[at:at] = what
+    data = data[: max(1, int(len(data) * (0.5 + cut / 2)))]
+    path = tmp_path_factory.mktemp("damaged") / "dump.csv"
+    path.write_bytes(bytes(data))
+    try:
+        raw = read_table(path)
+        table = validate(raw, INPUT)
+    except VocnlpError:  # a clear message for the user (exit 2), never a traceback
+        return
+    assert table.frame["comment_id"].is_unique
+    assert len(table.frame) == len(raw.source_rows) and raw.source_rows == sorted(set(raw.source_rows))
