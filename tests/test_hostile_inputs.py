@@ -113,3 +113,14 @@ def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows
         return
     assert table.frame["comment_id"].is_unique
     assert len(table.frame) == len(raw.source_rows) and raw.source_rows == sorted(set(raw.source_rows))
+
+
+def test_hostile_inputs_benchmark_runs_on_a_small_slice():
+    from vocnlp.benchmarking.hostile import hostile_inputs, hostile_rows
+
+    res = hostile_inputs(n=16, log=lambda m: None)
+    total = res["total"]
+    assert total["inputs"] == 16 and total["records_in"] > 0
+    assert total["lost"] == total["tracebacks"] == total["formula_cells"] == total["duplicate_ids"] == 0
+    assert res == hostile_inputs(n=16, log=lambda m: None)  # seeded: the same inputs, the same counts
+    assert any(line.startswith("| **all** | 16 |") for line in hostile_rows({"hostile_inputs": res}))

@@ -15,6 +15,7 @@ from ..errors import VocnlpError
 from ..resources import resource_root
 from . import accuracy, speed, themes
 from .drivers_simulation import run_simulation
+from .hostile import hostile_inputs
 from .languages import language_scores
 from .pii import pii_scores
 from .real_data import measure_real
@@ -77,6 +78,7 @@ def measure(log=print) -> dict:
     res["sentiment_rules"] = _rules(log)
     res["languages"] = language_scores(PROFILES, log=log)
     res["real"] = real_figures(log)
+    res["hostile_inputs"] = hostile_inputs(log=log)
     return res
 
 
@@ -116,7 +118,7 @@ def _rules(log) -> dict:
 def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
          pii_only: bool = False, speed_only: bool = False, fine_tune_rows: list[str] | None = None,
          rules_only: bool = False, languages_only: bool = False, themes_only: bool = False,
-         real_only: bool = False) -> str:
+         real_only: bool = False, hostile_only: bool = False) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -133,6 +135,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     re-measures both profiles' EN→FR transfer rows.
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
     ``real_only`` re-measures the real-customer-comment figures (labels against real, labelled CX data).
+    ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers).
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
     from .fine_tuning import check_row_names, fine_tuned_scores
@@ -146,7 +149,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
     partial = (fine_tune == "only" or drivers_only or pii_only or speed_only or rules_only or languages_only
-               or themes_only or real_only or profile_only is not None)
+               or themes_only or real_only or hostile_only or profile_only is not None)
     if partial and "profiles" not in saved:
         raise VocnlpError("There are no saved benchmark results to add these rows to.",
                           "Run 'vocnlp benchmark' once first.")
@@ -173,6 +176,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         res.update(_sample_themes(log))
     if real_only:
         res["real"] = real_figures(log)
+    if hostile_only:
+        res["hostile_inputs"] = hostile_inputs(log=log)
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})
