@@ -7,18 +7,16 @@ anything but a clear input error, and must keep ``comment_id`` unique. Examples 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import string
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vocnlp import load_config
+from vocnlp.benchmarking.hostile import csv_dump_bytes
 from vocnlp.errors import VocnlpError
 from vocnlp.io import read_table
 from vocnlp.validation import validate
@@ -40,14 +38,6 @@ NPS = st.one_of(st.integers(0, 10).map(str), st.sampled_from(["", "N/A", "11", "
 ROWS = st.lists(st.tuples(IDS, TEXT, NPS), min_size=1, max_size=25)
 
 
-def _csv_bytes(rows, delimiter: str, encoding: str) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(["id", "comment", "nps"])
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
 def _check_whole(raw, rows, strip_nul: bool = False):
     """Every record read once, in order, with its id and text; comment ids unique."""
     assert not raw.unreadable, raw.unreadable[:3]
@@ -63,7 +53,7 @@ def _check_whole(raw, rows, strip_nul: bool = False):
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_well_formed_csv_comes_back_whole(tmp_path_factory, rows, delimiter, encoding):
     path = tmp_path_factory.mktemp("csv") / "dump.csv"
-    path.write_bytes(_csv_bytes(rows, delimiter, encoding))
+    path.write_bytes(csv_dump_bytes(rows, delimiter, encoding))
     _check_whole(read_table(path), rows)
 
 
@@ -99,7 +89,7 @@ def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
        damage=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","])),
                        max_size=4))
 def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows, delimiter, cut, damage):
-    data = bytearray(_csv_bytes(rows, delimiter, "utf-8"))
+    data = bytearray(csv_dump_bytes(rows, delimiter, "utf-8"))
     for where, what in damage:
         at = int(where * len(data))
         data[at:at] = what

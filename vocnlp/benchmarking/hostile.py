@@ -42,7 +42,8 @@ def _dump(rng: np.random.Generator) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _csv_bytes(rows, delimiter: str, encoding: str) -> bytes:
+def csv_dump_bytes(rows, delimiter: str, encoding: str) -> bytes:
+    """A well-formed CSV dump (header id, comment, nps; CRLF line ends) of ``rows`` in ``encoding``."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(["id", "comment", "nps"])
@@ -58,7 +59,7 @@ def _write_input(kind: str, rows, rng, folder: Path) -> tuple[Path, list[tuple[s
         delimiter = [",", ";", "\t", "|"][int(rng.integers(4))]
         encoding = ["utf-8", "utf-8-sig", "utf-16"][int(rng.integers(3))]
         path = folder / "dump.csv"
-        path.write_bytes(_csv_bytes(rows, delimiter, encoding))
+        path.write_bytes(csv_dump_bytes(rows, delimiter, encoding))
         return path, [(i, t.replace("\x00", "")) for i, t, _ in rows]  # NUL is removed (and counted) by design
     if kind == "jsonl":
         path = folder / "dump.jsonl"
@@ -72,7 +73,7 @@ def _write_input(kind: str, rows, rng, folder: Path) -> tuple[Path, list[tuple[s
         path = folder / "dump.xlsx"
         write_excel_sheets(path, (("Sheet1", pd.DataFrame(rows, columns=["id", "comment", "nps"])),))
         return path, [(i, t) for i, t, _ in rows]
-    data = bytearray(_csv_bytes(rows, [",", ";"][int(rng.integers(2))], "utf-8"))
+    data = bytearray(csv_dump_bytes(rows, [",", ";"][int(rng.integers(2))], "utf-8"))
     for _ in range(int(rng.integers(1, 5))):
         at = int(rng.integers(len(data) + 1))
         data[at:at] = DAMAGE[int(rng.integers(len(DAMAGE)))]
