@@ -206,3 +206,24 @@ def test_a_quote_never_closed_costs_only_its_own_record(tmp_path):
     assert raw.source_rows == [2, 4, 5, 7]
     assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [(3, "a quote opened on this line is never closed")]
     assert raw.unreadable[0].excerpt.startswith('T2;"Le technicien')
+
+
+def test_one_bad_byte_does_not_garble_the_good_utf8_rows(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("id;commentaire\n1;Facture erronée\n".encode("utf-8") + "2;Très déçu\n".encode("cp1252")
+                     + "3;Conseillère très aimable\n".encode("utf-8"))
+    raw = read_table(path)
+    assert raw.frame["commentaire"].tolist() == ["Facture erronée", "Très déçu", "Conseillère très aimable"]
+    assert raw.details["encoding"] == "utf-8 (1 line read as cp1252)"
+    plain = tmp_path / "cp1252.csv"
+    plain.write_bytes("id;commentaire\n1;Très déçu\n".encode("cp1252"))
+    assert read_table(plain).details["encoding"] == "cp1252"
+
+
+def test_parquet_index_holding_ids_is_kept(tmp_path):
+    frame = pd.DataFrame({"comment": ["Trop cher", "Super"], "nps": [3, 10]}, index=pd.Index(["C1", "C2"], name="id"))
+    frame.to_parquet(tmp_path / "indexed.parquet")
+    raw = read_table(tmp_path / "indexed.parquet")
+    assert raw.frame["id"].tolist() == ["C1", "C2"]
+    pd.DataFrame({"comment": ["ok"]}).to_parquet(tmp_path / "plain.parquet")
+    assert list(read_table(tmp_path / "plain.parquet").frame.columns) == ["comment"]

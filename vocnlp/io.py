@@ -107,12 +107,41 @@ def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     # Excel's "CSV UTF-8" writes a BOM; utf-8-sig strips it.
-    for candidate in ("utf-8-sig", "cp1252"):
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    mixed = _decode_per_line(raw)
+    if mixed is not None:
+        return mixed
+    for candidate in ("cp1252", "latin-1"):
         try:
             return raw.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1"), "latin-1"
+
+
+def _decode_per_line(raw: bytes) -> tuple[str, str] | None:
+    """A UTF-8 file with a few lines in another encoding (rows pasted from an old export): each bad line is read as
+    cp1252 (latin-1 for the bytes cp1252 lacks) and the others as UTF-8, instead of the whole file as cp1252, which
+    would garble every accent of the good rows. None when no line shows UTF-8 accents (a plain cp1252 file)."""
+    lines = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    out, repaired, utf8_evidence = [], 0, False
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+            utf8_evidence = utf8_evidence or not line.isascii()
+        except UnicodeDecodeError:
+            repaired += 1
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text = line.decode("latin-1")
+        out.append(text)
+    if not utf8_evidence:
+        return None
+    return "\n".join(out), f"utf-8 ({repaired} line{'s' if repaired > 1 else ''} read as cp1252)"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -292,7 +321,9 @@ def read_parquet(path: Path) -> RawTable:
     except Exception as exc:
         raise InputFileError(f"'{path.name}' is not a readable Parquet file ({exc.__class__.__name__}: {exc}).",
                              "Check the file was fully written, or export the data as CSV.") from None
-    frame = frame.reset_index(drop=True)
+    # A named index (an id pandas wrote as the index) is data: keep it as a column. The plain 0..n-1 one is not.
+    named = [name for name in frame.index.names if name is not None]
+    frame = frame.reset_index(drop=not named)
     return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "parquet"})
 
 
