@@ -56,3 +56,23 @@ def test_config_pointing_at_missing_model(tmp_path):
                    "    - name: sentiment\n      params: {model: models/does-not-exist}\n", encoding="utf-8")
     _assert_clean_error(run_cli("run", str(SAMPLE), "--out", str(tmp_path / "o"), "--config", str(cfg)),
                         "is not a vocnlp model folder")
+
+
+def test_an_internal_error_writes_a_crash_report_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import vocnlp.cli as cli
+
+    def broken():
+        raise RuntimeError("the unexpected happened")
+
+    monkeypatch.setattr(cli, "app", broken)  # the command itself is not under test here: the handler around it is
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["vocnlp", "run", "dump.csv", "--out", "x"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    printed = capsys.readouterr().err
+    assert "Internal error" in printed and "Traceback" not in printed
+    (report,) = tmp_path.glob("vocnlp-crash-*.txt")
+    text = report.read_text(encoding="utf-8")
+    assert str(report.name) in printed.replace("\n", "")
+    assert "RuntimeError: the unexpected happened" in text and "command: vocnlp run dump.csv --out x" in text

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .cli_output import err, out
+from .cli_output import crash, err, out
 from .cli_output import fail as _fail
 from .cli_models import benchmark, evaluate, train
 from .cli_themes import review_app, taxonomy_app
@@ -243,8 +243,10 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("Interrupted.")
+        err.print("Interrupted.")  # a run's half-written outputs were already removed (vocnlp.run_folder)
         sys.exit(130)
+    except Exception as exc:  # anything not already a clear vocnlp error: a crash report, never a traceback
+        crash(exc)
 
 
 if __name__ == "__main__":
