@@ -136,3 +136,26 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(sample_run, tm
     assert manifest == before or manifest["rows"]["comments"] == 200
     done = run_cli("report", str(target))
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("when", ["loading", "writing"])
+def test_ctrl_c_exits_cleanly_and_leaves_nothing_half_written(tmp_path, when):
+    frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
+    source = tmp_path / "dump.csv"
+    frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
+    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli", "run", str(source), "--out", str(tmp_path / "out"),
+                            "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    if when == "loading":
+        time.sleep(6)  # past Python's own start-up (imports), while the models load
+    else:
+        deadline = time.monotonic() + 300
+        while run.poll() is None and not list(tmp_path.glob(f"{STAGING_PREFIX}out-*")) and time.monotonic() < deadline:
+            time.sleep(0.005)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=300)
+    if run.returncode == 0:  # it finished before the signal: then the folder is whole
+        check_run_folder(tmp_path / "out")
+        return
+    assert run.returncode == 130 and "Interrupted." in stderr and "Traceback" not in stderr, stderr[-2000:]
+    assert not list(tmp_path.glob(f"{STAGING_PREFIX}*")) and not (tmp_path / "out").exists()

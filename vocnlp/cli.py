@@ -238,13 +238,24 @@ for _command in (train, evaluate, benchmark):
     app.command()(_command)
 
 
+def _interrupted() -> None:
+    """Say that Ctrl-C stopped vocnlp (a run's half-written outputs were already removed: vocnlp.run_folder)."""
+    # Written directly: an interrupted progress display may still hold rich's console buffer.
+    sys.stderr.write("\nInterrupted.\n")
+    sys.stderr.flush()
+    sys.exit(130)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
     except KeyboardInterrupt:
-        err.print("Interrupted.")  # a run's half-written outputs were already removed (vocnlp.run_folder)
-        sys.exit(130)
+        _interrupted()
+    except SystemExit as exit_:
+        if exit_.code == 130:  # typer turns Ctrl-C inside a command into a silent exit 130
+            _interrupted()
+        raise
     except Exception as exc:  # anything not already a clear vocnlp error: a crash report, never a traceback
         crash(exc)
 
