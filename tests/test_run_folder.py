@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -97,6 +98,16 @@ def test_out_is_checked_before_any_work(tmp_path):
         (earlier / name).write_text("{}", encoding="utf-8")
     assert check_out_dir(earlier) == earlier
     assert check_out_dir(tmp_path / "new" / "folder") == tmp_path / "new" / "folder"
+    dump = busy / "comments.csv"  # --overwrite never replaces the folder of the input, nor the current folder
+    with pytest.raises(VocnlpError, match="replaces its --out folder as a whole"):
+        check_out_dir(busy, overwrite=True, keep=(dump,))
+    here = busy / "sub"
+    here.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(here)
+        for folder in (here, busy, Path(".")):
+            with pytest.raises(VocnlpError, match="the current folder"):
+                check_out_dir(folder, overwrite=True)
     started = time.perf_counter()
     done = run_cli("run", str(SAMPLE), "--out", str(a_file))
     assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr

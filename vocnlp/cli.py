@@ -71,7 +71,7 @@ def run(
     try:
         from .run_folder import check_out_dir
 
-        check_out_dir(out_dir, overwrite)  # before the analysis, not after it
+        check_out_dir(out_dir, overwrite, keep=(input,))  # before the analysis, not after it
         from .config import load_config
         from .pipeline import analyze_file
         from .exports import EXCEL_MAX_ROWS

@@ -38,13 +38,22 @@ def is_run_folder(folder: str | Path) -> bool:
     return (Path(folder) / MANIFEST).is_file()
 
 
-def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
+def check_out_dir(out_dir: str | Path, overwrite: bool = False, keep: tuple[str | Path, ...] = ()) -> Path:
     """Refuse, before any analysis, an ``--out`` that cannot become a run folder; returns it as a Path.
 
     A file, a folder of other files (unless ``overwrite``), or a place this user cannot write to is an error that
-    says what to do. An earlier run folder is replaced by the new run as a whole, so no file of it is left behind.
+    says what to do. An earlier run folder is replaced by the new run as a whole, so no file of it is left behind;
+    for that reason ``--out`` may never be the current folder, one above it, or a folder holding a path of ``keep``
+    (the input file), whatever ``overwrite`` says.
     """
     out = Path(out_dir)
+    resolved = out.resolve()
+    for precious in (Path.cwd(), *map(Path, keep)):
+        precious = precious.resolve()
+        if resolved == precious or resolved in precious.parents:
+            raise VocnlpError(f"--out '{out}' holds {'the current folder' if precious == Path.cwd().resolve() else precious}"
+                              ", and a run replaces its --out folder as a whole.",
+                              "Give a folder of its own for the outputs, e.g. --out results/.")
     if out.exists() and not out.is_dir():
         raise VocnlpError(f"--out '{out}' is a file, not a folder.", "Give a folder for the outputs (created if needed).")
     # A folder written by an earlier vocnlp (no manifest yet) is a run folder too: re-running into it is expected.
