@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .spreadsheet_safety import holds_text
 from .taxonomy import Taxonomy
 
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
@@ -154,7 +155,7 @@ def _text_not_formulas(sheet, frame: pd.DataFrame) -> None:
     for j, column in enumerate(frame.columns, start=1):
         if str(column).startswith("="):
             sheet.cell(row=1, column=j).data_type = "s"
-        if not _holds_text(frame[column]):
+        if not holds_text(frame[column]):
             continue
         starts = frame[column].map(lambda v: isinstance(v, str) and v.startswith("=")).to_numpy()
         for i in starts.nonzero()[0]:
@@ -171,15 +172,10 @@ def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
             frame[col] = frame[col].dt.tz_localize(None)
         elif isinstance(dtype, (pd.BooleanDtype, pd.StringDtype)) or str(dtype) in ("Int8", "Int64"):
             frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-        if _holds_text(frame[col]):
+        if holds_text(frame[col]):
             frame[col] = frame[col].map(_storable, na_action="ignore")
     frame.columns = [_storable(str(c)) for c in frame.columns]
     return frame
-
-
-def _holds_text(values: pd.Series) -> bool:
-    """Object or string columns (pandas' ``str`` dtype included): the ones that can hold customers' text."""
-    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
 
 
 def _storable(value):

@@ -12,7 +12,8 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from itertools import count
+from typing import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -114,12 +115,10 @@ def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
     mixed = _decode_per_line(raw)
     if mixed is not None:
         return mixed
-    for candidate in ("cp1252", "latin-1"):
-        try:
-            return raw.decode(candidate), candidate
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1"), "latin-1"
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 reads every byte
+        return raw.decode("latin-1"), "latin-1"
 
 
 def _decode_per_line(raw: bytes) -> tuple[str, str] | None:
@@ -167,6 +166,13 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def free_name(candidates: Iterable[str], taken: set[str]) -> str:
+    """The first of ``candidates`` not in ``taken`` (which it joins): ``free_name((f"a.{k}" for k in count(1)), …)``."""
+    name = next(c for c in candidates if c not in taken)
+    taken.add(name)
+    return name
+
+
 def _unique_header(names: list[str]) -> list[str]:
     """Header names made unique as pandas does (``note``, ``note.1``), skipping names the header already holds:
     ``note,note,note.1`` gives ``note, note.2, note.1``."""
@@ -175,11 +181,7 @@ def _unique_header(names: list[str]) -> list[str]:
     out, used = [], set()
     for name in given:
         if name in used:
-            k = 1
-            while f"{name}.{k}" in taken:
-                k += 1
-            name = f"{name}.{k}"
-            taken.add(name)
+            name = free_name((f"{name}.{k}" for k in count(1)), taken)
         used.add(name)
         out.append(name)
     return out

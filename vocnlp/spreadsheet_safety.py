@@ -32,11 +32,16 @@ def unguard_text(value):
     return value
 
 
+def holds_text(values: pd.Series) -> bool:
+    """Object or string columns (pandas' ``str`` dtype included): the ones that can hold customers' text."""
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
 def guarded(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names cannot start a formula; numbers are untouched."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):  # pandas' str too
+        if holds_text(out[column]):
             out[column] = out[column].map(guard_text, na_action="ignore")
     out.columns = [guard_text(str(c)) for c in out.columns]
     return out

@@ -11,6 +11,7 @@ as the NPS column and "What is the main reason for your score?" as the comment t
 from __future__ import annotations
 
 import re
+from itertools import chain, count
 
 import numpy as np
 import pandas as pd
@@ -37,12 +38,14 @@ def unwrap_survey_export(raw):
         questions = {c: str(frame.iloc[0][c]).strip() for c in frame.columns}
         return _without_rows(raw, 2, frame.columns, questions, "qualtrics")
     if len(frame) >= 1 and _share(frame.iloc[0], lambda v: v.strip().lower() in _MONKEY_LABELS) >= 0.3:
-        names, questions, question = [], {}, ""
+        from .io import free_name
+
+        names, questions, question, taken = [], {}, "", set()
         for column in frame.columns:
             label = str(frame.iloc[0][column] or "").strip()
             question = question if _PLACEHOLDER.match(str(column)) or not str(column).strip() else str(column)
             name = question if label.lower() in _MONKEY_LABELS or not label else f"{question} - {label}"
-            name = _unused(name, names)
+            name = free_name(chain([name], (f"{name} ({k})" for k in count(2))), taken)
             names.append(name)
             questions[name] = name
         return _without_rows(raw, 1, names, questions, "surveymonkey")
@@ -52,13 +55,6 @@ def unwrap_survey_export(raw):
 def _share(row: pd.Series, test) -> float:
     values = [str(v) for v in row if isinstance(v, str) and v.strip()]
     return sum(map(test, values)) / len(values) if values else 0.0
-
-
-def _unused(name: str, taken: list[str]) -> str:
-    out, k = name, 2
-    while out in taken:
-        out, k = f"{name} ({k})", k + 1
-    return out
 
 
 def _without_rows(raw, n: int, columns, questions: dict, platform: str):

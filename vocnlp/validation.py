@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from itertools import chain, count
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from .config import ColumnMapping, InputConfig
 from .errors import ColumnMappingError
-from .io import RawTable
+from .io import RawTable, free_name
 from .survey_exports import roles_from_questions
 
 # Candidate names per role, in priority order, after normalisation
@@ -264,11 +265,7 @@ def _renamed_inputs(columns: list[str]) -> dict[str, str]:
     renamed = {}
     for column in columns:
         if column in RESERVED or RESERVED_PATTERN.match(column):
-            new, k = f"input_{column}", 2
-            while new in taken:
-                new, k = f"input_{column}_{k}", k + 1
-            taken.add(new)
-            renamed[column] = new
+            renamed[column] = free_name(chain([f"input_{column}"], (f"input_{column}_{k}" for k in count(2))), taken)
     return renamed
 
 
@@ -278,12 +275,8 @@ def _unique_ids(comment_id: pd.Series, made_up: np.ndarray) -> pd.Series:
     out = comment_id.copy()
     taken = set(out[~made_up])
     for i in np.flatnonzero(made_up):
-        base = candidate = out.iat[i]
-        k = 2
-        while candidate in taken:
-            candidate, k = f"{base}~{k}", k + 1
-        taken.add(candidate)
-        out.iat[i] = candidate
+        base = out.iat[i]
+        out.iat[i] = free_name(chain([base], (f"{base}~{k}" for k in count(2))), taken)
     return out
 
 

@@ -58,34 +58,25 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
 
 def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> None:
     """Every output file of the run, written into ``out`` (the staging folder)."""
-    paths: dict[str, Path] = {}
-    paths["comments.parquet"] = out / "comments.parquet"
-    result.comments.to_parquet(paths["comments.parquet"], index=False)
-    paths["mentions.parquet"] = out / "mentions.parquet"
-    result.mentions.to_parquet(paths["mentions.parquet"], index=False)
-    paths["near_misses.parquet"] = out / "near_misses.parquet"
-    result.near_misses.to_parquet(paths["near_misses.parquet"], index=False)
+    result.comments.to_parquet(out / "comments.parquet", index=False)
+    result.mentions.to_parquet(out / "mentions.parquet", index=False)
+    result.near_misses.to_parquet(out / "near_misses.parquet", index=False)
     wide = themes_wide(result.comments, result.mentions, result.codebook)
-    paths["themes_wide.parquet"] = out / "themes_wide.parquet"
-    wide.to_parquet(paths["themes_wide.parquet"], index=False)
+    wide.to_parquet(out / "themes_wide.parquet", index=False)
     guard = config.output.excel_safe_csv
-    paths["codebook.csv"] = write_spreadsheet_csv(result.codebook, out / "codebook.csv", guard=guard)
+    write_spreadsheet_csv(result.codebook, out / "codebook.csv", guard=guard)
     if "csv" in formats:
-        paths["comments.csv"] = write_spreadsheet_csv(result.comments, out / "comments.csv", guard=guard,
-                                                      date_format="%Y-%m-%d")
-        paths["mentions.csv"] = write_spreadsheet_csv(result.mentions, out / "mentions.csv", guard=guard)
-        paths["themes_wide.csv"] = write_spreadsheet_csv(wide, out / "themes_wide.csv", guard=guard)
-    paths["drivers.csv"] = write_spreadsheet_csv(result.drivers, out / "drivers.csv", guard=guard)
+        write_spreadsheet_csv(result.comments, out / "comments.csv", guard=guard, date_format="%Y-%m-%d")
+        write_spreadsheet_csv(result.mentions, out / "mentions.csv", guard=guard)
+        write_spreadsheet_csv(wide, out / "themes_wide.csv", guard=guard)
+    write_spreadsheet_csv(result.drivers, out / "drivers.csv", guard=guard)
     for name in ("scores_by_group", "score_comparisons"):
-        paths[f"{name}.csv"] = write_spreadsheet_csv(getattr(result, name), out / f"{name}.csv", guard=guard)
+        write_spreadsheet_csv(getattr(result, name), out / f"{name}.csv", guard=guard)
     summary = {**result.summary, "meta": result.meta}
-    paths["summary.json"] = out / "summary.json"
-    paths["summary.json"].write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
-    paths["validation.json"] = out / "validation.json"
-    paths["validation.json"].write_text(json.dumps(jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
-    paths["config.resolved.yaml"] = out / "config.resolved.yaml"
-    paths["config.resolved.yaml"].write_text(config.to_yaml(), encoding="utf-8")
+    (out / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+    (out / "validation.json").write_text(json.dumps(jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
+                                         encoding="utf-8")
+    (out / "config.resolved.yaml").write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
-        paths[WORKBOOK] = write_excel(result, out / WORKBOOK, config, result.codebook, wide)
+        write_excel(result, out / WORKBOOK, config, result.codebook, wide)
