@@ -2,7 +2,7 @@
 
 Well-formed files must come back whole (every record once, with its id and text); damaged ones must never raise
 anything but a clear input error, and must keep ``comment_id`` unique. Examples per test: VOCNLP_HYPOTHESIS_EXAMPLES
-(default 60, so the CI run stays short; set it higher for a longer search).
+(default 300, a few hundred so that the CI run stays short; `pytest -m slow` searches 3,000).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import string
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,9 +22,19 @@ from vocnlp.errors import VocnlpError
 from vocnlp.io import read_table
 from vocnlp.validation import validate
 
-EXAMPLES = int(os.environ.get("VOCNLP_HYPOTHESIS_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("VOCNLP_HYPOTHESIS_EXAMPLES", "300"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def prop(**strategies):
+    """``@given(**strategies)`` with this suite's settings; the strategies are kept so that the slow long search
+    can run the same property with more examples."""
+    def decorate(test):
+        wrapped = SETTINGS(given(**strategies)(test))
+        wrapped.strategies = strategies
+        return wrapped
+    return decorate
 INPUT = load_config().input
 
 # Text customers write, and what damaged exports add: quotes, delimiters, line breaks of every kind, control
@@ -48,8 +59,7 @@ def _check_whole(raw, rows, strip_nul: bool = False):
     assert table.frame["comment_id"].is_unique
 
 
-@SETTINGS
-@given(rows=ROWS, delimiter=st.sampled_from([",", ";", "\t", "|"]),
+@prop(rows=ROWS, delimiter=st.sampled_from([",", ";", "\t", "|"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 def test_well_formed_csv_comes_back_whole(tmp_path_factory, rows, delimiter, encoding):
     path = tmp_path_factory.mktemp("csv") / "dump.csv"
@@ -57,8 +67,7 @@ def test_well_formed_csv_comes_back_whole(tmp_path_factory, rows, delimiter, enc
     _check_whole(read_table(path), rows)
 
 
-@SETTINGS
-@given(rows=ROWS)
+@prop(rows=ROWS)
 def test_well_formed_jsonl_comes_back_whole(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("jsonl") / "dump.jsonl"
     lines = [json.dumps({"id": i, "comment": t, "nps": n}, ensure_ascii=False) for i, t, n in rows]
@@ -66,8 +75,7 @@ def test_well_formed_jsonl_comes_back_whole(tmp_path_factory, rows):
     _check_whole(read_table(path), rows)
 
 
-@SETTINGS
-@given(rows=ROWS)
+@prop(rows=ROWS)
 def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
     from vocnlp.exports import XLSX_ILLEGAL, write_excel_sheets
 
@@ -84,8 +92,7 @@ def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
     _check_whole(raw, rows)
 
 
-@SETTINGS
-@given(rows=ROWS, delimiter=st.sampled_from([",", ";"]), cut=st.floats(0, 1),
+@prop(rows=ROWS, delimiter=st.sampled_from([",", ";"]), cut=st.floats(0, 1),
        damage=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","])),
                        max_size=4))
 def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows, delimiter, cut, damage):
@@ -103,6 +110,16 @@ def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows
         return
     assert table.frame["comment_id"].is_unique
     assert len(table.frame) == len(raw.source_rows) and raw.source_rows == sorted(set(raw.source_rows))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("search", [test_well_formed_csv_comes_back_whole, test_well_formed_jsonl_comes_back_whole,
+                                    test_well_formed_xlsx_comes_back_whole,
+                                    test_damaged_csv_never_raises_more_than_a_clear_error])
+def test_long_search(tmp_path_factory, search):
+    """The same properties, ten times the examples: ``pytest -m slow``."""
+    longer = settings(SETTINGS, max_examples=10 * EXAMPLES)
+    longer(given(**search.strategies)(search.hypothesis.inner_test))(tmp_path_factory)
 
 
 def test_hostile_inputs_benchmark_runs_on_a_small_slice():

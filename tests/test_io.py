@@ -196,9 +196,11 @@ def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path)
     assert raw.frame.iloc[0].tolist() == ["1", "2", "3", "bien"]
 
 
-def test_a_quote_never_closed_costs_only_its_own_record(tmp_path):
+@pytest.mark.parametrize("third", ["T3;Facture fausse;2", 'T3;"Facture fausse";2'])
+def test_a_quote_never_closed_costs_only_its_own_record(tmp_path, third):
+    """Also when a later record's quote closes it and the swallowed record has the header's field count."""
     path = tmp_path / "quote.csv"
-    path.write_text('id;commentaire;nps\nT1;Très bien;9\nT2;"Le technicien a dit; revenez demain;3\nT3;Facture fausse;2\n'
+    path.write_text(f'id;commentaire;nps\nT1;Très bien;9\nT2;"Le technicien a dit; revenez demain;3\n{third}\n'
                     'T4;"Un commentaire\nsur deux lignes";5\nT5;Rapide;10\n', encoding="utf-8")
     raw = read_table(path)
     assert raw.frame["id"].tolist() == ["T1", "T3", "T4", "T5"]
@@ -227,3 +229,19 @@ def test_parquet_index_holding_ids_is_kept(tmp_path):
     assert raw.frame["id"].tolist() == ["C1", "C2"]
     pd.DataFrame({"comment": ["ok"]}).to_parquet(tmp_path / "plain.parquet")
     assert list(read_table(tmp_path / "plain.parquet").frame.columns) == ["comment"]
+
+
+def test_xlsx_text_written_as_formulas_without_a_result_is_kept(tmp_path):
+    """A tool that wrote '=…' comments unguarded leaves formula cells with no cached value: not lost as empty."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in [["id", "comment", "nps"], ["a", "=+33 6 12 never call me again", 2], ["b", "fine", 9],
+                ["c", "=SUM(1,2)", 5]]:
+        sheet.append(row)
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)
+    raw = read_table(path)
+    assert raw.frame["comment"].tolist() == ["=+33 6 12 never call me again", "fine", "=SUM(1,2)"]
+    assert raw.details["formula_cells_read_as_text"] == 2

@@ -124,3 +124,18 @@ def test_report_shows_markup_as_text(hostile_run, tmp_path):
     html = build_report(out, "en", tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(2)&gt;" in html  # the customer's words, shown as text
+
+
+def test_report_carries_no_control_characters(hostile_run, tmp_path):
+    """NUL, ESC and vertical tabs from comments are not allowed in an HTML document; plotly.js keeps its own."""
+    import re
+
+    from plotly.offline import get_plotlyjs
+
+    from vocnlp.report import build_report
+
+    _, out, _, _ = hostile_run
+    html = build_report(out, "en", tmp_path / "report.html").read_text(encoding="utf-8")
+    assert get_plotlyjs() in html
+    page = html.replace(get_plotlyjs(), "")
+    assert "Le conseiller" in page and not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)

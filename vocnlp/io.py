@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Iterable, Iterator
@@ -190,12 +191,23 @@ def _unique_header(names: list[str]) -> list[str]:
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
+def _strictly_quoted(record_text: str, delimiter: str) -> bool:
+    """Whether a record's quotes all close where a field ends. A quote never closed until a later record's quote
+    leaves text straight after the closing quote (``...;3\nT3;"Facture";5``), which strict parsing refuses."""
+    try:
+        list(csv.reader(io.StringIO(record_text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return True
+
+
 def _records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tuple[int, list[str]]]:
     """(first line, fields) of each CSV record, with the damage of a quote that is never closed kept to its record.
 
     A field that opens a quote and never closes it takes every later line into itself. When a record runs over
-    several lines and still has fewer fields than the header (``width()``), its first line is reported unreadable
-    and reading starts again on the next line, so the records after it are read as usual.
+    several lines and still has fewer fields than the header (``width()``), or its quotes only close at a later
+    record's quote, its first line is reported unreadable and reading starts again on the next line, so the
+    records after it are read as usual.
     """
     starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
     offset_line = 0  # lines before the part of the text the current reader reads
@@ -215,7 +227,9 @@ def _records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tup
                 continue
             start, end, last_end = offset_line + last_end + 1, offset_line + reader.line_num, reader.line_num
             n = width()
-            if n and end > start and len(record) < n and any("\n" in f or "\r" in f for f in record):
+            if n and end > start and any("\n" in f or "\r" in f for f in record) and (
+                    len(record) < n or not _strictly_quoted(text[starts[start - 1]:starts[end] if end < len(starts)
+                                                                 else len(text)], delimiter)):
                 for_restart = start
                 break
             yield start, record
@@ -307,13 +321,41 @@ def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
         raise InputFileError(f"'{path.name}' is not a readable Excel workbook ({exc.__class__.__name__}: {exc}).",
                              "Open it in Excel/LibreOffice and save it again as .xlsx, or export it as CSV.") from None
     frame.columns = _unique_header([str(c) for c in frame.columns])
+    details: dict = {"format": "xlsx", "sheet": sheet if sheet is not None else 0}
+    recovered = _formulas_without_values(path, sheet, frame)
+    if recovered:
+        details["formula_cells_read_as_text"] = recovered
     blank_mask = frame.isna().all(axis=1)
     source = [i + 2 for i in range(len(frame))]  # header is Excel row 1
     kept = ~blank_mask.to_numpy()
     frame = frame.loc[kept].reset_index(drop=True)
     source = [s for s, k in zip(source, kept) if k]
-    return RawTable(frame, source, blank_lines=int(blank_mask.sum()),
-                    details={"format": "xlsx", "sheet": sheet if sheet is not None else 0})
+    return RawTable(frame, source, blank_lines=int(blank_mask.sum()), details=details)
+
+
+def _formulas_without_values(path: Path, sheet: str | int | None, frame: pd.DataFrame) -> int:
+    """Put back, as text, the cells a program wrote as formulas with no cached result (text starting with '=',
+    written by a tool that did not guard it): Excel's reader sees them as empty and the comment would be lost.
+    Returns how many were put back; a workbook with no formula at all is not opened a second time."""
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f" in archive.read(name) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
+        recovered = 0
+        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True)):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("=") and r < len(frame) and c < frame.shape[1] \
+                        and pd.isna(frame.iat[r, c]):
+                    frame.iat[r, c] = value
+                    recovered += 1
+        return recovered
+    finally:
+        book.close()
 
 
 def read_parquet(path: Path) -> RawTable:

@@ -11,6 +11,7 @@ as the NPS column and "What is the main reason for your score?" as the comment t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import chain, count
 
 import numpy as np
@@ -23,8 +24,8 @@ _PLACEHOLDER = re.compile(r"^(column_\d+|Unnamed: \d+)$")
 # Wording of the questions that play a role, on lower-case text without accents.
 QUESTION_PATTERNS = {
     "nps": re.compile(r"recommend|recommand"),
-    "text": re.compile(r"\bwhy\b|reason|comment|tell us|explain|improve|pourquoi|raison|commentaire|expliqu|amelior"
-                       r"|precis|suggest"),
+    "text": re.compile(r"\bwhy\b|reason|comment|tell us|explain|improve|better|anything else|describe|pourquoi|raison"
+                       r"|commentaire|expliqu|amelior|mieux|autre chose|decri|precis|suggest"),
     "csat": re.compile(r"satisf"),
     "ces": re.compile(r"\beasy\b|\beffort\b|facile"),
 }
@@ -42,14 +43,36 @@ def unwrap_survey_export(raw):
 
         names, questions, question, taken = [], {}, "", set()
         for column in frame.columns:
-            label = str(frame.iloc[0][column] or "").strip()
+            cell = frame.iloc[0][column]
+            label = "" if pd.isna(cell) else str(cell).strip()  # an Excel export's blank cell is NaN
             question = question if _PLACEHOLDER.match(str(column)) or not str(column).strip() else str(column)
             name = question if label.lower() in _MONKEY_LABELS or not label else f"{question} - {label}"
             name = free_name(chain([name], (f"{name} ({k})" for k in count(2))), taken)
             names.append(name)
             questions[name] = name
         return _without_rows(raw, 1, names, questions, "surveymonkey")
+    return _one_header_platform(raw)
+
+
+# Google Forms names its first column after the time of the answer, in the form owner's language.
+_FORMS_TIMESTAMP = {"timestamp", "horodateur", "marca temporal", "zeitstempel", "informazioni cronologiche",
+                    "carimbo de data/hora"}
+
+
+def _one_header_platform(raw):
+    """Google Forms and Typeform keep one header row; what marks them is their fixed columns, which also give the
+    response id (Typeform's ``#``) and the answer time."""
+    columns = [str(c) for c in raw.frame.columns]
+    if "#" in columns and "Submit Date (UTC)" in columns:
+        roles = {"id": "#", "date": "Submit Date (UTC)"}
+        return _with_platform(raw, "typeform", roles)
+    if columns and columns[0].strip().lower() in _FORMS_TIMESTAMP:
+        return _with_platform(raw, "google_forms", {"date": columns[0]})
     return raw
+
+
+def _with_platform(raw, platform: str, roles: dict[str, str]):
+    return replace(raw, details={**raw.details, "survey_platform": platform, "platform_roles": roles})
 
 
 def _share(row: pd.Series, test) -> float:

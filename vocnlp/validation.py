@@ -167,16 +167,41 @@ def _parse_yes_no(values: pd.Series, prefix: str, flags: list[list[str]]) -> pd.
     return result
 
 
-def _parse_dates(values: pd.Series, flags: list[list[str]]) -> pd.Series:
+def _parse_dates(values: pd.Series, flags: list[list[str]], month_first_hint: bool = False) -> pd.Series:
     text = _as_text(values)
     present = text != ""
     parsed = pd.to_datetime(text.where(present), errors="coerce", format="ISO8601")
     if parsed[present].isna().mean() > 0.5:
-        # French exports write 31/01/2026; day-first parsing is the right reading there.
-        parsed = pd.to_datetime(text.where(present), errors="coerce", dayfirst=True, format="mixed")
+        # 'GMT+2' / 'UTC+2' (Google Forms) read POSIX-style would flip the offset's sign: write it as +02:00.
+        text = text.str.replace(_NAMED_OFFSET, lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", regex=True)
+        day_first = _day_first(text[present], month_first_hint)
+        parsed = pd.to_datetime(text.where(present), errors="coerce", dayfirst=day_first, format="mixed")
     for i in np.flatnonzero((present & parsed.isna()).to_numpy()):
         flags[i].append("date_invalid")
     return parsed
+
+
+_NAMED_OFFSET = re.compile(r"\s*(?:GMT|UTC)([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
+
+
+def _month_first_platform(raw: RawTable, mapping) -> bool:
+    """SurveyMonkey's and Google Forms' English exports write month/day/year."""
+    platform = raw.details.get("survey_platform")
+    return platform == "surveymonkey" or (platform == "google_forms" and mapping["date"] == "Timestamp")
+
+
+def _day_first(text: pd.Series, month_first_hint: bool) -> bool:
+    """Whether 01/10/2026 means 1 October, decided from the column itself: a first number above 12 anywhere means
+    day first, a second one above 12 means month first, a four-digit first number means year-month-day. Only when
+    every date is ambiguous does the hint decide (US-style platforms' English exports); otherwise day first, as
+    French exports write."""
+    parts = text.str.extract(r"^\s*(\d{1,4})[/.-](\d{1,2})[/.-]\d{1,4}").dropna()
+    if parts.empty or parts[0].str.len().eq(4).all():
+        return False
+    first, second = parts[0].astype(int), parts[1].astype(int)
+    if (first > 12).any() != (second > 12).any():
+        return bool((first > 12).any())
+    return not month_first_hint
 
 
 def nps_category(score: pd.Series) -> pd.Series:
@@ -196,7 +221,9 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     questions = raw.details.get("questions") or {c: c for c in columns}  # survey exports: the question text
-    mapping = resolve_mapping(columns, settings.columns, roles_from_questions(frame, questions))
+    # Roles a platform's fixed columns give (Typeform's '#'), then those the question wording gives.
+    hints = {**raw.details.get("platform_roles", {}), **roles_from_questions(frame, questions)}
+    mapping = resolve_mapping(columns, settings.columns, hints)
     renamed = _renamed_inputs(columns)
     n = len(frame)
     flags: list[list[str]] = [[] for _ in range(n)]
@@ -245,7 +272,7 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     if mapping["referral"]:
         added["referred"] = _parse_yes_no(frame[mapping["referral"]], "referral", flags)
     if mapping["date"]:
-        added["response_date"] = _parse_dates(frame[mapping["date"]], flags)
+        added["response_date"] = _parse_dates(frame[mapping["date"]], flags, _month_first_platform(raw, mapping))
     added["status"] = pd.Series([";".join(f) if f else "ok" for f in flags], index=frame.index, dtype=object)
 
     out = frame.rename(columns=renamed)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
 from .. import __version__
@@ -36,11 +38,28 @@ def build_report(folder: str | Path, lang: str = "en", output: str | Path | None
     return path
 
 
+# Control characters from comments (NUL, ESC, form feed…) are not allowed in an HTML document.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Verbatim(Markup):
+    """Markup printed exactly as it is: the plotly.js bundle, whose code holds two control characters on purpose."""
+
+
+def _printable(value):
+    """What the template prints, without control characters; markup stays markup."""
+    if isinstance(value, _Verbatim):
+        return value
+    if isinstance(value, Markup):
+        return Markup(_CONTROL.sub("", value))
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 def render_report(run: RunOutputs, lang: str) -> str:
     """The report's HTML text."""
     t = TEXT[lang]
     env = jinja2.Environment(loader=jinja2.PackageLoader("vocnlp", "report"), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, finalize=_printable)
     period, segments = groupings(run)
     outcome = _impact_outcome(run)
     impact = driver_rows(run, outcome).dropna(subset=["rank"]) if outcome else None
@@ -49,7 +68,7 @@ def render_report(run: RunOutputs, lang: str) -> str:
     period_name = t["period_quarter"] if len(period) and "quarter" in period["grouping"].iloc[0] else t["period_month"]
     context = {
         "t": t, "lang": lang, "version": __version__, "source": run.summary.get("source", run.folder.name),
-        "plotly_js": get_plotlyjs(),
+        "plotly_js": _Verbatim(get_plotlyjs()),
         "kpis": _kpis(run, t, lang), "excluded": _excluded(run, t, lang),
         "charts": {
             "themes": charts.theme_chart(shares, t) if len(shares) else "",
