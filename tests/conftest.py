@@ -51,5 +51,5 @@ def run_cli(*args: str, cwd: Path | None = None):
     """Run the real console entry point in a subprocess (no test-only shortcuts)."""
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "vocnlp.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "vocnlp.launch", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=600)

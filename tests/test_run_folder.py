@@ -134,7 +134,7 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(sample_run, tm
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli", "run", str(source), "--out", str(target),
+    run = subprocess.Popen([sys.executable, "-m", "vocnlp.launch", "run", str(source), "--out", str(target),
                             "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -149,15 +149,18 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(sample_run, tm
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("when", ["loading", "writing"])
+@pytest.mark.parametrize("when", ["starting", "loading", "writing"])
 def test_ctrl_c_exits_cleanly_and_leaves_nothing_half_written(tmp_path, when):
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli", "run", str(source), "--out", str(tmp_path / "out"),
+    # vocnlp.launch is what the console script runs.
+    run = subprocess.Popen([sys.executable, "-m", "vocnlp.launch", "run", str(source), "--out", str(tmp_path / "out"),
                             "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
-    if when == "loading":
+    if when == "starting":
+        time.sleep(0.4)  # Python is importing the command line (pandas, typer…)
+    elif when == "loading":
         time.sleep(6)  # past Python's own start-up (imports), while the models load
     else:
         deadline = time.monotonic() + 300

@@ -7,11 +7,28 @@ Public API::
     result.comments, result.mentions, result.drivers, result.summary
 """
 
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
 
-from .config import RunConfig, load_config  # noqa: E402
-from .pipeline import AnalysisResult, Pipeline, analyze, analyze_file  # noqa: E402
-from .writers import write_outputs  # noqa: E402
+# The public names are loaded on first use (PEP 562): `import vocnlp` stays light, so the command line can start
+# (and a Ctrl-C during start-up be answered cleanly) before pandas, torch and the models are imported.
+_PUBLIC = {"RunConfig": "config", "load_config": "config", "AnalysisResult": "pipeline", "Pipeline": "pipeline",
+           "analyze": "pipeline", "analyze_file": "pipeline", "write_outputs": "writers"}
 
-__all__ = ["AnalysisResult", "Pipeline", "RunConfig", "analyze", "analyze_file", "load_config", "write_outputs",
-           "__version__"]
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    """The public name ``name``, imported from its module the first time it is asked for."""
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vocnlp' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
