@@ -16,9 +16,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 @pytest.fixture(scope="session")
 def pipeline():
     """One pipeline with its models loaded, shared by tests that analyse small frames."""
-    from vocnlp import Pipeline, load_config
+    import vocnlp
 
-    return Pipeline(load_config()).setup()
+    return vocnlp.load()
 
 
 @pytest.fixture(scope="session")

@@ -140,3 +140,50 @@ def test_python_api_mapping_keywords():
     assert result.comments["status"].tolist()[2] == "empty_text"
     with pytest.raises(TypeError, match="unknown column role"):
         analyze(frame, txt="feedback text")
+
+
+def test_a_loaded_pipeline_analyses_again_without_loading(pipeline, tmp_path):
+    """nlp = vocnlp.load(); nlp(df) twice: the same loaded models, the same tables; analyze(pipeline=) reuses it,
+    and result.save writes the run folder."""
+    import vocnlp
+    from vocnlp.run_folder import check_run_folder
+
+    frame = pd.DataFrame({"verbatim": ["La facture est fausse depuis trois mois.", "Great staff, quick answers.",
+                                       "Rien à dire."], "note": [2, 10, 8]})
+    models = [id(vars(stage).get("head")) for stage in pipeline.stages]
+    setup_seconds = pipeline.setup_seconds
+    first = pipeline(frame, text="verbatim", nps="note")
+    second = vocnlp.analyze(frame, pipeline=pipeline, text="verbatim", nps="note")
+    assert pipeline.setup_seconds == setup_seconds and [id(vars(s).get("head")) for s in pipeline.stages] == models
+    pd.testing.assert_frame_equal(first.comments, second.comments)
+    assert first.comments["nps_score"].tolist() == [2, 10, 8] and pipeline.config.input.columns.text is None
+    first.save(tmp_path / "run")
+    assert check_run_folder(tmp_path / "run")["rows"]["comments"] == 3
+    with pytest.raises(TypeError, match="either config= or pipeline="):
+        vocnlp.analyze(frame, "accurate", pipeline=pipeline)
+
+
+def test_an_encoder_object_replaces_the_backbone_and_is_recorded_by_name(pipeline):
+    """Any object with encode() can embed for the run; heads still check it is the backbone they were trained on."""
+    import vocnlp
+    from vocnlp.errors import ModelLoadError
+
+    use = pipeline.context.shared["encoder"].backend
+
+    class SameVectors:
+        name, dim = "usem3", 512
+
+        def encode(self, texts):
+            return use.encode(texts)
+
+    class Unknown:
+        def encode(self, texts):
+            return use.encode(texts)
+
+    frame = pd.DataFrame({"comment": ["La facture est fausse.", "Great staff, quick answers."], "nps": [2, 10]})
+    mine = vocnlp.load(encoder=SameVectors())
+    result = mine(frame)
+    assert result.config.stage("embed").params["backbone"] == "usem3"
+    assert result.comments["sentiment"].tolist() == pipeline(frame).comments["sentiment"].tolist()
+    with pytest.raises(ModelLoadError, match="custom:Unknown"):
+        vocnlp.load(encoder=Unknown())

