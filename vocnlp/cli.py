@@ -148,6 +148,23 @@ def report_command(
     out.print(f"Report written to [bold]{path}[/] ({path.stat().st_size / 1e6:.1f} MB, opens offline).")
 
 
+@app.command("config")
+def config_command(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding the default."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate."),
+    industry: Optional[str] = typer.Option(None, "--industry", help="Industry pack of theme seeds."),
+):
+    """Print the whole configuration a run would use: every stage's parameters with their values (the defaults
+    unless your config changes them), checked as a run checks them. Copy what you need into your own config."""
+    try:
+        from .config import load_config
+
+        overrides = {k: v for k, v in (("profile", profile), ("industry", industry)) if v is not None}
+        typer.echo(load_config(config, overrides or None).to_yaml(), nl=False)
+    except VocnlpError as exc:
+        _fail(exc)
+
+
 def _print_summary(result, out_dir: Path) -> None:
     rows = result.summary["rows"]
     out.print(f"[bold]{rows['written']:,}[/] comments written ({rows['analysed']:,} with text, "

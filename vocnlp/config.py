@@ -284,11 +284,22 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     data.setdefault("base_dir", base_dir)
     data = _apply_profile(data)
     data = _apply_industry(data)
+    source = f"'{path}'" if path else "the default config"
     try:
-        return RunConfig.model_validate(data)
+        config = RunConfig.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
-        source = f"'{path}'" if path else "the default config"
         raise ConfigError(f"Config {source} is invalid: {problems}.",
                           "Compare with configs/default.yaml; unknown keys are refused to catch typos.") from None
+    return _with_stage_defaults(config, source)
+
+
+def _with_stage_defaults(config: RunConfig, source: str) -> RunConfig:
+    """Every stage's parameters checked now (not after the models load) and completed with the stage's defaults,
+    so that ``config.resolved.yaml`` holds every value the run uses."""
+    from .stages import resolve_stage_params
+
+    for i, stage in enumerate(config.pipeline.stages):
+        stage.params = resolve_stage_params(stage.name, stage.params, f"{source}, pipeline.stages[{i}]")
+    return config

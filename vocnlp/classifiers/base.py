@@ -1,6 +1,6 @@
 """What every vocnlp head shares: probabilities from logits, temperature calibration, per-label thresholds.
 
-A head subclass implements ``fit`` and ``decision_function`` (raw logits) and
+A head subclass implements ``fit`` (checking its data with ``_fit_data``) and ``_logits`` (raw logits) and
 lists its learned arrays in ``_weight_names`` so model folders can save them
 without pickle.
 """
@@ -11,7 +11,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import f1_score
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -36,6 +37,24 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
 
     _weight_names: tuple[str, ...] = ()
 
+    def _fit_data(self, X, y, dtype=np.float64):
+        """``X`` and ``y`` checked as scikit-learn estimators check them (finite, dense, 2-D, same length, class
+        labels not a continuous target, y given) and ``n_features_in_`` set. Multi-label ``y`` is an (n, k) 0/1
+        matrix; a single-label ``y`` given as one column is flattened (with sklearn's warning)."""
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=dtype, multi_output=bool(self.multilabel), y_numeric=False)
+        if self.multilabel:
+            y = check_array(y, ensure_2d=True, dtype=None)
+        else:
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+        return X, y
+
+    def _predict_data(self, X, dtype=np.float64) -> np.ndarray:
+        """``X`` checked for prediction: fitted head, finite dense 2-D input with the training's feature count."""
+        check_is_fitted(self, "classes_")
+        return validate_data(self, X, dtype=dtype, reset=False)
+
     def _finish_fit(self, classes, n_features: int) -> None:
         self.classes_ = np.asarray(classes)
         self.n_features_in_ = n_features
@@ -43,14 +62,23 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
         if self.multilabel:
             self.thresholds_ = np.full(len(self.classes_), 0.5)
 
-    def decision_function(self, X) -> np.ndarray:  # pragma: no cover - every head overrides it
-        """Raw scores (logits), one column per class/label."""
+    def logits(self, X) -> np.ndarray:
+        """Raw scores, one column per class or label (what :meth:`calibrate` and :meth:`tune_thresholds` take as
+        ``scores``)."""
+        return self._logits(self._predict_data(X))
+
+    def _logits(self, X: np.ndarray) -> np.ndarray:  # pragma: no cover - every head overrides it
         raise NotImplementedError
+
+    def decision_function(self, X) -> np.ndarray:
+        """scikit-learn's decision scores: for a two-class head, one column (> 0 means ``classes_[1]``); else
+        :meth:`logits`."""
+        z = self.logits(X)
+        return z[:, 1] - z[:, 0] if not self.multilabel and z.shape[1] == 2 else z
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (rows sum to 1), or independent label probabilities if multi-label."""
-        check_is_fitted(self, "classes_")
-        z = self.decision_function(X) / self.temperature_
+        z = self.logits(X) / self.temperature_
         return sigmoid(z) if self.multilabel else softmax(z)
 
     def predict(self, X):
@@ -94,7 +122,7 @@ class ProbabilisticHead(ClassifierMixin, BaseEstimator):
         ``scores`` as in :meth:`tune_thresholds`.
         """
         check_is_fitted(self, "classes_")
-        z = self.decision_function(X) if scores is None else np.asarray(scores, dtype=np.float64)
+        z = self.logits(X) if scores is None else np.asarray(scores, dtype=np.float64)
         if self.multilabel:
             Y = np.asarray(y, dtype=float)
         else:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .base import ProbabilisticHead
 
@@ -24,6 +26,10 @@ class LinearHead(ProbabilisticHead):
     """
 
     _weight_names = ("coef_", "intercept_")
+    _parameter_constraints = {
+        "multilabel": ["boolean"], "C": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [StrOptions({"balanced"}), dict, None], "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"]}
 
     def __init__(self, multilabel: bool = False, C: float = 1.0, class_weight: str | None = None,
                  max_iter: int = 2000, random_state: int = 0):
@@ -39,21 +45,24 @@ class LinearHead(ProbabilisticHead):
 
     def fit(self, X, y, classes=None):
         """Fit on embeddings ``X``; ``classes`` names the indicator columns when multi-label."""
-        X = np.asarray(X, dtype=np.float64)
+        X, y = self._fit_data(X, y)
+        iterations = []
         if self.multilabel:
-            Y = np.asarray(y)
+            Y = y
             names = classes if classes is not None else np.arange(Y.shape[1])
             coefs, intercepts = [], []
             for j in range(Y.shape[1]):
                 if Y[:, j].min() == Y[:, j].max():
                     raise ValueError(f"label {names[j]!r} has only one value in the training data")
                 lr = self._lr().fit(X, Y[:, j])
+                iterations.append(int(np.max(lr.n_iter_)))
                 coefs.append(lr.coef_[0])
                 intercepts.append(lr.intercept_[0])
             self.coef_ = np.vstack(coefs)
             self.intercept_ = np.asarray(intercepts)
         else:
-            lr = self._lr().fit(X, np.asarray(y))
+            lr = self._lr().fit(X, y)
+            iterations.append(int(np.max(lr.n_iter_)))
             names = lr.classes_
             if len(names) == 2:
                 # Store binary models in the same k-row layout as multiclass ones.
@@ -62,13 +71,12 @@ class LinearHead(ProbabilisticHead):
             else:
                 self.coef_ = lr.coef_
                 self.intercept_ = lr.intercept_
+        self.n_iter_ = max(iterations)
         self._finish_fit(names, X.shape[1])
         return self
 
-    def decision_function(self, X) -> np.ndarray:
-        """Raw scores, one column per class/label."""
-        check_is_fitted(self, "coef_")
-        return np.asarray(X, dtype=np.float64) @ self.coef_.T + self.intercept_
+    def _logits(self, X: np.ndarray) -> np.ndarray:
+        return X @ self.coef_.T + self.intercept_
 
     def _n_features_from_weights(self) -> int:
         return int(self.coef_.shape[1])

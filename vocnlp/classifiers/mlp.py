@@ -6,9 +6,11 @@ pipeline does not import torch.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.special import erf
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval
 
 from .base import ProbabilisticHead
 
@@ -30,6 +32,13 @@ class MLPHead(ProbabilisticHead):
     """
 
     _weight_names = ("hidden_weight_", "hidden_bias_", "output_weight_", "output_bias_")
+    _parameter_constraints = {
+        "multilabel": ["boolean"], "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")], "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")], "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "min_steps": [Interval(Integral, 0, None, closed="left")], "random_state": ["random_state"]}
 
     def __init__(self, multilabel: bool = False, hidden_size: int = 1024, dropout: float = 0.3,
                  input_dropout: float = 0.1, epochs: int = 10, learning_rate: float = 1e-3,
@@ -52,7 +61,7 @@ class MLPHead(ProbabilisticHead):
         """
         import torch
 
-        X = np.asarray(X, dtype=np.float32)
+        X, y = self._fit_data(X, y, dtype=np.float32)
         if self.multilabel:
             Y = np.asarray(y, dtype=np.float32)
             names = classes if classes is not None else np.arange(Y.shape[1])
@@ -60,7 +69,7 @@ class MLPHead(ProbabilisticHead):
             loss_fn = torch.nn.BCEWithLogitsLoss()
             k = Y.shape[1]
         else:
-            names, codes = np.unique(np.asarray(y), return_inverse=True)
+            names, codes = np.unique(y, return_inverse=True)
             target = torch.from_numpy(codes.astype(np.int64))
             loss_fn = torch.nn.CrossEntropyLoss()
             k = len(names)
@@ -94,10 +103,9 @@ class MLPHead(ProbabilisticHead):
         self._finish_fit(names, X.shape[1])
         return self
 
-    def decision_function(self, X) -> np.ndarray:
-        """Logits, one column per class/label (dropout is off at prediction time)."""
-        check_is_fitted(self, "hidden_weight_")
-        h = _gelu(np.asarray(X, dtype=np.float64) @ self.hidden_weight_.T + self.hidden_bias_)
+    def _logits(self, X: np.ndarray) -> np.ndarray:
+        # Dropout is off at prediction time.
+        h = _gelu(X @ self.hidden_weight_.T + self.hidden_bias_)
         return h @ self.output_weight_.T + self.output_bias_
 
     def _n_features_from_weights(self) -> int:

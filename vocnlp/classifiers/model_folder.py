@@ -77,8 +77,11 @@ class TextClassifier:
 
     @classmethod
     def load(cls, folder: str | Path) -> "TextClassifier":
-        """The model in ``folder`` (written by ``vocnlp train`` or :func:`save_model_folder`)."""
-        return load_model_folder(folder)
+        """The model in ``folder`` (written by ``vocnlp train`` or :func:`save_model_folder`); a relative path not
+        found here is looked up among the shipped models (``models/sentiment-usem3``)."""
+        from ..resources import resolve_user_or_bundled
+
+        return load_model_folder(resolve_user_or_bundled(folder))
 
     def encoder(self, backbone=None):
         """The backbone that embeds texts for this model: its own tuned body, ``backbone`` when given (a name, a

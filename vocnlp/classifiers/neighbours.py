@@ -12,7 +12,10 @@ where ``p_neighbours`` is the similarity-weighted (cosine^power) mean label of t
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .base import sigmoid, softmax
@@ -39,6 +42,10 @@ class NeighbourHead(LinearHead):
     C, class_weight, max_iter, random_state, multilabel : as :class:`LinearHead`.
     """
 
+    _parameter_constraints = {
+        **LinearHead._parameter_constraints, "k": [Interval(Integral, 1, None, closed="left")],
+        "power": [Interval(Real, 0, None, closed="left")], "neighbour_weight": [Interval(Real, 0, 1, closed="both")]}
+
     def __init__(self, multilabel: bool = False, C: float = 1.0, class_weight: str | None = None,
                  max_iter: int = 2000, random_state: int = 0, k: int = 10, power: float = 3.0,
                  neighbour_weight: float = 0.5):
@@ -50,12 +57,12 @@ class NeighbourHead(LinearHead):
 
     def fit(self, X, y, classes=None):
         """Fit the linear part and remember ``X`` (quantised) with its labels."""
-        X = np.asarray(X, dtype=np.float64)
+        X, y = self._fit_data(X, y)
         super().fit(X, y, classes=classes)
         if self.multilabel:
             labels = np.asarray(y, dtype=np.uint8)
         else:
-            labels = (np.asarray(y)[:, None] == self.classes_[None, :]).astype(np.uint8)
+            labels = (y[:, None] == self.classes_[None, :]).astype(np.uint8)
         # A row repeated to weigh more in the linear loss (a user's corrections) votes once: five copies would
         # otherwise fill half of every nearby comment's ten votes.
         _, first = np.unique(X, axis=0, return_index=True)
@@ -84,9 +91,9 @@ class NeighbourHead(LinearHead):
             out[start:start + chunk] = votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
         return out
 
-    def decision_function(self, X) -> np.ndarray:
-        """Logits of the blended probability (so temperature and thresholds work as for any head)."""
-        z = super().decision_function(X)
+    def _logits(self, X: np.ndarray) -> np.ndarray:
+        # Logits of the blended probability, so that temperature and thresholds work as for any head.
+        z = super()._logits(X)
         linear = sigmoid(z) if self.multilabel else softmax(z)
         p = np.clip((1 - self.neighbour_weight) * linear + self.neighbour_weight * self.neighbour_proba(X),
                     _EPS, 1 - _EPS)

@@ -10,7 +10,7 @@ from ..embeddings import CachedEncoder
 from ..errors import ModelLoadError
 from ..resources import resolve_user_or_bundled
 from ..sentiment_rules import KINDS, load_rules
-from .base import Batch, RunContext, Stage, live_rows, register_stage
+from .base import Batch, RunContext, Share, Stage, live_rows, register_stage
 
 NEGATIVE_EMOTIONS = ("anger", "frustration", "disappointment", "worry")
 POSITIVE_EMOTIONS = ("satisfaction", "gratitude")
@@ -160,10 +160,10 @@ class Sentiment(TrainedModelInput, Stage):
 
     VERDICTS = ("recommends", "warns_off")
 
-    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: float = 0.6,
-                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict | None = None,
-                 mixed_max_polarity: float = 1.0, blend_model: str | None = None, blend_weight: float = 0.5,
-                 verdict_weight: float = 0.5, sentence_weight: float = 0.0):
+    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: Share = 0.7,
+                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict[str, str] | None = None,
+                 mixed_max_polarity: Share = 0.55, blend_model: str | None = "models/sentiment-usem3-written",
+                 blend_weight: Share = 0.5, verdict_weight: Share = 0.5, sentence_weight: Share = 0.5):
         self.model = model
         self.sentence_weight = sentence_weight
         self.verdict_weight = verdict_weight
@@ -305,7 +305,7 @@ class Sentiment(TrainedModelInput, Stage):
 class Emotion(TrainedModelInput, Stage):
     """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
 
-    def __init__(self, model: str = "models/emotion-usem3", models_by_language: dict | None = None):
+    def __init__(self, model: str = "models/emotion-usem3", models_by_language: dict[str, str] | None = None):
         self.model = model
         self.models_by_language = dict(models_by_language or {})
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .affect import ROUND
-from .base import Batch, RunContext, Stage, live_rows, register_stage
+from .base import Batch, RunContext, Share, Stage, live_rows, register_stage
 from .themes import _taxonomy
 
 
@@ -22,7 +22,7 @@ class Effort(Stage):
     """
 
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", theme: str = "effort",
-                 threshold: float = 0.45):
+                 threshold: Share = 0.45):
         self.taxonomy = taxonomy
         self.theme = theme
         self.threshold = threshold

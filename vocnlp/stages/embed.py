@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 
 from ..embeddings import CachedEncoder, load_backbone
-from .base import Batch, Stage, live_rows, register_stage
+from .base import Batch, NonNegativeInt, Stage, live_rows, register_stage
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -40,8 +41,8 @@ class Embed(Stage):
     ``unshout`` (default), texts written in capitals are embedded in sentence case.
     """
 
-    def __init__(self, backbone: str = "usem3", cache_size: int = 50_000, backbone_params: dict | None = None,
-                 unshout: bool = True):
+    def __init__(self, backbone: str = "usem3", cache_size: NonNegativeInt = 50_000,
+                 backbone_params: dict[str, Any] | None = None, unshout: bool = True):
         self.backbone = backbone
         self.cache_size = cache_size
         self.backbone_params = dict(backbone_params or {})

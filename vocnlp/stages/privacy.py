@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, Sequence
+
 from ..pii import KINDS, PiiMasker
 from .base import Batch, Stage, live_rows, register_stage
 
@@ -17,7 +19,8 @@ class MaskPersonalData(Stage):
     the text as written. Adds ``pii_masked``: the kinds masked in each comment.
     """
 
-    def __init__(self, enabled: bool = True, kinds: list[str] | tuple[str, ...] = KINDS, person_names: bool = True):
+    def __init__(self, enabled: bool = True, kinds: Sequence[Literal["email", "phone", "iban", "card", "person"]] = KINDS,
+                 person_names: bool = True):
         self.enabled = enabled
         self.masker = PiiMasker(kinds, person_names=person_names)
 

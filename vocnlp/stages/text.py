@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .base import Batch, Stage, live_rows, register_stage
+from .base import Batch, NonNegativeInt, PositiveInt, Share, Stage, live_rows, register_stage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _SPACE = re.compile(r"\s+")
@@ -35,9 +36,9 @@ class LanguageId(Stage):
     rather than a confident guess.
     """
 
-    def __init__(self, expected: list[str] | None = None, min_letters: int = 3, min_score: float = 0.1,
-                 foreign_score: float = 0.8):
-        self.expected = list(expected or ["fr", "en"])
+    def __init__(self, expected: Sequence[str] = ("fr", "en"), min_letters: NonNegativeInt = 3,
+                 min_score: Share = 0.1, foreign_score: Share = 0.8):
+        self.expected = list(expected)
         self.min_letters = min_letters
         self.min_score = min_score
         self.foreign_score = foreign_score
@@ -129,8 +130,9 @@ class SentenceSplit(Stage):
     themes, their sentiment and ``mixed`` are all read per piece.
     """
 
-    def __init__(self, max_sentences: int = 50, batch_size: int = 512, clauses: str = "punctuation",
-                 min_clause_words: int = 2):
+    def __init__(self, max_sentences: PositiveInt = 50, batch_size: PositiveInt = 512,
+                 clauses: Literal["off", "contrast", "punctuation"] = "punctuation",
+                 min_clause_words: PositiveInt = 2):
         if clauses not in CLAUSE_MODES:
             raise ValueError(f"clauses must be one of {CLAUSE_MODES}, not {clauses!r}")
         self.max_sentences = max_sentences

@@ -18,6 +18,8 @@ zero-shot themes when no such map is configured, since no honest default exists.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -27,7 +29,7 @@ from ..taxonomy import Taxonomy, load_taxonomy
 from ..taxonomy_edits import alias_map
 from ..theme_calibration import load_calibration
 from .affect import ROUND, TrainedModelInput
-from .base import Batch, RunContext, Stage, live_rows, register_stage
+from .base import Batch, PositiveInt, RunContext, Share, Stage, live_rows, register_stage
 
 MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
                    "sentiment", "sentiment_score", "confidence", "probability"]
@@ -116,11 +118,12 @@ def _taxonomy(path: str, context: RunContext) -> Taxonomy:
 class Themes(Stage):
     """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
 
-    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: float = 0.44,
-                 margin: float = 0.05, max_per_sentence: int = 2, language: str = "en", model: str | None = None,
-                 model_threshold: float = 0.5, near_miss_window: float = 0.06, calibration: str | None = None,
-                 whole_comment: bool = True, model_threshold_floor: float = 0.0,
-                 neutral_clause_takes_comment: bool = True, seeds_vote: bool = False):
+    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: Share = 0.44,
+                 margin: Share = 0.05, max_per_sentence: PositiveInt = 2, language: Literal["en", "fr"] = "en",
+                 model: str | None = "models/themes-usem3", model_threshold: Share = 0.5,
+                 near_miss_window: Share = 0.06, calibration: str | None = None, whole_comment: bool = True,
+                 model_threshold_floor: Share = 0.45, neutral_clause_takes_comment: bool = True,
+                 seeds_vote: bool = False):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin

@@ -230,7 +230,7 @@ def _out_of_fold_scores(head: ProbabilisticHead, X: np.ndarray, y, seed: int) ->
     for fit_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, strata):
         fold_head = clone(head)
         fold_head.fit(X[fit_rows], y[fit_rows], classes=list(head.classes_))
-        scores[held_rows] = fold_head.decision_function(X[held_rows])
+        scores[held_rows] = fold_head.logits(X[held_rows])
     return scores
 
 
