@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(VENV)/bin/vocnlp run data/sample/survey_sample.csv --out out/sample --segment segment --format xlsx --report
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	bash tests/setup_browser.sh
 	$(PY) -m pytest
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.challenge import challenge_path, run_challenge
 from vocnlp import analyze, load_config
-from vocnlp.benchmarking.challenge import challenge_path, run_challenge
 from vocnlp.errors import ConfigError
 
 
@@ -33,12 +33,12 @@ def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
 def test_french_facts_read_more_neutral_than_without_the_language_prior():
     # Read as the training rows were (French column at 1), the shipped emotion model calls French facts anything
     # but neutral, since no public French line is neutral; the shipped reading (column at 0) must lift them.
-    # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it; see PROFILES.)
+    # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it; see TRAINING_PROFILES.)
     facts = ["Le technicien est passé mardi.", "J'ai payé par virement.", "Mon contrat se renouvelle en mars.",
              "J'ai demandé une copie de ma facture.", "Je suis allé à la boutique du centre-ville.",
              "J'utilise le service uniquement pour mon portable."]
-    from vocnlp.classifiers import load_model_folder
-    from vocnlp.embeddings import load_backbone
+    from vocnlp.modeling import load_model_folder
+    from vocnlp.modeling.encoders import load_backbone
     from vocnlp.resources import resource_root
 
     cfg = load_config()
@@ -134,7 +134,7 @@ def test_a_model_with_its_own_body_reads_capitals_as_the_shared_embeddings_do():
 
 
 def test_factual_emotion_shares_count_neutral_and_negative_rows_per_language():
-    from vocnlp.benchmarking.challenge import factual_emotions
+    from benchmarks.challenge import factual_emotions
 
     frame = pd.DataFrame({"category": ["factual", "factual", "factual", "plain"], "language": ["fr", "fr", "en", "fr"],
                           "emotions": ["anger;satisfaction", "neutral", "satisfaction;neutral", "anger"]})

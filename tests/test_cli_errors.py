@@ -59,7 +59,7 @@ def test_config_pointing_at_missing_model(tmp_path):
 
 
 def test_an_internal_error_writes_a_crash_report_not_a_traceback(tmp_path, monkeypatch, capsys):
-    import vocnlp.cli as cli
+    import vocnlp.cli.app as cli
 
     def broken():
         raise RuntimeError("the unexpected happened")
@@ -80,9 +80,11 @@ def test_an_internal_error_writes_a_crash_report_not_a_traceback(tmp_path, monke
 
 def test_config_command_prints_every_parameter_or_names_the_wrong_one(tmp_path):
     done = run_cli("config", "--profile", "accurate")
-    assert done.returncode == 0 and "backbone: usem3+minilm" in done.stdout and "model_threshold_floor: 0.45" in done.stdout
+    assert (done.returncode == 0 and "backbone: usem3+minilm" in done.stdout
+            and "model_threshold_floor: 0.45" in done.stdout)
     bad = tmp_path / "bad.yaml"
     bad.write_text("pipeline:\n  stages:\n    - name: sentences\n      params: {clauses: bogus}\n", encoding="utf-8")
     done = run_cli("config", "--config", str(bad))
-    assert done.returncode == 2 and "clauses = 'bogus'" in done.stderr and "'off', 'contrast' or 'punctuation'" in done.stderr
+    assert (done.returncode == 2 and "clauses = 'bogus'" in done.stderr
+            and "'off', 'contrast' or 'punctuation'" in done.stderr)
     assert "Traceback" not in done.stderr

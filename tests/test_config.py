@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from vocnlp import load_config
+from vocnlp.components import registered_stages, stage_params_model
 from vocnlp.errors import ConfigError
-from vocnlp.stages import registered_stages, stage_params_model
 
 PARAMETERS = [(stage, name) for stage in registered_stages() for name in stage_params_model(stage).model_fields]
 
@@ -95,3 +95,53 @@ def test_a_run_from_its_config_resolved_yaml_writes_the_same_files(pipeline, tmp
         assert path.read_bytes() == (tmp_path / "second" / path.name).read_bytes(), path.name
         compared += 1
     assert compared >= 12
+
+
+CUSTOM_STAGE = '''
+from typing import Literal
+
+from vocnlp import Stage, register_stage
+
+
+@register_stage("comment_length")
+class CommentLength(Stage):
+    """How long each comment is."""
+
+    def __init__(self, unit: Literal["characters", "words"] = "characters"):
+        self.unit = unit
+
+    def __call__(self, batch):
+        texts = batch.comments["_text"]
+        batch.comments["comment_length"] = [len(t) if self.unit == "characters" else len(t.split()) for t in texts]
+        return batch
+'''
+
+
+def test_a_custom_stage_is_one_class_and_one_config_entry(tmp_path):
+    """A registered class, added by `pipeline.add` (no copy of the default list), typed like the shipped ones;
+    `pipeline.remove` drops a stage; the command line imports the class with --code."""
+    import pandas as pd
+
+    import vocnlp
+    from conftest import run_cli
+
+    code = tmp_path / "my_stages.py"
+    code.write_text(CUSTOM_STAGE, encoding="utf-8")
+    exec(compile(CUSTOM_STAGE, str(code), "exec"), {})
+    edits = {"pipeline": {"add": [{"name": "comment_length", "after": "normalise", "params": {"unit": "words"}}],
+                          "remove": ["effort"]}}
+    config = load_config(overrides=edits)
+    names = [s.name for s in config.pipeline.stages]
+    assert names[:2] == ["normalise", "comment_length"] and "effort" not in names and len(names) == 9
+    with pytest.raises(ConfigError, match="unit = 'letters'"):
+        load_config(overrides={"pipeline": {"add": [{"name": "comment_length", "params": {"unit": "letters"}}]}})
+    with pytest.raises(ConfigError, match="not in the pipeline"):
+        load_config(overrides={"pipeline": {"add": [{"name": "comment_length", "before": "parsing"}]}})
+    result = vocnlp.load(config)(pd.DataFrame({"comment": ["La facture est fausse depuis mars.", "Top"]}))
+    assert result.comments["comment_length"].tolist() == [6, 1] and "effort" not in result.comments
+    user_config = tmp_path / "my.yaml"
+    user_config.write_text(yaml.safe_dump(edits), encoding="utf-8")
+    done = run_cli("config", "--code", str(code), "--config", str(user_config))
+    assert done.returncode == 0, done.stderr
+    listed = [s["name"] for s in yaml.safe_load(done.stdout)["pipeline"]["stages"]]
+    assert listed == names

@@ -8,21 +8,21 @@ import pytest
 import yaml
 
 from conftest import SAMPLE, run_cli
-from vocnlp.discovery import cluster_clauses, cluster_keywords, discover
+from vocnlp.taxonomy.discovery import cluster_clauses, cluster_keywords, discover
 
 
 @pytest.fixture(scope="module")
 def sample_frame():
     from vocnlp import load_config
-    from vocnlp.io import read_table
-    from vocnlp.validation import validate
+    from vocnlp.io.readers import read_table
+    from vocnlp.io.validate import validate
 
     cfg = load_config()
     return validate(read_table(SAMPLE), cfg.input).frame.iloc[:600], cfg
 
 
 def test_discovery_is_deterministic_and_leaves_covered_clauses_out(sample_frame, sample_run, tmp_path):
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.schema import load_taxonomy
 
     frame, cfg = sample_frame
     first, again = discover(frame, cfg, seed=3), discover(frame, cfg, seed=3)

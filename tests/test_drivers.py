@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from vocnlp.analysis.drivers import analyse_drivers, bootstrap_impacts, impact_with_interval, percentile_interval
+from vocnlp.analysis.drivers.models import least_squares, logistic, mcfadden_r2, with_intercept
+from vocnlp.analysis.drivers.shapley import r2_value_function, shapley_values
+from vocnlp.analysis.scores import nps_contribution
 from vocnlp.config import DriversConfig
-from vocnlp.drivers import analyse_drivers, bootstrap_impacts, impact_with_interval, percentile_interval
-from vocnlp.drivers.models import least_squares, logistic, mcfadden_r2, with_intercept
-from vocnlp.drivers.shapley import r2_value_function, shapley_values
-from vocnlp.scores import nps_contribution
 
 
 def _survey(n=600, seed=0):

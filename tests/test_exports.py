@@ -8,9 +8,9 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from vocnlp.config import load_config
-from vocnlp.exports import codebook
+from vocnlp.io.exports import codebook
 from vocnlp.resources import resource_path
-from vocnlp.taxonomy import load_taxonomy
+from vocnlp.taxonomy.schema import load_taxonomy
 
 
 def test_workbook_has_every_sheet_typed_with_frozen_header_and_filter(sample_run):
@@ -43,7 +43,8 @@ def test_long_and_wide_theme_tables_agree(sample_run):
     assert list(wide.columns) == ["comment_id"] + book["wide_column"].tolist()
     assert wide["comment_id"].tolist() == result.comments["comment_id"].tolist()
     column_of = dict(zip(book["theme_id"], book["wide_column"]))
-    from_long = {cid: {column_of[t] for t in grp["theme_id"]} | {column_of[s] for s in grp["subtheme_id"] if isinstance(s, str) and s}
+    from_long = {cid: {column_of[t] for t in grp["theme_id"]}
+                 | {column_of[s] for s in grp["subtheme_id"] if isinstance(s, str) and s}
                  for cid, grp in mentions.groupby("comment_id")}
     values = wide.set_index("comment_id")
     for cid, row in values.iterrows():

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.hostile import csv_dump_bytes
 from vocnlp import load_config
-from vocnlp.benchmarking.hostile import csv_dump_bytes
 from vocnlp.errors import VocnlpError
-from vocnlp.io import read_table
-from vocnlp.validation import validate
+from vocnlp.io.readers import read_table
+from vocnlp.io.validate import validate
 
 EXAMPLES = int(os.environ.get("VOCNLP_HYPOTHESIS_EXAMPLES", "300"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
@@ -43,8 +43,8 @@ PIECES = st.sampled_from(['"', "'", ";", ",", "\t", "|", "\n", "\r\n", "\r", "\u
                           "=", "+", "-", "@", "é", "ç", "€", "😡", "  ", "sep=;", "{", "}", "\\"])
 WORDS = st.text(alphabet=string.ascii_letters + "àéèêôûç' ", min_size=1, max_size=12)
 TEXT = st.lists(st.one_of(WORDS, PIECES), min_size=1, max_size=12).map("".join)
-IDS = st.one_of(st.sampled_from(["A", "A~2", "row-3", "", " ", "B", "7"]), st.text(string.ascii_letters + "~-_0123456789",
-                                                                                     min_size=1, max_size=6))
+IDS = st.one_of(st.sampled_from(["A", "A~2", "row-3", "", " ", "B", "7"]),
+                st.text(string.ascii_letters + "~-_0123456789", min_size=1, max_size=6))
 NPS = st.one_of(st.integers(0, 10).map(str), st.sampled_from(["", "N/A", "11", "-1", "9.5", "dix"]))
 ROWS = st.lists(st.tuples(IDS, TEXT, NPS), min_size=1, max_size=25)
 
@@ -77,7 +77,7 @@ def test_well_formed_jsonl_comes_back_whole(tmp_path_factory, rows):
 
 @prop(rows=ROWS)
 def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
-    from vocnlp.exports import XLSX_ILLEGAL, write_excel_sheets
+    from vocnlp.io.exports import XLSX_ILLEGAL, write_excel_sheets
 
     # What an .xlsx can hold at all: no control characters, and XML reads every line break as "\n".
     rows = [(i, XLSX_ILLEGAL.sub("", t).replace("\r\n", "\n").replace("\r", "\n"), n) for i, t, n in rows]
@@ -123,7 +123,7 @@ def test_long_search(tmp_path_factory, search):
 
 
 def test_hostile_inputs_benchmark_runs_on_a_small_slice():
-    from vocnlp.benchmarking.hostile import hostile_inputs, hostile_rows
+    from benchmarks.hostile import hostile_inputs, hostile_rows
 
     res = hostile_inputs(n=16, log=lambda m: None)
     total = res["total"]

@@ -9,7 +9,7 @@ import pytest
 
 from vocnlp import analyze_file, load_config
 from vocnlp.errors import InputFileError
-from vocnlp.io import read_table
+from vocnlp.io.readers import read_table
 
 HOSTILE_ROWS = [
     # id ; comment ; nps ; churn
@@ -17,7 +17,8 @@ HOSTILE_ROWS = [
     ("A2", "Conseillère très aimable, problème réglé", "9", "non"),
     ("A3", "", "8", "non"),                                     # empty text
     ("A4", "   ", "N/A", "non"),                                # whitespace text, N/A score
-    ("A5", "Le technicien n'est jamais venu.\nDeuxième ligne; avec point-virgule", "11", "non"),  # quoted newline + ; inside
+    # quoted newline + ; inside
+    ("A5", "Le technicien n'est jamais venu.\nDeuxième ligne; avec point-virgule", "11", "non"),
     ("A6", "Temps d'attente énorme au téléphone", "-1", "oui"),
     ("A6", "Doublon d'identifiant, ça arrive", "", "non"),     # duplicate id, missing score
     ("A8", "Prix trop élevé", "sept", "peut-être"),            # non-numeric score, invalid churn
@@ -172,8 +173,8 @@ def test_excel_sep_line_long_fields_and_stray_nul_are_read(tmp_path):
 
 
 def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path):
-    from vocnlp.io import RawTable
-    from vocnlp.validation import validate
+    from vocnlp.io.readers import RawTable
+    from vocnlp.io.validate import validate
 
     frame = pd.DataFrame({"id": ["A", "A", "A~2", "", "row-5", "B"],
                           "comment": ["un", "deux", "trois", "quatre", "cinq", "six"],
@@ -206,7 +207,8 @@ def test_a_quote_never_closed_costs_only_its_own_record(tmp_path, third):
     assert raw.frame["id"].tolist() == ["T1", "T3", "T4", "T5"]
     assert raw.frame["commentaire"].tolist()[2] == "Un commentaire\nsur deux lignes"  # a closed quote still spans lines
     assert raw.source_rows == [2, 4, 5, 7]
-    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [(3, "a quote opened on this line is never closed")]
+    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [
+        (3, "a quote opened on this line is never closed")]
     assert raw.unreadable[0].excerpt.startswith('T2;"Le technicien')
 
 

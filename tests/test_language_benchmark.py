@@ -7,7 +7,7 @@ import pandas as pd
 
 
 def test_pair_splits_give_both_languages_the_same_labels():
-    from vocnlp.benchmarking.languages import pair_splits
+    from benchmarks.languages import pair_splits
 
     pairs = pd.DataFrame({"fr_text": ["Je t'aime.", "J'ai peur.", "Quoi ?", "Tu m'énerves, je suis content."],
                           "en_text": ["I love you.", "I'm scared.", "What?", "You annoy me, I'm glad."],
@@ -23,7 +23,7 @@ def test_pair_splits_give_both_languages_the_same_labels():
 
 
 def test_gap_figures_are_paired():
-    from vocnlp.benchmarking.languages import gap_figures
+    from benchmarks.languages import gap_figures
 
     rng = np.random.default_rng(0)
     y = rng.choice(["negative", "neutral", "positive"], 300)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vocnlp.classifiers import LinearHead, load_model_folder, save_model_folder
-from vocnlp.classifiers.language_prior import LanguagePrior, match_parallel_value
 from vocnlp.errors import VocnlpError
+from vocnlp.modeling import LinearHead, load_model_folder, save_model_folder
+from vocnlp.modeling.heads.language_prior import LanguagePrior, match_parallel_value
 from vocnlp.training.datasets import LabelledSplit, TrainingData
 from vocnlp.training.parallel import training_prior
 from vocnlp.training.train import train_and_score

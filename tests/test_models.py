@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import ROOT, SHARED_DATA
-from vocnlp.classifiers import load_model_folder
+from vocnlp.modeling import load_model_folder
 
 MODELS = ["sentiment-usem3", "emotion-usem3", "sentiment-usem3-minilm", "emotion-usem3-tuned"]
 
@@ -32,9 +32,9 @@ def test_models_folder_stays_under_its_size_budget():
     assert size < 100e6
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "goemotions").is_dir(), reason="public data folder ../shared/data not present")
+@pytest.mark.data
 def test_sentiment_head_reproduces_its_card_on_held_out_data():
-    from vocnlp.embeddings import load_backbone
+    from vocnlp.modeling.encoders import load_backbone
     from vocnlp.training.datasets import sentiment_splits
 
     split = sentiment_splits(SHARED_DATA)["xed_fr_test"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from vocnlp.benchmarking.pii import TARGET_RECALL, pii_scores
-from vocnlp.pii import PiiMasker
+from benchmarks.pii import TARGET_RECALL, pii_scores
+from vocnlp.components.pii import PiiMasker
 
 
 @pytest.fixture(scope="module")

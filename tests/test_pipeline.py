@@ -84,7 +84,7 @@ def test_every_planted_theme_found_with_precision_and_recall_of_08(zero_shot_sam
     """Issue 4, acceptance 1: zero-shot themes (``themes.model: null``) on the bundled sample, French and English
     separately. The sample is written in the seeds' own words; the default's trained theme model is judged on real
     comments instead (BENCHMARKS.md, first table)."""
-    from vocnlp.benchmarking.themes import planted_theme_scores
+    from benchmarks.themes import planted_theme_scores
 
     truth = pd.read_csv(SAMPLE_TRUTH, keep_default_na=False)
     scores = pd.DataFrame(planted_theme_scores(zero_shot_sample_run[0].comments, truth))
@@ -146,7 +146,7 @@ def test_a_loaded_pipeline_analyses_again_without_loading(pipeline, tmp_path):
     """nlp = vocnlp.load(); nlp(df) twice: the same loaded models, the same tables; analyze(pipeline=) reuses it,
     and result.save writes the run folder."""
     import vocnlp
-    from vocnlp.run_folder import check_run_folder
+    from vocnlp.io.run_folder import check_run_folder
 
     frame = pd.DataFrame({"verbatim": ["La facture est fausse depuis trois mois.", "Great staff, quick answers.",
                                        "Rien à dire."], "note": [2, 10, 8]})
@@ -187,3 +187,25 @@ def test_an_encoder_object_replaces_the_backbone_and_is_recorded_by_name(pipelin
     assert result.comments["sentiment"].tolist() == pipeline(frame).comments["sentiment"].tolist()
     with pytest.raises(ModelLoadError, match="custom:Unknown"):
         vocnlp.load(encoder=Unknown())
+
+
+def test_a_saved_result_loads_back(pipeline, tmp_path):
+    """AnalysisResult.save / AnalysisResult.load: the run folder as one object, checked against its manifest."""
+    from vocnlp import AnalysisResult
+
+    frame = pd.DataFrame({"comment": ["=1+1 la facture est fausse", "Great staff.", "Livraison en retard"],
+                          "nps": [2, 10, 5], "agence": ["@Paris", "Lyon", "Lyon"]})
+    result = pipeline(frame, segments=["agence"])
+    result.save(tmp_path / "run", ["csv"])
+    loaded = AnalysisResult.load(tmp_path / "run")
+    pd.testing.assert_frame_equal(loaded.comments, result.comments)
+    pd.testing.assert_frame_equal(loaded.mentions, result.mentions)
+    from vocnlp.io.writers import jsonable
+
+    assert loaded.summary == json.loads(json.dumps(jsonable(result.summary)))
+    assert loaded.drivers["driver_id"].tolist() == result.drivers["driver_id"].tolist()
+    assert loaded.scores_by_group["group"].tolist() == result.scores_by_group["group"].astype(str).tolist()
+    assert loaded.config.to_yaml() == result.config.to_yaml()
+    (tmp_path / "run" / "summary.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(Exception, match="manifest"):
+        AnalysisResult.load(tmp_path / "run")

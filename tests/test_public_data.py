@@ -19,7 +19,7 @@ def test_neutral_lines_are_read_without_their_label_column(tmp_path):
     assert xed_neutral_lines(tmp_path) == ["Yes.", "Dawn is breaking", "I don't know."]
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "banking77").is_dir(), reason="public data folder ../shared/data not present")
+@pytest.mark.data
 def test_banking77_faults_are_negative_and_requests_neutral_in_the_sentiment_splits():
     mapping = label_mappings()["sentiment"]["banking77"]
     intents = set(json.loads((SHARED_DATA / "banking77" / "categories.json").read_text()))

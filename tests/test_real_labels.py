@@ -10,10 +10,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from benchmarks import real_data
 from conftest import ROOT, SHARED_DATA
 from vocnlp import analyze
-from vocnlp.adaptation import adapt_sentiment
-from vocnlp.benchmarking import real_data
+from vocnlp.analysis.adaptation import adapt_sentiment
 from vocnlp.config import AdaptationConfig, load_config
 
 CX_REAL = SHARED_DATA / "cx_real"
@@ -22,7 +22,7 @@ needs_real_data = pytest.mark.skipif(not (CX_REAL / "labelled_comments.csv").is_
 
 
 def test_every_written_comment_is_well_formed_and_uses_taxonomy_ids():
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.schema import load_taxonomy
     from vocnlp.training.written_corpus import read_written_corpus, written_theme_splits
 
     taxonomy = load_taxonomy(ROOT / "configs/taxonomies/generic_cx.yaml")
@@ -125,10 +125,10 @@ def test_run_with_adapt_reports_it_in_the_summary_and_the_report(tmp_path):
 
 
 def test_user_corrections_join_the_written_corpus_counted_five_times():
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.errors import InputFileError
+    from vocnlp.taxonomy.schema import load_taxonomy
     from vocnlp.training.datasets import LabelledSplit, TrainingData
     from vocnlp.training.written_corpus import USER_REPEAT, with_written_corpus, written_training_data
-    from vocnlp.errors import InputFileError
 
     taxonomy = load_taxonomy(ROOT / "configs/taxonomies/generic_cx.yaml")
     labels = sorted(t.id for t in taxonomy.themes)
@@ -155,8 +155,8 @@ def test_a_glowing_review_with_one_reservation_is_positive_not_mixed():
 
 
 def test_a_theme_spread_over_clauses_is_found_in_the_whole_comment(pipeline):
-    from vocnlp.pipeline import analyze_table
-    from vocnlp.io import RawTable
+    from vocnlp.io.readers import RawTable
+    from vocnlp.pipeline.runner import analyze_table
 
     frame = pd.DataFrame({"comment": ["I called on Monday. I called again on Wednesday. Then again on Friday. "
                                       "Each time a new person, each time I explained it all from the start."]})
@@ -188,7 +188,7 @@ def test_real_data_benchmark_runs_on_a_tiny_slice():
 
 @needs_real_data
 def test_real_data_section_renders_first_in_benchmarks():
-    from vocnlp.benchmarking.render_real import real_rows
+    from benchmarks.render_real import real_rows
 
     saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     if "real" not in saved:

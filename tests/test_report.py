@@ -7,14 +7,11 @@ playwright only drives it. The screenshot is kept in test-artifacts/ for a human
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE, run_cli
+from conftest import CHROMIUM, ROOT, SAMPLE, run_cli
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
 # Flags for a closed network: no background connections, no sandbox as root in CI.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -31,9 +28,6 @@ def report_run(tmp_path_factory):
 
 def _open_in_chromium(path, screenshot):
     """Load ``path`` from disk; return console errors, page errors, non-file requests and per-chart facts."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run 'make test' (it installs it) or "
-                    "'apt-get install chromium'.")
     from playwright.sync_api import sync_playwright
 
     errors, requests = [], []
@@ -57,6 +51,7 @@ def _open_in_chromium(path, screenshot):
     return errors, requests, charts, headings
 
 
+@pytest.mark.browser
 def test_report_renders_every_chart_offline_without_console_errors(report_run):
     report = report_run / "report.html"
     assert report.is_file()
@@ -75,6 +70,7 @@ def test_report_renders_every_chart_offline_without_console_errors(report_run):
     assert (ARTIFACTS / "report_en.png").stat().st_size > 50_000
 
 
+@pytest.mark.browser
 def test_french_report_from_an_existing_run(report_run, tmp_path):
     done = run_cli("report", str(report_run), "--lang", "fr", "--output", str(tmp_path / "rapport.html"))
     assert done.returncode == 0, done.stderr

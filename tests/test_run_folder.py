@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, SAMPLE, run_cli
 from vocnlp.errors import VocnlpError
-from vocnlp.run_folder import MANIFEST, STAGING_PREFIX, check_out_dir, check_run_folder
+from vocnlp.io.run_folder import MANIFEST, STAGING_PREFIX, check_out_dir, check_run_folder
 
 
 def _copy(run_folder, target):
@@ -52,7 +52,7 @@ def load_config_fast():
 
 def test_readers_refuse_a_folder_that_mixes_runs_or_has_no_manifest(sample_run, tmp_path):
     from vocnlp.report import build_report
-    from vocnlp.review import export_review_queue
+    from vocnlp.taxonomy.review import export_review_queue
 
     _, out, _ = sample_run
     mixed = _copy(out, tmp_path / "mixed")
@@ -72,8 +72,8 @@ def test_readers_refuse_a_folder_that_mixes_runs_or_has_no_manifest(sample_run, 
 
 
 def test_remap_keeps_the_manifest_in_step(sample_run, tmp_path):
-    from vocnlp.remap import remap_run
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.remap import remap_run
+    from vocnlp.taxonomy.schema import load_taxonomy
 
     _, out, _ = sample_run
     target = _copy(out, tmp_path / "out")
@@ -134,7 +134,7 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(sample_run, tm
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.launch", "run", str(source), "--out", str(target),
+    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli.launch", "run", str(source), "--out", str(target),
                             "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -154,8 +154,9 @@ def test_ctrl_c_exits_cleanly_and_leaves_nothing_half_written(tmp_path, when):
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
-    # vocnlp.launch is what the console script runs.
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.launch", "run", str(source), "--out", str(tmp_path / "out"),
+    # vocnlp.cli.launch is what the console script runs.
+    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli.launch", "run", str(source),
+                            "--out", str(tmp_path / "out"),
                             "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
     if when == "starting":

@@ -29,7 +29,7 @@ def test_wheel_finds_its_resources_without_a_checkout(tmp_path):
         assert needed in names, needed
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)
-    probe = ("import vocnlp, vocnlp.resources as r; from vocnlp.classifiers import load_model_folder;"
+    probe = ("import vocnlp, vocnlp.resources as r; from vocnlp.modeling import load_model_folder;"
              "print(r.resource_root()); load_model_folder(r.resource_path('models/sentiment-usem3'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
@@ -41,7 +41,7 @@ def test_benchmarks_md_is_what_the_saved_results_render_to():
     """BENCHMARKS.md is generated, never typed: it must equal the rendering of benchmarks/results.json."""
     import json
 
-    from vocnlp.benchmarking.render import render
+    from benchmarks.render import render
 
     saved = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     assert render(saved) == (ROOT / "BENCHMARKS.md").read_text(encoding="utf-8")
@@ -51,7 +51,7 @@ def test_a_speed_run_reports_its_own_peak_memory_not_its_parents():
     # Linux carries ru_maxrss across exec: a run started by a big benchmark process used to report the parent's peak.
     ballast = bytearray(600 * 1024 * 1024)
     ballast[::4096] = b"\1" * len(ballast[::4096])  # touch every page so it is resident
-    code = "from vocnlp.benchmarking.measure_run import peak_rss_mb; print(peak_rss_mb())"
+    code = "from benchmarks.measure_run import peak_rss_mb; print(peak_rss_mb())"
     child = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                  cwd=ROOT).stdout.strip())
     import resource

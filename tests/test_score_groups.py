@@ -12,9 +12,9 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from vocnlp import analyze
-from vocnlp.report.labels import describe_flag
-from vocnlp.score_groups import adjust, mean_difference, nps_difference, proportion_difference, scores_by_group
-from vocnlp.scores import nps, proportion
+from vocnlp.analysis.groups import adjust, mean_difference, nps_difference, proportion_difference, scores_by_group
+from vocnlp.analysis.scores import nps, proportion
+from vocnlp.report.wording import describe_flag
 
 TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]          # NPS +10
 FIVE = [10, 0, 0, 3, 8]                          # 1 promoter, 3 detractors: NPS −40
@@ -27,7 +27,8 @@ def test_nps_difference_by_hand():
     assert r["difference"] == pytest.approx(50.0)
     half = 1.959963984540054 * math.sqrt(se_a ** 2 + se_b ** 2)
     assert (r["ci_low"], r["ci_high"]) == (pytest.approx(50 - half), pytest.approx(50 + half))
-    assert r["p_value"] == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(50 / math.sqrt(se_a ** 2 + se_b ** 2) / math.sqrt(2)))))
+    assert r["p_value"] == pytest.approx(
+        2 * (1 - 0.5 * (1 + math.erf(50 / math.sqrt(se_a ** 2 + se_b ** 2) / math.sqrt(2)))))
 
 
 def test_plain_wald_nps_interval_is_selectable():

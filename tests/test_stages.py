@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from vocnlp.components.text import LanguageId, SentenceSplit, split_clauses
 from vocnlp.errors import ConfigError
-from vocnlp.stages.text import LanguageId, SentenceSplit, split_clauses
-from vocnlp.taxonomy import load_taxonomy
+from vocnlp.taxonomy.schema import load_taxonomy
 
 
 def test_language_id_prefers_expected_and_abstains_on_short():
@@ -84,7 +84,7 @@ def test_mixed_comment_gets_theme_level_evidence(pipeline):
 
 
 def test_capitals_are_embedded_in_sentence_case_only_when_shouted():
-    from vocnlp.stages.embed import unshout
+    from vocnlp.components.embed import unshout
 
     assert unshout("FACTURÉ DEUX FOIS CE MOIS-CI !") == "Facturé deux fois ce mois-ci !"
     assert unshout("« JE PAIE PLUS »") == "« Je paie plus »"
@@ -93,7 +93,7 @@ def test_capitals_are_embedded_in_sentence_case_only_when_shouted():
 
 
 def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):
-    from vocnlp.stages.themes import Themes
+    from vocnlp.components.themes import Themes
 
     encoder = pipeline.context.shared["encoder"]
     stage = Themes(threshold=0.2, model=None)  # the seeds alone
@@ -108,7 +108,7 @@ def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):
 
 
 def test_second_theme_of_a_clause_must_be_close_to_the_first(pipeline):
-    from vocnlp.stages.themes import Themes
+    from vocnlp.components.themes import Themes
 
     vectors = pipeline.context.shared["encoder"].encode(["I waited two weeks for a simple answer"])
     loose, strict = Themes(threshold=0.2, margin=0.0, model=None), Themes(threshold=0.2, margin=0.05, model=None)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from vocnlp.io import read_table
+from vocnlp.io.readers import read_table
 
 DATA = ROOT / "tests" / "data"
 
@@ -24,7 +24,7 @@ TYPEFORM_NPS = "On a scale from 0 to 10, how likely are you to recommend Parcelo
     ("typeform_export.csv", "typeform", "What's the one thing we could do better?", TYPEFORM_NPS, 2)])
 def test_survey_exports_map_text_and_nps_with_no_flags(pipeline, name, platform, text, nps, first_line):
     from vocnlp import load_config
-    from vocnlp.pipeline import analyze_table
+    from vocnlp.pipeline.runner import analyze_table
 
     raw = read_table(DATA / name)
     assert raw.details["survey_platform"] == platform and raw.source_rows[0] == first_line
@@ -57,7 +57,7 @@ def test_survey_exports_saved_as_excel_are_read_the_same(tmp_path, name):
 
 def test_a_google_forms_header_of_questions_is_mapped(tmp_path):
     from vocnlp import load_config
-    from vocnlp.validation import validate
+    from vocnlp.io.validate import validate
 
     path = tmp_path / "forms.csv"
     path.write_text("Timestamp,How likely are you to recommend us to a friend?,Why did you give this score?\n"
@@ -80,7 +80,7 @@ def test_a_google_forms_header_of_questions_is_mapped(tmp_path):
                                                   "2026-10-02 18:44:51", "2026-10-03 08:21:02"])])
 def test_one_header_platforms_give_their_id_and_answer_time(name, id_column, dates):
     from vocnlp import load_config
-    from vocnlp.validation import validate
+    from vocnlp.io.validate import validate
 
     table = validate(read_table(DATA / name), load_config().input)
     assert table.mapping["id"] == id_column
@@ -94,7 +94,7 @@ def test_one_header_platforms_give_their_id_and_answer_time(name, id_column, dat
     (["01/10/2026", "02/10/2026"], ["2026-10-01", "2026-10-02"]),   # undecidable: day first, as French exports
     (["2026/10/01", "2026/10/02"], ["2026-10-01", "2026-10-02"])])  # year first
 def test_date_order_is_read_from_the_column(values, expected):
-    from vocnlp.validation import _parse_dates
+    from vocnlp.io.validate import _parse_dates
 
     parsed = _parse_dates(pd.Series(values), [[] for _ in values])
     assert [d.strftime("%Y-%m-%d") for d in parsed] == expected

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import ROOT, run_cli
 from vocnlp.errors import ConfigError
-from vocnlp.taxonomy import load_taxonomy
-from vocnlp.taxonomy_edits import alias_map, merge, move, read_document, remap_mentions, rename, split, write_document
+from vocnlp.taxonomy.edits import alias_map, merge, move, read_document, remap_mentions, rename, split, write_document
+from vocnlp.taxonomy.schema import load_taxonomy
 
 GENERIC = ROOT / "configs" / "taxonomies" / "generic_cx.yaml"
 

@@ -8,8 +8,8 @@ import pytest
 from vocnlp import load_config
 from vocnlp.errors import ConfigError
 from vocnlp.resources import resource_path
-from vocnlp.taxonomy import load_taxonomy
-from vocnlp.taxonomy_packs import bundled_industries
+from vocnlp.taxonomy.packs import bundled_industries
+from vocnlp.taxonomy.schema import load_taxonomy
 
 FOLDER = resource_path("configs/taxonomies")
 GENERIC = load_taxonomy(FOLDER / "generic_cx.yaml")

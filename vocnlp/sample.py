@@ -79,7 +79,8 @@ PHRASES: dict[str, dict[str, list[str]]] = {
     "digital": {
         "en": ["The app crashes every time I open my bills.", "Could not log into the customer portal for days.",
                "The website is a maze, impossible to find anything.", "Password reset on the site never works."],
-        "fr": ["L'appli plante dès que j'ouvre mes factures.", "Impossible d'accéder à l'espace client pendant des jours.",
+        "fr": ["L'appli plante dès que j'ouvre mes factures.",
+               "Impossible d'accéder à l'espace client pendant des jours.",
                "Le site est un labyrinthe, on ne trouve rien.",
                "La réinitialisation du mot de passe sur le site ne marche jamais."],
     },

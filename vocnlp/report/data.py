@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import VocnlpError
-from ..pii import PiiMasker
-from ..run_folder import check_run_folder
+from vocnlp.components.pii import PiiMasker
+from vocnlp.errors import VocnlpError
+from vocnlp.io.run_folder import FILES, check_run_folder
 
-REQUIRED = ("summary.json", "comments.parquet", "mentions.parquet", "drivers.csv")
+REQUIRED = (FILES.summary, FILES.comments, FILES.mentions, FILES.drivers)
 
 
 @dataclass
@@ -51,10 +51,10 @@ def load_run(folder: str | Path) -> RunOutputs:
         path = folder / name
         return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=True) if path.is_file() else pd.DataFrame()
 
-    return RunOutputs(folder, json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-                      pd.read_parquet(folder / "comments.parquet"), pd.read_parquet(folder / "mentions.parquet"),
-                      optional_csv("drivers.csv"), optional_csv("scores_by_group.csv"),
-                      optional_csv("codebook.csv").fillna(""))
+    return RunOutputs(folder, json.loads((folder / FILES.summary).read_text(encoding="utf-8")),
+                      pd.read_parquet(folder / FILES.comments), pd.read_parquet(folder / FILES.mentions),
+                      optional_csv(FILES.drivers), optional_csv(FILES.scores_by_group),
+                      optional_csv(FILES.codebook).fillna(""))
 
 
 def flagged_rows(run: RunOutputs) -> list[tuple[str, int]]:
@@ -76,7 +76,8 @@ def theme_shares(run: RunOutputs, lang: str) -> pd.DataFrame:
     per = (mentions.groupby(["theme_id", "sentiment"])["comment_id"].nunique().unstack(fill_value=0)
            .reindex(columns=["negative", "neutral", "positive"], fill_value=0))
     table = per.div(analysed).reset_index()
-    table["share"] = mentions.groupby("theme_id")["comment_id"].nunique().reindex(table["theme_id"]).to_numpy() / analysed
+    table["share"] = (mentions.groupby("theme_id")["comment_id"].nunique().reindex(table["theme_id"]).to_numpy()
+                      / analysed)
     table["name"] = [run.theme_name(t, lang) for t in table["theme_id"]]
     return table.sort_values(["share", "theme_id"], ascending=[True, True]).reset_index(drop=True)
 

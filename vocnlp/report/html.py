@@ -15,14 +15,24 @@ import jinja2
 from markupsafe import Markup
 from plotly.offline import get_plotlyjs
 
-from .. import __version__
-from ..errors import VocnlpError
-from . import charts
-from .data import (RunOutputs, driver_model, driver_rows, emotion_shares, flagged_rows, groupings, load_run,
-                   representative_comments, theme_shares)
-from .labels import EMOTIONS, LANGUAGES, TEXT, describe_flag
+from vocnlp import __version__
+from vocnlp.errors import VocnlpError
+from vocnlp.io.run_folder import FILES
+from vocnlp.report import charts
+from vocnlp.report.data import (
+    RunOutputs,
+    driver_model,
+    driver_rows,
+    emotion_shares,
+    flagged_rows,
+    groupings,
+    load_run,
+    representative_comments,
+    theme_shares,
+)
+from vocnlp.report.wording import EMOTIONS, LANGUAGES, TEXT, describe_flag
 
-REPORT_FILE = "report.html"
+REPORT_FILE = FILES.report
 TOP_DRIVERS = 10
 
 
@@ -116,7 +126,8 @@ def _kpis(run: RunOutputs, t: dict, lang: str) -> list[dict]:
     nps = scores.get("nps") or {}
     if nps.get("n"):
         out.append({"label": t["nps"], "value": _number(nps["nps"], "+.1f", lang),
-                    "detail": t["nps_detail"].format(n=_number(nps["n"], ",", lang), lo=_number(nps["ci_low"], "+.1f", lang),
+                    "detail": t["nps_detail"].format(n=_number(nps["n"], ",", lang),
+                                                     lo=_number(nps["ci_low"], "+.1f", lang),
                                                      hi=_number(nps["ci_high"], "+.1f", lang))})
     churn = scores.get("churn") or {}
     if churn.get("n"):
@@ -185,7 +196,8 @@ def _driver_tables(run: RunOutputs, t: dict, lang: str) -> list[dict]:
             body.append({"rank": int(r.rank), "name": run.theme_name(r.driver_id, lang), "mentions": int(r.mentions),
                          "prevalence": _percent(r.prevalence, ".1f", lang),
                          "impact": _number(r.impact, "+.1f", lang),
-                         "interval": f"{_number(r.impact_ci_low, '+.1f', lang)} … {_number(r.impact_ci_high, '+.1f', lang)}",
+                         "interval": f"{_number(r.impact_ci_low, '+.1f', lang)} … "
+                                     f"{_number(r.impact_ci_high, '+.1f', lang)}",
                          "odds": odds, "p": _p_value(r.p_adjusted, lang),
                          "shapley": _percent(r.shapley_share, ".0f", lang)
                          if _ok(r.shapley_share) else "–",

@@ -13,9 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import VocnlpError
-from .datasets import (LabelledSplit, XED_LABELS, goemotions_frame, label_mappings, split_indices, to_indicator,
-                       xed_frame)
+from vocnlp.errors import VocnlpError
+from vocnlp.training.datasets import (
+    XED_LABELS,
+    LabelledSplit,
+    goemotions_frame,
+    label_mappings,
+    split_indices,
+    to_indicator,
+    xed_frame,
+)
 
 BENCHMARKS = ("goemotions28", "goemotions_ekman", "goemotions_sentiment", "xed_en", "xed_fr")
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embeddings.backends import embedding_dimension, quiet_weight_loading
-from ..errors import VocnlpError
-from .datasets import LabelledSplit
+from vocnlp.errors import VocnlpError
+from vocnlp.modeling.encoders.backends import embedding_dimension, quiet_weight_loading
+from vocnlp.training.datasets import LabelledSplit
 
 BODY_METHODS = ("frozen", "contrastive", "full")
 
@@ -101,7 +101,7 @@ def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tu
     if backbone == "usem3":
         if tuning.method != "full":
             raise VocnlpError("USE v3 is fine-tuned with the 'full' recipe only.", "Use --body full with usem3.")
-        from .use_tuning import tune_use_body
+        from vocnlp.training.use_tuning import tune_use_body
 
         return tune_use_body(train, out_dir, tuning, seed=seed, log=log)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

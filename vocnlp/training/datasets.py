@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import VocnlpError
-from ..resources import resource_path
+from vocnlp.errors import VocnlpError
+from vocnlp.resources import resource_path
 
 XED_LABELS = {1: "anger", 2: "anticipation", 3: "disgust", 4: "fear", 5: "joy", 6: "sadness", 7: "surprise", 8: "trust"}
 

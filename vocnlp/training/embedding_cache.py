@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import LabelledSplit
+from vocnlp.training.datasets import LabelledSplit
 
 
 def embedding_cache_dir() -> Path:

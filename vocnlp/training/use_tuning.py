@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embeddings.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
-from .datasets import LabelledSplit
+from vocnlp.modeling.encoders.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
+from vocnlp.training.datasets import LabelledSplit
 
 WARMUP_SHARE = 0.06
 
@@ -48,7 +48,7 @@ def tune_use_body(train: list[LabelledSplit], out_dir: str | Path, tuning, *, se
     """Fine-tune USE v3's layers on the training splits; writes ``use_layers.npz`` into ``out_dir``."""
     import torch
 
-    from ..embeddings.use_torch import USEEncoder, pad_batch
+    from vocnlp.modeling.encoders.use_torch import USEEncoder, pad_batch
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ColumnMappingError, InputFileError
-from ..io import read_table
-from .datasets import LabelledSplit, split_indices
+from vocnlp.errors import ColumnMappingError, InputFileError
+from vocnlp.io.readers import read_table
+from vocnlp.training.datasets import LabelledSplit, split_indices
 
 NO_LABEL = "none"  # in a multi-label file: this text has none of the labels
 

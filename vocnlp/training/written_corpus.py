@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError
-from ..resources import resource_root
-from .datasets import LabelledSplit, TrainingData, split_indices
-from .user_data import take_rows
+from vocnlp.errors import InputFileError
+from vocnlp.resources import resource_root
+from vocnlp.training.datasets import LabelledSplit, TrainingData, split_indices
+from vocnlp.training.user_data import take_rows
 
 SENTIMENTS = ("negative", "neutral", "positive")
 # The written corpus is small (about 3,600 sentiment rows): at the default C = 1 its sentiment head read
 # "Terrible experience, I am furious with this company." as praise (+0.62); at 0.1 it leans less on such words and,
-# blended with the public-data head, kept the complaint-tweet AUC (0.771 against 0.759 at C = 1). Themes choose C on dev.
+# blended with the public-data head, kept the complaint-tweet AUC (0.771 against 0.759 at C = 1).
+# Themes choose C on dev.
 WRITTEN_SENTIMENT_C = 0.1
 
 
@@ -96,11 +97,11 @@ def written_sentiment_splits(seed: int = 0, folder=None) -> dict[str, LabelledSp
 
 def written_training_data(task: str, taxonomy=None, seed: int = 0, folder=None) -> TrainingData:
     """TrainingData from the written corpus alone: ``themes`` (with the taxonomy's seeds as prior) or sentiment."""
-    from .theme_training import taxonomy_prior
+    from vocnlp.training.theme_training import taxonomy_prior
 
     if task == "themes":
         if taxonomy is None:
-            from ..taxonomy import load_taxonomy
+            from vocnlp.taxonomy.schema import load_taxonomy
             taxonomy = load_taxonomy(resource_root() / "configs" / "taxonomies" / "generic_cx.yaml")
         splits = written_theme_splits(taxonomy, seed, folder)
         prior = [taxonomy_prior(taxonomy, splits["train"].labels, multilabel=True)]
@@ -118,7 +119,8 @@ USER_REPEAT = 5
 def repeated(split: LabelledSplit, times: int = USER_REPEAT) -> LabelledSplit:
     """``split`` with every row repeated ``times`` times (a weight that every head understands)."""
     y = np.asarray(split.y)
-    return LabelledSplit(split.name, list(split.texts) * times, np.tile(y, (times, 1)) if y.ndim == 2 else np.tile(y, times),
+    return LabelledSplit(split.name, list(split.texts) * times,
+                         np.tile(y, (times, 1)) if y.ndim == 2 else np.tile(y, times),
                          split.labels, split.language, split.dropped,
                          None if split.row_languages is None else np.tile(split.row_languages, times))
 

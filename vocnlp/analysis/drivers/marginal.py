@@ -1,0 +1,74 @@
+"""One driver at a time: impact (the industry definition) with delta-method and bootstrap intervals.
+
+Impact = score of everyone minus score without the driver's mentioners
+= share × (score of mentioners − score of the rest). Overlapping drivers
+double-count under this definition; the model-based measures in ``models`` and
+``shapley`` share the credit instead.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy import stats
+
+
+def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level: float = 0.95) -> tuple:
+    """Impact = mean(all) − mean(not mentioned), with a delta-method (influence-function) interval.
+
+    ``contribution`` is each respondent's score contribution (±100/0 for NPS,
+    100/0 for churn); returns (impact, low, high, mentioners' mean, rest's mean).
+    """
+    s = np.asarray(contribution, dtype=float)
+    t = np.asarray(mentioned, dtype=bool)
+    n, n_t = len(s), int(t.sum())
+    if n == 0 or n_t == 0 or n_t == n:
+        return (math.nan,) * 3 + ((float(s[t].mean()) if n_t else math.nan),
+                                  (float(s[~t].mean()) if n_t < n else math.nan))
+    mu, rest = s.mean(), s[~t].mean()
+    share_rest = 1 - n_t / n
+    influence = (s - mu) - (~t) * (s - rest) / share_rest
+    se = math.sqrt(float(np.mean(influence ** 2)) / (n - 1))
+    impact = mu - rest
+    half = float(stats.norm.ppf(0.5 + level / 2)) * se
+    return impact, impact - half, impact + half, float(s[t].mean()), float(rest)
+
+
+def bootstrap_impacts(contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int,
+                      chunk: int = 50) -> np.ndarray:
+    """(replicates, drivers) impacts on respondents resampled with replacement.
+
+    All drivers share each resample, so rank intervals can be read from the
+    same replicates. Resamples where a driver has no mentioner or no
+    non-mentioner give NaN for it.
+    """
+    s = np.asarray(contribution, dtype=float)
+    t = np.asarray(drivers, dtype=bool)
+    n, k = t.shape
+    # Columns: every respondent's score, then per driver the score and count of non-mentioners.
+    rest = ~t
+    stacked = np.hstack([s[:, None], rest * s[:, None], rest]).astype(float)
+    rng = np.random.default_rng(seed)
+    out = np.empty((replicates, k))
+    for start in range(0, replicates, chunk):
+        b = min(chunk, replicates - start)
+        draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        sums = counts @ stacked
+        total_mean = sums[:, :1] / n
+        rest_sum, rest_n = sums[:, 1:k + 1], sums[:, k + 1:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            impact = total_mean - rest_sum / rest_n
+        impact[(rest_n == 0) | (rest_n == n)] = np.nan
+        out[start:start + b] = impact
+    return out
+
+
+def percentile_interval(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column percentile interval of bootstrap replicates, ignoring NaN replicates."""
+    alpha = (1 - level) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a never-mentioned driver has only NaN replicates
+        return (np.nanquantile(replicates, alpha, axis=0), np.nanquantile(replicates, 1 - alpha, axis=0))

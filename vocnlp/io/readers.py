@@ -1,0 +1,418 @@
+"""Read comment dumps (CSV/TSV, XLSX, Parquet, JSONL) into a DataFrame.
+
+Readers never drop a record silently: every record either becomes a row of
+``RawTable.frame`` (with its source line in ``RawTable.source_rows``) or an
+entry of ``RawTable.unreadable`` with its line number and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import pandas as pd
+
+from vocnlp.errors import InputFileError
+from vocnlp.io.survey_exports import unwrap_survey_export
+
+CSV_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFFIXES)
+
+_DELIMITERS = [",", ";", "\t", "|"]
+_SNIFF_RECORDS = 200
+# Python's csv module refuses fields over 131,072 characters by default; a pasted e-mail thread can be longer, and
+# the refusal made every delimiter look wrong. One comment of up to 1 GiB is read like any other.
+csv.field_size_limit(1 << 30)
+# Excel's "sep=;" first line names the delimiter of the file that follows.
+_EXCEL_SEP_LINE = re.compile(r"sep=([^\r\n])[ \t]*\r?\n")
+# A text file has few NUL bytes; a binary one (or UTF-16 without its byte-order mark) has many.
+_BINARY_NUL_SHARE = 0.1
+
+
+@dataclass
+class UnreadableRow:
+    """A record the reader could not turn into a row."""
+
+    line: int
+    reason: str
+    excerpt: str
+
+
+@dataclass
+class RawTable:
+    """What a reader produced: rows, where each came from, and what failed."""
+
+    frame: pd.DataFrame
+    source_rows: list[int]
+    unreadable: list[UnreadableRow] = field(default_factory=list)
+    ragged_rows: set[int] = field(default_factory=set)
+    blank_lines: int = 0
+    details: dict = field(default_factory=dict)
+
+
+def read_table(path: str | Path, *, sheet: str | int | None = None,
+               encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """Read a comment dump, choosing the reader from the file's suffix and content.
+
+    ``encoding`` and ``delimiter`` override sniffing for CSV; ``sheet`` picks an
+    Excel sheet (name or 0-based index; default the first).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"Input file '{path}' does not exist.",
+                             "Check the path (relative paths start from the current folder).")
+    if path.is_dir():
+        raise InputFileError(f"Input '{path}' is a folder, not a file.",
+                             "Pass one file: " + ", ".join(SUPPORTED) + ".")
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
+        raise InputFileError(f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
+                             "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.")
+    if suffix in CSV_SUFFIXES:
+        return unwrap_survey_export(read_csv(path, encoding=encoding, delimiter=delimiter))
+    if suffix in EXCEL_SUFFIXES:
+        return unwrap_survey_export(read_excel(path, sheet=sheet))
+    if suffix in PARQUET_SUFFIXES:
+        return read_parquet(path)
+    if suffix in JSONL_SUFFIXES:
+        return read_jsonl(path)
+    if suffix == ".xls":
+        raise InputFileError(f"'{path.name}' is an old Excel 97-2003 (.xls) workbook, which vocnlp does not read.",
+                             "Open it in Excel or LibreOffice and save it as .xlsx or .csv.")
+    raise InputFileError(f"vocnlp cannot read '{path.name}': the file type '{suffix or '(no suffix)'}' "
+                         "is not supported.",
+                         "Supported types are " + ", ".join(SUPPORTED)
+                         + "; export your survey tool's data to one of them (CSV or XLSX usually).")
+
+
+# ---------------------------------------------------------------- CSV
+
+def _decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
+    """Decode bytes, trying the encodings French and English exports use."""
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputFileError(f"The file cannot be decoded as '{encoding}' ({exc}).",
+                                 "Omit --encoding to let vocnlp detect it, "
+                                 "or give the right one (utf-8, cp1252, latin-1).") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    # Excel's "CSV UTF-8" writes a BOM; utf-8-sig strips it.
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    mixed = _decode_per_line(raw)
+    if mixed is not None:
+        return mixed
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:  # cp1252 leaves five bytes undefined; latin-1 reads every byte
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _decode_per_line(raw: bytes) -> tuple[str, str] | None:
+    """A UTF-8 file with a few lines in another encoding (rows pasted from an old export): each bad line is read as
+    cp1252 (latin-1 for the bytes cp1252 lacks) and the others as UTF-8, instead of the whole file as cp1252, which
+    would garble every accent of the good rows. None when no line shows UTF-8 accents (a plain cp1252 file)."""
+    lines = raw.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    out, repaired, utf8_evidence = [], 0, False
+    for line in lines:
+        try:
+            text = line.decode("utf-8")
+            utf8_evidence = utf8_evidence or not line.isascii()
+        except UnicodeDecodeError:
+            repaired += 1
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text = line.decode("latin-1")
+        out.append(text)
+    if not utf8_evidence:
+        return None
+    return "\n".join(out), f"utf-8 ({repaired} line{'s' if repaired > 1 else ''} read as cp1252)"
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Pick the delimiter giving the most consistent field count over the first records."""
+    best, best_score = ",", (-1.0, 0)
+    for delim in _DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        counts = []
+        try:
+            for record in reader:
+                if record:
+                    counts.append(len(record))
+                if len(counts) >= _SNIFF_RECORDS:
+                    break
+        except csv.Error:
+            continue
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def free_name(candidates: Iterable[str], taken: set[str]) -> str:
+    """The first of ``candidates`` not in ``taken`` (which it joins): ``free_name((f"a.{k}" for k in count(1)), …)``."""
+    name = next(c for c in candidates if c not in taken)
+    taken.add(name)
+    return name
+
+
+def _unique_header(names: list[str]) -> list[str]:
+    """Header names made unique as pandas does (``note``, ``note.1``), skipping names the header already holds:
+    ``note,note,note.1`` gives ``note, note.2, note.1``."""
+    given = [name.strip() or f"column_{i + 1}" for i, name in enumerate(names)]
+    taken = set(given)
+    out, used = [], set()
+    for name in given:
+        if name in used:
+            name = free_name((f"{name}.{k}" for k in count(1)), taken)
+        used.add(name)
+        out.append(name)
+    return out
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _strictly_quoted(record_text: str, delimiter: str) -> bool:
+    """Whether a record's quotes all close where a field ends. A quote never closed until a later record's quote
+    leaves text straight after the closing quote (``...;3\nT3;"Facture";5``), which strict parsing refuses."""
+    try:
+        list(csv.reader(io.StringIO(record_text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error:
+        return False
+    return True
+
+
+def _records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each CSV record, with the damage of a quote that is never closed kept to its record.
+
+    A field that opens a quote and never closes it takes every later line into itself. When a record runs over
+    several lines and still has fewer fields than the header (``width()``), or its quotes only close at a later
+    record's quote, its first line is reported unreadable and reading starts again on the next line, so the
+    records after it are read as usual.
+    """
+    starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
+    offset_line = 0  # lines before the part of the text the current reader reads
+    while True:
+        reader = csv.reader(io.StringIO(text[starts[offset_line]:] if offset_line < len(starts) else "", newline=""),
+                            delimiter=delimiter)
+        last_end = 0  # the reader's line where the previous record ended
+        for_restart = None
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                unreadable.append(UnreadableRow(offset_line + last_end + 1, f"malformed CSV ({exc})", ""))
+                last_end = reader.line_num
+                continue
+            start, end, last_end = offset_line + last_end + 1, offset_line + reader.line_num, reader.line_num
+            n = width()
+            if n and end > start and any("\n" in f or "\r" in f for f in record) and (
+                    len(record) < n or not _strictly_quoted(text[starts[start - 1]:starts[end] if end < len(starts)
+                                                                 else len(text)], delimiter)):
+                for_restart = start
+                break
+            yield start, record
+        line_text = text[starts[for_restart - 1]:starts[for_restart] if for_restart < len(starts) else len(text)]
+        unreadable.append(UnreadableRow(for_restart, "a quote opened on this line is never closed (the lines after "
+                                        "it were read on their own)", line_text.rstrip("\r\n")[:200]))
+        offset_line = for_restart
+
+
+def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """Read a delimited text file with sniffed encoding and delimiter.
+
+    Short rows are padded (and reported as ragged); rows with extra non-empty
+    fields are reported as unreadable, since an unquoted delimiter inside a
+    comment makes their columns ambiguous.
+    """
+    raw = path.read_bytes()
+    head = raw[:4096]
+    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > _BINARY_NUL_SHARE * len(head):
+        raise InputFileError(f"'{path.name}' looks like a binary file, not delimited text.",
+                             "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.")
+    text, used_encoding = _decode(raw, encoding)
+    found: dict = {}
+    # Stray NUL characters (a damaged export) are removed wherever they are, and counted in validation.json.
+    if "\x00" in text:
+        found["nul_characters_removed"] = text.count("\x00")
+        text = text.replace("\x00", "")
+    sep_line = _EXCEL_SEP_LINE.match(text)
+    if sep_line:
+        delimiter = delimiter or sep_line.group(1)
+        text = "\n" + text[sep_line.end():]  # an empty first line keeps every later line number
+        found["excel_sep_line"] = True
+    if delimiter is None:
+        delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(text[:200_000])
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    source_rows: list[int] = []
+    unreadable: list[UnreadableRow] = []
+    ragged: set[int] = set()
+    blank = 0
+    for start_line, record in _records(text, delimiter, lambda: len(header) if header else None, unreadable):
+        if not record or all(not f.strip() for f in record):
+            blank += 1
+            continue
+        if header is None:
+            header = _unique_header(record)
+            continue
+        n = len(header)
+        if len(record) > n:
+            extra = record[n:]
+            if any(f.strip() for f in extra):
+                unreadable.append(UnreadableRow(
+                    start_line,
+                    f"{len(record)} fields where the header has {n} "
+                    f"(an unquoted '{_printable(delimiter)}' inside a comment?)",
+                    delimiter.join(record)[:200]))
+                continue
+            record = record[:n]
+        elif len(record) < n:
+            ragged.add(len(rows))
+            record = record + [""] * (n - len(record))
+        rows.append(record)
+        source_rows.append(start_line)
+    if header is None:
+        raise InputFileError(f"'{path.name}' is empty: no header row was found.",
+                             "Check that you exported the right file; the first line must name the columns.")
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
+    return RawTable(frame, source_rows, unreadable, ragged, blank - bool(sep_line),
+                    {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter), **found})
+
+
+def _printable(delim: str) -> str:
+    return "\\t" if delim == "\t" else delim
+
+
+# ---------------------------------------------------------------- other formats
+
+def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
+    """Read one sheet of an .xlsx workbook; source rows are Excel row numbers."""
+    try:
+        # Only empty cells are missing: pandas' default would also read the text "NA", "null" or "nan" (an id, a
+        # comment) as missing, and lose it.
+        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl",
+                              keep_default_na=False, na_values=[""])
+    except ValueError as exc:
+        raise InputFileError(f"Cannot read sheet {sheet!r} of '{path.name}': {exc}.",
+                             "Pass --sheet with an existing sheet name or 0-based index.") from None
+    except Exception as exc:  # openpyxl raises many types for corrupt files
+        raise InputFileError(f"'{path.name}' is not a readable Excel workbook ({exc.__class__.__name__}: {exc}).",
+                             "Open it in Excel/LibreOffice and save it again as .xlsx, or export it as CSV.") from None
+    frame.columns = _unique_header([str(c) for c in frame.columns])
+    details: dict = {"format": "xlsx", "sheet": sheet if sheet is not None else 0}
+    recovered = _formulas_without_values(path, sheet, frame)
+    if recovered:
+        details["formula_cells_read_as_text"] = recovered
+    blank_mask = frame.isna().all(axis=1)
+    source = [i + 2 for i in range(len(frame))]  # header is Excel row 1
+    kept = ~blank_mask.to_numpy()
+    frame = frame.loc[kept].reset_index(drop=True)
+    source = [s for s, k in zip(source, kept) if k]
+    return RawTable(frame, source, blank_lines=int(blank_mask.sum()), details=details)
+
+
+def _formulas_without_values(path: Path, sheet: str | int | None, frame: pd.DataFrame) -> int:
+    """Put back, as text, the cells a program wrote as formulas with no cached result (text starting with '=',
+    written by a tool that did not guard it): Excel's reader sees them as empty and the comment would be lost.
+    Returns how many were put back; a workbook with no formula at all is not opened a second time."""
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f" in archive.read(name) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+            return 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        ws = book.worksheets[sheet or 0] if not isinstance(sheet, str) else book[sheet]
+        recovered = 0
+        for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True)):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("=") and r < len(frame) and c < frame.shape[1] \
+                        and pd.isna(frame.iat[r, c]):
+                    frame.iat[r, c] = value
+                    recovered += 1
+        return recovered
+    finally:
+        book.close()
+
+
+def read_parquet(path: Path) -> RawTable:
+    """Read a Parquet file; source rows are 1-based record numbers."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:
+        raise InputFileError(f"'{path.name}' is not a readable Parquet file ({exc.__class__.__name__}: {exc}).",
+                             "Check the file was fully written, or export the data as CSV.") from None
+    # A named index (an id pandas wrote as the index) is data: keep it as a column. The plain 0..n-1 one is not.
+    named = [name for name in frame.index.names if name is not None]
+    frame = frame.reset_index(drop=not named)
+    return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "parquet"})
+
+
+def read_jsonl(path: Path) -> RawTable:
+    """Read JSON Lines (one object per line); a JSON array of objects is accepted too."""
+    text, used_encoding = _decode(path.read_bytes(), None)
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"'{path.name}' starts like a JSON array but is not valid JSON ({exc}).",
+                                 "Write one JSON object per line (JSON Lines) or fix the array.") from None
+        lines = [(i + 1, r) for i, r in enumerate(records)]
+        unit = "item"
+    else:
+        # JSON Lines ends records at "\n" (and "\r\n") only: str.splitlines() would also cut at U+2028, U+2029 or
+        # U+0085 inside a valid string, turning one record into two "invalid JSON" ones and shifting line numbers.
+        pieces = text.split("\n")
+        if pieces and pieces[-1] == "":
+            pieces.pop()
+        lines = [(lineno, line[:-1] if line.endswith("\r") else line) for lineno, line in enumerate(pieces, start=1)]
+        unit = "line"
+    rows, source, unreadable, blank = [], [], [], 0
+    for lineno, item in lines:
+        if isinstance(item, str):
+            if not item.strip():
+                blank += 1
+                continue
+            try:
+                item_obj = json.loads(item)
+            except json.JSONDecodeError as exc:
+                unreadable.append(UnreadableRow(lineno, f"invalid JSON ({exc.msg} at column {exc.colno})", item[:200]))
+                continue
+        else:
+            item_obj = item
+        if not isinstance(item_obj, dict):
+            unreadable.append(UnreadableRow(lineno, f"JSON {unit} is a {type(item_obj).__name__}, not an object",
+                                            str(item)[:200]))
+            continue
+        rows.append(item_obj)
+        source.append(lineno)
+    frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
+    frame = frame.astype(object) if len(frame.columns) else frame
+    return RawTable(frame, source, unreadable, blank_lines=blank,
+                    details={"format": "jsonl", "encoding": used_encoding})

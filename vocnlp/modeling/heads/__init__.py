@@ -1,0 +1,1 @@
+"""Classifier heads over sentence embeddings, with the scikit-learn estimator contract."""

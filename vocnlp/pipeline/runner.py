@@ -1,0 +1,340 @@
+"""Run the configured stages over a validated table, chunk by chunk, and assemble the result.
+
+Embeddings and other per-chunk intermediates are released after each chunk;
+only the annotated rows are kept, so memory follows the chunk size and the
+table size, not the number of chunks.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vocnlp import __version__
+from vocnlp.analysis.drivers import analyse_drivers
+from vocnlp.analysis.groups import scores_by_group
+from vocnlp.analysis.scores import summarise_scores
+from vocnlp.components import Batch, RunContext, build_stage
+from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS
+from vocnlp.config import RunConfig, load_config
+from vocnlp.io.exports import codebook
+from vocnlp.io.readers import RawTable, read_table
+from vocnlp.io.validate import ValidatedTable, validate
+
+
+@dataclass
+class AnalysisResult:
+    """Everything a run produces: tables, headline summary and run metadata."""
+
+    comments: pd.DataFrame
+    mentions: pd.DataFrame
+    drivers: pd.DataFrame
+    summary: dict
+    scores_by_group: pd.DataFrame = field(default_factory=pd.DataFrame)
+    score_comparisons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Theme ids, levels and bilingual names of the run's taxonomy (see vocnlp.io.exports.codebook).
+    codebook: pd.DataFrame = field(default_factory=lambda: codebook(None))
+    meta: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+    # Clauses left without a theme that came within the themes stage's near_miss_window of one.
+    near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEAR_MISS_COLUMNS))
+    # The configuration the run used (written as config.resolved.yaml).
+    config: RunConfig | None = None
+
+    def save(self, out_dir: str | Path, formats: list[str] | None = None) -> dict[str, Path]:
+        """Write the run folder (what ``vocnlp run --out`` writes); returns {name: path}. ``formats``: extra
+        formats (``csv``, ``xlsx``), default the config's ``output.formats``."""
+        from vocnlp.io.writers import write_outputs
+
+        return write_outputs(self, out_dir, self.config or load_config(), formats)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "AnalysisResult":
+        """The result saved in a run folder (by :meth:`save` or ``vocnlp run``), checked against its manifest
+        first: tables from the Parquet files and CSVs, the summary, validation report and configuration."""
+        import json
+
+        from vocnlp.io.run_folder import FILES, check_run_folder
+        from vocnlp.io.spreadsheet_safety import read_spreadsheet_csv
+
+        folder = Path(folder)
+        check_run_folder(folder)
+        summary = json.loads((folder / FILES.summary).read_text(encoding="utf-8"))
+        meta = summary.pop("meta", {})
+        return cls(pd.read_parquet(folder / FILES.comments), pd.read_parquet(folder / FILES.mentions),
+                   read_spreadsheet_csv(folder / FILES.drivers), summary,
+                   read_spreadsheet_csv(folder / FILES.scores_by_group),
+                   read_spreadsheet_csv(folder / FILES.score_comparisons),
+                   read_spreadsheet_csv(folder / FILES.codebook).fillna(""), meta,
+                   json.loads((folder / FILES.validation).read_text(encoding="utf-8")),
+                   pd.read_parquet(folder / FILES.near_misses), load_config(folder / FILES.config))
+
+
+class Pipeline:
+    """Stages built from a :class:`RunConfig`, set up once, applied per chunk."""
+
+    def __init__(self, config: RunConfig | None = None, *, encoder=None):
+        """``encoder``: a backbone object for the embed stage instead of the config's name (a loaded
+        ``SentenceTransformer``, or anything with ``encode``); the heads must have been trained on it."""
+        self.config = config or load_config()
+        if encoder is not None:
+            from vocnlp.modeling.encoders import load_backbone
+
+            encoder = load_backbone(encoder)
+            self.config = self.config.model_copy(deep=True)
+            self.config.stage("embed").params["backbone"] = encoder.name  # what config.resolved.yaml records
+        self.stages = [build_stage(s.name, {**s.params, **({"backbone": encoder} if encoder is not None
+                                                           and s.name == "embed" else {})})
+                       for s in self.config.pipeline.stages]
+        self._ready = False
+        self.setup_seconds = 0.0
+
+    def setup(self) -> "Pipeline":
+        """Load every stage's models (once per pipeline)."""
+        if not self._ready:
+            start = time.perf_counter()
+            base = Path(self.config.base_dir) if self.config.base_dir else None
+            self.context = RunContext(seed=self.config.seed, base_dir=base)
+            for stage in self.stages:
+                stage.setup(self.context)
+            self.setup_seconds = time.perf_counter() - start
+            self._ready = True
+        return self
+
+    def annotate(self, table: ValidatedTable, progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        """Run all stages over ``table`` in chunks; return comments, mentions and stage timings."""
+        self.setup()
+        frame = table.frame
+        size = self.config.pipeline.chunk_size
+        timings = {s.name: 0.0 for s in self.stages}
+        comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
+        keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
+        show = sys.stderr.isatty() if progress is None else progress
+        with _progress(show, len(frame)) as advance:
+            for start in range(0, len(frame), size):
+                batch = Batch(comments=frame.iloc[start:start + size].copy())
+                for stage in self.stages:
+                    t0 = time.perf_counter()
+                    batch = stage(batch)
+                    timings[stage.name] += time.perf_counter() - t0
+                comment_parts.append(batch.comments.drop(columns=["_text"]))
+                if keep_vectors and batch.comment_vectors is not None:
+                    vector_parts.append(batch.comment_vectors)
+                if batch.mentions is not None:
+                    mention_parts.append(batch.mentions)
+                if batch.near_misses is not None:
+                    near_parts.append(batch.near_misses)
+                advance(len(batch.comments))
+        comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
+        mentions = (pd.concat(mention_parts, ignore_index=True) if mention_parts
+                    else pd.DataFrame(columns=MENTION_COLUMNS))
+        self.comment_vectors = np.vstack(vector_parts) if vector_parts else None
+        # Kept on the pipeline rather than returned: only the review queue reads them.
+        self.near_misses = (pd.concat(near_parts, ignore_index=True) if near_parts
+                            else pd.DataFrame(columns=NEAR_MISS_COLUMNS))
+        return comments, mentions, timings
+
+    def __call__(self, data: pd.DataFrame | str | Path, *, progress: bool = False, **mapping) -> AnalysisResult:
+        """Analyse a DataFrame (or a comment dump on disk) with this pipeline's loaded models.
+
+        ``mapping`` takes the column roles by keyword, as :func:`analyze` does. Models load on the first call (or
+        in :func:`load`), never again.
+        """
+        config = _with_columns(self.config, mapping)
+        if isinstance(data, (str, Path)):
+            return analyze_file(data, config, progress=progress, pipeline=self)
+        return analyze_table(_raw_from_frame(data), config, progress=progress, pipeline=self)
+
+    def describe(self) -> list[dict]:
+        """Each stage's identity (name, version, models) for the run metadata."""
+        return [s.describe() for s in self.stages]
+
+
+class _progress:
+    """A rich progress bar over rows, or a no-op when not wanted."""
+
+    def __init__(self, show: bool, total: int):
+        self.show, self.total = show, total
+
+    def __enter__(self):
+        if not self.show:
+            return lambda n: None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(TextColumn("analysing comments"), BarColumn(), MofNCompleteColumn(),
+                             TimeRemainingColumn(), transient=False)
+        self._bar.start()
+        task = self._bar.add_task("rows", total=self.total)
+        return lambda n: self._bar.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.show:
+            self._bar.stop()
+        return False
+
+
+def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.DataFrame:
+    """Object input columns as text, so Parquet/Excel get one type per column (XLSX/JSONL mix types)."""
+    for col in input_columns:
+        if comments[col].dtype == object:
+            comments[col] = comments[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                                              else str(v))
+    return comments
+
+
+def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = None,
+                  pipeline: Pipeline | None = None, source_name: str = "dataframe") -> AnalysisResult:
+    """Validate, annotate, score and rank drivers for an already-read table."""
+    t_start = time.perf_counter()
+    table = validate(raw, config.input)
+    t_valid = time.perf_counter()
+    pipe = pipeline or Pipeline(config)
+    pipe.setup()
+    comments, mentions, stage_seconds = pipe.annotate(table, progress=progress)
+    adaptation = _adapt(comments, pipe, config)
+    renamed = table.report["renamed_input_columns"]
+    input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
+    comments = _text_safe_inputs(comments, input_columns)
+    _mask_text_column(comments, table.mapping.get("text"))
+    t_annot = time.perf_counter()
+    scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval,
+                              resolution_time_unit=config.input.resolution_time_unit)
+    by_group, comparisons, group_warnings = scores_by_group(
+        comments, table.mapping.get("segments", []), config.scores.period,
+        config.drivers.confidence_level, config.scores.adjustment)
+    analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
+                               ces_higher_is_easier=config.input.ces_higher_is_easier)
+    t_end = time.perf_counter()
+    n_read = len(table.frame)
+    n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
+    summary = {
+        "source": source_name,
+        "rows": {"read": n_read, "unreadable": len(raw.unreadable), "written": len(comments),
+                 "records_in_file": n_read + len(raw.unreadable), "analysed": n_read - n_empty,
+                 "empty_text": n_empty, "blank_lines_skipped": raw.blank_lines},
+        "languages": {str(k): int(v) for k, v in comments["language"].value_counts(dropna=True).sort_index().items()}
+        if "language" in comments else {},
+        "sentiment": _counts(comments, "sentiment"),
+        "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
+        "scores": {**scores, "warnings": group_warnings},
+        "validation": table.report,
+        "drivers": {"models": analysis.models, "warnings": analysis.warnings},
+        "caveat": analysis.caveat,
+        "adaptation": adaptation,
+    }
+    meta = {
+        "vocnlp_version": __version__,
+        "stages": pipe.describe(),
+        "seed": config.seed,
+        "timings_seconds": {"read_and_validate": round(t_valid - t_start, 3),
+                            "model_setup": round(pipe.setup_seconds, 3),
+                            **{f"stage_{k}": round(v, 3) for k, v in stage_seconds.items()},
+                            "scores_and_drivers": round(t_end - t_annot, 3), "total": round(t_end - t_start, 3)},
+        "input_columns": input_columns,
+        "mapping": table.mapping,
+    }
+    taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
+    return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
+                          table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)), config)
+
+
+def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
+    """Sentiment adapted to the dump with its own scores (``adaptation.enabled``); what was done, for the summary."""
+    if not config.adaptation.enabled:
+        return {"used": False, "reason": "not asked for (vocnlp run --adapt)"}
+    vectors = getattr(pipe, "comment_vectors", None)
+    if vectors is None or "sentiment_score" not in comments or len(vectors) != len(comments):
+        return {"used": False, "reason": "the pipeline has no embed and sentiment stages to adapt"}
+    from vocnlp.analysis.adaptation import adapt_sentiment
+
+    scale = config.input.csat_scale
+    return adapt_sentiment(comments, vectors, config.adaptation, (scale.min, scale.max), seed=config.seed)
+
+
+def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:
+    """Put the masked text into the input's text column where personal data was found (others stay as written)."""
+    masked = comments.pop("text_masked") if "text_masked" in comments else None
+    if masked is None or text_column not in comments:
+        return
+    found = comments["pii_masked"].fillna("") != ""
+    comments.loc[found, text_column] = masked[found]
+
+
+def _counts(frame: pd.DataFrame, column: str) -> dict:
+    if column not in frame:
+        return {}
+    return {str(k): int(v) for k, v in frame[column].value_counts(dropna=True).sort_index().items()}
+
+
+def load(config: RunConfig | str | Path | None = None, *, profile: str | None = None,
+         industry: str | None = None, encoder=None) -> Pipeline:
+    """A pipeline with every model loaded, to call as often as needed (the spaCy way)::
+
+        nlp = vocnlp.load()                 # or load("accurate"), load("my_config.yaml"), load(run_config)
+        result = nlp(df, text="comment", nps="nps")
+        result = nlp(other_df)              # no model is loaded again
+
+    ``config`` is a :class:`RunConfig`, a YAML file or a profile name (``fast``, ``accurate``); ``profile`` and
+    ``industry`` override the config's; ``encoder`` replaces the embed stage's backbone with an object (see
+    :class:`Pipeline`).
+    """
+    from vocnlp.config import PROFILES
+
+    if isinstance(config, RunConfig):
+        if profile or industry:
+            raise TypeError("profile= and industry= go with a config file or name; set them in the RunConfig")
+        return Pipeline(config, encoder=encoder).setup()
+    if isinstance(config, str) and config in PROFILES and not Path(config).exists():
+        config, profile = None, profile or config
+    overrides = {k: v for k, v in (("profile", profile), ("industry", industry)) if v is not None}
+    return Pipeline(load_config(config, overrides=overrides or None), encoder=encoder).setup()
+
+
+def _with_columns(config: RunConfig, mapping: dict) -> RunConfig:
+    """``config`` with the column roles given by keyword (``text=``, ``nps=``…)."""
+    if not mapping:
+        return config
+    config = config.model_copy(deep=True)
+    for role, column in mapping.items():
+        if not hasattr(config.input.columns, role):
+            raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
+                            "resolution_time, referral, tenure, segments")
+        setattr(config.input.columns, role, column)
+    return config
+
+
+def _raw_from_frame(dataframe: pd.DataFrame) -> RawTable:
+    frame = dataframe.reset_index(drop=True).copy()
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
+
+
+def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = None, *, progress: bool = False,
+            pipeline: Pipeline | None = None, **mapping) -> AnalysisResult:
+    """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
+
+    ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
+    ``csat=``, ``ces=``, ``churn=``, ``date=``, ``fcr=``, ``resolution_time=``,
+    ``referral=``, ``tenure=``, ``segments=[...]``; roles not
+    given are auto-detected from common column names. Each call loads the models; pass ``pipeline=`` (from
+    :func:`load`) to reuse loaded ones, as repeated calls should.
+    """
+    if pipeline is not None:
+        if config is not None:
+            raise TypeError("give either config= or pipeline= (a loaded pipeline carries its own config)")
+        return pipeline(dataframe, progress=progress, **mapping)
+    cfg = config if isinstance(config, RunConfig) else load_config(config)
+    return analyze_table(_raw_from_frame(dataframe), _with_columns(cfg, mapping), progress=progress)
+
+
+def analyze_file(path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None,
+                 pipeline: Pipeline | None = None) -> AnalysisResult:
+    """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given)."""
+    cfg = config or (pipeline.config if pipeline is not None else load_config())
+    raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
+    return analyze_table(raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name)

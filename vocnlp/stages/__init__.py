@@ -1,8 +1,0 @@
-"""Pipeline stages; importing this package registers them all."""
-
-from . import affect, effort, embed, privacy, text, themes  # noqa: F401  (registration side effect)
-from .base import (Batch, RunContext, Stage, build_stage, register_stage, registered_stages, resolve_stage_params,
-                   stage_params_model)
-
-__all__ = ["Batch", "RunContext", "Stage", "build_stage", "register_stage", "registered_stages",
-           "resolve_stage_params", "stage_params_model"]
