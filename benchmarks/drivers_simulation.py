@@ -15,6 +15,7 @@ out significant (BH-adjusted p < 0.05 in the multivariable model).
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 
@@ -24,6 +25,9 @@ from scipy import stats
 
 from vocnlp.analysis.drivers import analyse_drivers
 from vocnlp.config import DriversConfig
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 THEMES = ["t01_billing", "t02_effort", "t03_waiting", "t04_quality", "t05_price", "t06_rare_outage",
           "t07_staff", "t08_null_common", "t09_null_overlap", "t10_null_rare"]
@@ -73,7 +77,7 @@ def survey_frames(mentions: np.ndarray, nps: np.ndarray, churned: np.ndarray) ->
 
 
 def run_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, bootstrap: int = 1000,
-                   log=print) -> dict:
+                   log=_log) -> dict:
     """Analyse ``datasets`` simulated surveys and summarise ranking recovery, coverage and false positives."""
     truth = true_impacts()
     cfg = DriversConfig(kinds=["theme"], bootstrap=bootstrap)

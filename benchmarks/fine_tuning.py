@@ -8,12 +8,16 @@ and reports the test split, exactly as the frozen-embedding rows do.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
 from vocnlp.errors import VocnlpError
 from vocnlp.training.body_tuning import BodyTuning
 from vocnlp.training.train import public_training_data, train_and_score
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 # (benchmark, target) pairs from the sentiment/emotion issue; English benchmarks only, since MiniLM is English.
 FINE_TUNED_ROWS = (("xed_en", 0.53), ("goemotions28", 0.46), ("goemotions_ekman", 0.62),
@@ -29,7 +33,7 @@ def check_row_names(names: list[str] | None) -> None:
         raise VocnlpError(f"No fine-tuned benchmark row named {', '.join(unknown)}.", f"Use one of {', '.join(known)}.")
 
 
-def fine_tuned_scores(seed: int = 0, log=print, only: list[str] | None = None) -> dict:
+def fine_tuned_scores(seed: int = 0, log=_log, only: list[str] | None = None) -> dict:
     """Macro-F1 of a fine-tuned MiniLM on each English benchmark (or just those in ``only``), with its training time."""
     check_row_names(only)
     results = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import tempfile
 import zipfile
 from datetime import date
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 PIECES = ['"', "'", ";", ",", "\t", "|", "\n", "\r\n", "\r", "\u2028", "\u0085", "\x0b", "\x1b", "\x00", "=", "+",
           "-", "@", "é", "ç", "€", "😡", "  ", "sep=;", "{", "}", "\\", "=HYPERLINK(\"http://x\")", "@SUM(1+1)"]
@@ -93,7 +97,7 @@ def _formula_cells(frame: pd.DataFrame, folder: Path) -> int:
                    if n.startswith("xl/worksheets/sheet"))
 
 
-def hostile_inputs(n: int = 800, seed: int = 0, log=print) -> dict:
+def hostile_inputs(n: int = 800, seed: int = 0, log=_log) -> dict:
     """Counts over ``n`` generated inputs (a quarter of each kind): rows in and out, reported, lost, tracebacks,
     duplicate ids, workbook formula cells."""
     from vocnlp.config import load_config

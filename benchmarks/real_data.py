@@ -13,6 +13,7 @@ same reviews are resampled on both sides.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,9 @@ from vocnlp.io.readers import RawTable
 from vocnlp.io.validate import validate
 from vocnlp.pipeline.runner import Pipeline
 from vocnlp.training.datasets import data_root
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 DRAWS = 1000
 LEVEL = 0.95
@@ -318,7 +322,7 @@ def sample_figures(pipeline: Pipeline, draws: int = DRAWS) -> dict:
 
 
 def measure_real(profile: str = "fast", data=None, limit: int | None = None, draws: int = DRAWS,
-                 log=print, review_limit: int | None = None, config: str | Path | None = None) -> dict:
+                 log=_log, review_limit: int | None = None, config: str | Path | None = None) -> dict:
     """Every real-data figure of one profile's default pipeline (and the sample's, for comparison).
 
     ``limit`` keeps the first ``limit`` rows of each set (a seeded sample of the star-rated reviews): for tests;

@@ -12,6 +12,7 @@ temporary folder; nothing is shipped.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from vocnlp.taxonomy.schema import load_taxonomy
 from vocnlp.training.datasets import LabelledSplit, TrainingData
 from vocnlp.training.train import profile_spec, train_model
 from vocnlp.training.written_corpus import USER_REPEAT, repeated, written_training_data
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 BUDGETS = (10, None)  # comments per theme taken from the correcting half; None = the whole half
 
@@ -49,7 +53,7 @@ def corrections_split(frame: pd.DataFrame, labels: list[str], budget: int | None
     return repeated(LabelledSplit("user_corrections", texts, y, labels, "mixed"))
 
 
-def few_shot_gain(data=None, seed: int = 0, log=print) -> dict:
+def few_shot_gain(data=None, seed: int = 0, log=_log) -> dict:
     """Theme micro-F1 on the held-out half: shipped model versus retrained with the user's corrections."""
     from benchmarks.real_data import annotate, cx_real_root
 

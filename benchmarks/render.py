@@ -9,6 +9,7 @@ from benchmarks.hostile import hostile_rows
 from benchmarks.languages import language_rows
 from benchmarks.pii import pii_rows
 from benchmarks.render_real import real_rows
+from benchmarks.reuse import reuse_rows
 from benchmarks.rules import rule_rows
 from benchmarks.speed import REPEATS
 from benchmarks.survival_simulation import survival_rows
@@ -233,7 +234,7 @@ def render(res: dict) -> str:
               "translation is held out (`vocnlp/training/xed_sources.py`; about 5% of XED training lines), so "
               "no model is scored on a line it learned in the other language. Published anchors: "
               "fine-tuned BERT-base 0.46 (GoEmotions 28), 0.62–0.64 (Ekman), 0.69 (sentiment grouping), "
-              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + language_rows(res) + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + survival_rows(res) + pii_rows(res) + hostile_rows(res) + ["",
+              "0.53 (XED EN); linear SVM 0.63 (XED FR)."] + language_rows(res) + rule_rows(res) + _theme_target_rows(res) + _drivers_rows(res) + survival_rows(res) + pii_rows(res) + hostile_rows(res) + reuse_rows(res) + ["",
               "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)", "",
               "| profile | model | split | language | n | macro-F1 (95% CI) | accuracy / micro-F1 | ECE | ECE if calibrated "
               "| size MB |",

@@ -6,6 +6,7 @@ No figure in BENCHMARKS.md is typed by hand; each comes from a run made here.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -17,14 +18,18 @@ from benchmarks.languages import language_scores
 from benchmarks.pii import pii_scores
 from benchmarks.real_data import measure_real
 from benchmarks.render import render
+from benchmarks.reuse import reuse_timings
 from benchmarks.rules import rule_scores
 from benchmarks.survival_simulation import run_survival_simulation
 from vocnlp.config import PROFILES
 from vocnlp.errors import VocnlpError
 from vocnlp.resources import resource_root
 
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
-def shipped_model_rows(profile: str, log=print) -> dict:
+
+def shipped_model_rows(profile: str, log=_log) -> dict:
     """The figures of ``profile`` that read its shipped models: test splits, challenge set, folder sizes."""
     log(f"shipped models: {profile} profile")
     return {"shipped": accuracy.shipped_model_scores(profile),
@@ -33,7 +38,7 @@ def shipped_model_rows(profile: str, log=print) -> dict:
             "model_mb": accuracy.shipped_megabytes(profile)}
 
 
-def measure_profile(profile: str, log=print) -> dict:
+def measure_profile(profile: str, log=_log) -> dict:
     """Accuracy figures of one profile: benchmarks, transfer, shipped models, challenge set, Banking77, sizes."""
     log(f"accuracy: {profile} profile")
     return {"benchmarks": accuracy.benchmark_scores(profile, log=log),
@@ -42,7 +47,7 @@ def measure_profile(profile: str, log=print) -> dict:
             **shipped_model_rows(profile, log)}
 
 
-def speed_runs(profile: str, log=print) -> dict:
+def speed_runs(profile: str, log=_log) -> dict:
     """Whole-pipeline speed rows of ``profile`` (each input speed.REPEATS times, each run in a fresh process)."""
     with tempfile.TemporaryDirectory() as tmp:
         small = speed.unique_texts_file(Path(tmp), 2000)
@@ -54,7 +59,7 @@ def speed_runs(profile: str, log=print) -> dict:
         return {key: [speed.measure_run(path) for _ in range(speed.REPEATS)] for key, path in inputs.items()}
 
 
-def remeasure_profile(res: dict, profile: str, log=print) -> dict:
+def remeasure_profile(res: dict, profile: str, log=_log) -> dict:
     """Re-measure one profile's accuracy and speed rows in saved results ``res`` (after its models change)."""
     res["profiles"][profile] = measure_profile(profile, log)
     res["speed"].update(speed_runs(profile, log))
@@ -63,7 +68,7 @@ def remeasure_profile(res: dict, profile: str, log=print) -> dict:
     return res
 
 
-def measure(log=print) -> dict:
+def measure(log=_log) -> dict:
     """Run every measurement and return the raw results."""
     root = resource_root()
     res: dict = {"date": date.today().isoformat(), "machine": speed.machine(), "profiles": {},
@@ -80,10 +85,11 @@ def measure(log=print) -> dict:
     res["languages"] = language_scores(PROFILES, log=log)
     res["real"] = real_figures(log)
     res["hostile_inputs"] = hostile_inputs(log=log)
+    res["reuse"] = {"date": date.today().isoformat(), **reuse_timings(log=log)}
     return res
 
 
-def real_figures(log=print) -> dict:
+def real_figures(log=_log) -> dict:
     """Real customer comments, read by the default profile's pipeline (``benchmarks/real_data.py``)."""
     from benchmarks.semeval import semeval_rows
 
@@ -116,10 +122,10 @@ def _rules(log) -> dict:
     return {"date": date.today().isoformat(), "profile": "fast", "splits": rule_scores("fast", log=log)}
 
 
-def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
+def main(log=_log, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
          pii_only: bool = False, speed_only: bool = False, fine_tune_rows: list[str] | None = None,
          rules_only: bool = False, languages_only: bool = False, themes_only: bool = False,
-         real_only: bool = False, hostile_only: bool = False) -> str:
+         real_only: bool = False, hostile_only: bool = False, reuse_only: bool = False) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -136,7 +142,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
     re-measures both profiles' EN→FR transfer rows.
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
     ``real_only`` re-measures the real-customer-comment figures (labels against real, labelled CX data).
-    ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers).
+    ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
+    ``reuse_only`` a loaded pipeline's first call against its later ones.
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
     from benchmarks.fine_tuning import check_row_names, fine_tuned_scores
@@ -150,7 +157,7 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
     partial = (fine_tune == "only" or drivers_only or pii_only or speed_only or rules_only or languages_only
-               or themes_only or real_only or hostile_only or profile_only is not None)
+               or themes_only or real_only or hostile_only or reuse_only or profile_only is not None)
     if partial and "profiles" not in saved:
         raise VocnlpError("There are no saved benchmark results to add these rows to.",
                           "Run 'vocnlp benchmark' once first.")
@@ -179,6 +186,8 @@ def main(log=print, fine_tune: str = "keep", drivers_only: bool = False, profile
         res["real"] = real_figures(log)
     if hostile_only:
         res["hostile_inputs"] = hostile_inputs(log=log)
+    if reuse_only:
+        res["reuse"] = {"date": date.today().isoformat(), **reuse_timings(log=log)}
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})

@@ -9,13 +9,18 @@ rule's label and the shipped model's label with the human label.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from vocnlp.components.sentiment_rules import KINDS, load_rules
 from vocnlp.resources import resolve_user_or_bundled
 
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
-def rule_scores(profile: str = "fast", seed: int = 0, log=print) -> dict:
+
+def rule_scores(profile: str = "fast", seed: int = 0, log=_log) -> dict:
     """Per test split and rule kind: texts matched, accuracy of the rule's label and of the model's label there."""
     from benchmarks.accuracy import shipped_models
     from vocnlp.modeling import load_model_folder

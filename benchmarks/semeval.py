@@ -15,6 +15,7 @@ here): category F1 73.0 EN / 61.2 FR; polarity accuracy 88.1 EN / 78.8 FR.
 
 from __future__ import annotations
 
+import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from vocnlp.training.datasets import LabelledSplit, TrainingData, split_indices
 from vocnlp.training.embedding_cache import embed_split
 from vocnlp.training.train import profile_spec, train_and_score
 from vocnlp.training.user_data import take_rows
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 ANCHORS = {"en": {"category_f1": 73.0, "polarity_accuracy": 88.1},
            "fr": {"category_f1": 61.2, "polarity_accuracy": 78.8}}
@@ -53,7 +57,7 @@ def _micro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
     return float(2 * tp / max(2 * tp + (predicted & ~truth).sum() + (truth & ~predicted).sum(), 1))
 
 
-def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log=print) -> dict:
+def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log=_log) -> dict:
     """Category micro-F1 and polarity accuracy on the dev split of one language, with intervals."""
     folder = cx_real_root(data) / "semeval16_absa"
     train, dev = read_sentences(folder / f"{language}_train.xml"), read_sentences(folder / f"{language}_dev.xml")
@@ -96,6 +100,6 @@ def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log
             "opinions": int(len(right)), "train_sentences": len(train), "anchor": ANCHORS[language]}
 
 
-def semeval_rows(data=None, draws: int = 1000, log=print) -> dict:
+def semeval_rows(data=None, draws: int = 1000, log=_log) -> dict:
     """The benchmark row of both languages."""
     return {language: language_row(language, data, draws=draws, log=log) for language in ("en", "fr")}

@@ -12,6 +12,7 @@ and the median Spearman correlation of estimated and planted ratios.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 
@@ -23,6 +24,9 @@ from benchmarks.drivers_simulation import PREVALENCE, THEMES, theme_correlation
 from vocnlp.analysis.drivers.survival import time_to_churn_drivers
 from vocnlp.analysis.drivers.table import guardrail_note
 from vocnlp.config import DriversConfig
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 HAZARD_RATIO = np.asarray([1.5, 2.0, 2.5, 1.3, 1.1, 3.0, 0.7, 1.0, 1.0, 1.0])
 NULL = HAZARD_RATIO == 1.0
@@ -39,7 +43,7 @@ def draw_customers(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     return mentions, np.minimum(leaves_after, observed_for), leaves_after <= observed_for
 
 
-def run_survival_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, log=print) -> dict:
+def run_survival_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, log=_log) -> dict:
     """Fit the Cox drivers on ``datasets`` simulated customer bases; coverage, false positives and ranking."""
     cfg = DriversConfig(kinds=["theme"])
     info = {t: (t, t) for t in THEMES}

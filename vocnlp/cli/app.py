@@ -287,8 +287,21 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
+def _show_progress_messages() -> None:
+    """The library's progress messages (loggers 'vocnlp' and 'benchmarks', level INFO) on stderr, as plain lines."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("vocnlp", "benchmarks"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def main() -> None:
     """Console-script entry point."""
+    _show_progress_messages()
     try:
         app()
     except KeyboardInterrupt:

@@ -200,6 +200,8 @@ def benchmark(
                                    "tweets; about 10 minutes) and put them first in BENCHMARKS.md."),
     hostile_only: bool = typer.Option(False, "--hostile-only", help="Re-measure only the hostile-input figures "
                                       "(generated damaged dumps through the readers and the workbook; a minute)."),
+    reuse_only: bool = typer.Option(False, "--reuse-only", help="Re-measure only a loaded pipeline's first call "
+                                    "against its later ones (vocnlp.load(); nlp(df); half a minute)."),
     fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
                                                       "measure just this benchmark's fine-tuned row (repeatable), "
                                                       "keeping the other saved rows."),
@@ -218,7 +220,7 @@ def benchmark(
                               profile_only=profile, pii_only=pii_only, speed_only=speed_only,
                               fine_tune_rows=fine_tune_row or None, rules_only=rules_only,
                               languages_only=languages_only, themes_only=themes_only,
-                              real_only=real_only, hostile_only=hostile_only)
+                              real_only=real_only, hostile_only=hostile_only, reuse_only=reuse_only)
     except VocnlpError as exc:
         _fail(exc)
         return

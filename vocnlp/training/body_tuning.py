@@ -21,6 +21,7 @@ seeded.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ import numpy as np
 from vocnlp.errors import VocnlpError
 from vocnlp.modeling.encoders.backends import embedding_dimension, quiet_weight_loading
 from vocnlp.training.datasets import LabelledSplit
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 BODY_METHODS = ("frozen", "contrastive", "full")
 
@@ -93,7 +97,7 @@ def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tu
 
 
 def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tuning: BodyTuning, *,
-              seed: int = 0, log=print) -> Path:
+              seed: int = 0, log=_log) -> Path:
     """Fine-tune ``backbone`` on the training splits and save it to ``out_dir``; returns that folder."""
     if tuning.method not in BODY_METHODS[1:]:
         raise VocnlpError(f"Unknown body fine-tuning method '{tuning.method}'.",

@@ -7,6 +7,7 @@ again; a run reads them back instead (``$VOCNLP_CACHE``, default ``~/.cache/vocn
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -14,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from vocnlp.training.datasets import LabelledSplit
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 
 def embedding_cache_dir() -> Path:
@@ -43,7 +47,7 @@ def _cached_vectors(folder: Path, texts: list[str]) -> tuple[np.ndarray | None, 
     return vectors, found
 
 
-def embed_split(split: LabelledSplit, backbone, log=print) -> np.ndarray:
+def embed_split(split: LabelledSplit, backbone, log=_log) -> np.ndarray:
     """Embed a split's texts, reusing cached vectors of the same texts (keyed by backbone and content)."""
     if hasattr(backbone, "parts"):
         # A concatenated backbone is cached part by part, so each part's cache serves it too.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from vocnlp.errors import VocnlpError
@@ -13,11 +14,14 @@ from vocnlp.training.metrics import score_split
 from vocnlp.training.train import public_training_data
 from vocnlp.training.user_data import read_labelled_file
 
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
+
 
 def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data: str | Path | None = None,
                     file: str | Path | None = None, text_column: str = "text", label_column: str = "label",
                     language_column: str | None = None, label_separator: str = "|", seed: int = 0,
-                    log=print) -> dict:
+                    log=_log) -> dict:
     """Scores of the model in ``model_dir``, per test split: a public data set or ``file``.
 
     A user file is evaluated whole (it is held-out data by the user's word);

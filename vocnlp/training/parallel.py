@@ -9,6 +9,8 @@ French-versus-English gap and to fit the ``parallel`` language prior.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,9 @@ from vocnlp.modeling.heads.language_prior import MODES as LANGUAGE_PRIOR_MODES
 from vocnlp.modeling.heads.language_prior import LanguagePrior, match_parallel_value
 from vocnlp.training.datasets import LabelledSplit, TrainingData, data_root, split_languages, xed_frame
 from vocnlp.training.embedding_cache import embed_split
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 MIN_SIMILARITY = 0.7
 
@@ -59,7 +64,7 @@ def pairs_in_training(pairs: pd.DataFrame, data: TrainingData) -> pd.DataFrame:
     return pairs[keep.to_numpy()].reset_index(drop=True)
 
 
-def training_prior(mode: str, data: TrainingData, log=print) -> LanguagePrior | None:
+def training_prior(mode: str, data: TrainingData, log=_log) -> LanguagePrior | None:
     """The prior to train with, or None when ``mode`` is keep or the training rows are all one side of it."""
     if mode not in LANGUAGE_PRIOR_MODES:
         raise VocnlpError(f"Unknown language prior '{mode}'.", f"Use one of {', '.join(LANGUAGE_PRIOR_MODES)}.")

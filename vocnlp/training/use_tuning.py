@@ -19,6 +19,7 @@ thread count, the same data give the same weights.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -26,6 +27,9 @@ import numpy as np
 
 from vocnlp.modeling.encoders.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
 from vocnlp.training.datasets import LabelledSplit
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 WARMUP_SHARE = 0.06
 
@@ -44,7 +48,7 @@ def tokenize(texts: list[str]) -> list[list[int]]:
     return [encode(t.replace("\n", " "), out_type=int, add_bos=True, add_eos=True) for t in texts]
 
 
-def tune_use_body(train: list[LabelledSplit], out_dir: str | Path, tuning, *, seed: int = 0, log=print) -> Path:
+def tune_use_body(train: list[LabelledSplit], out_dir: str | Path, tuning, *, seed: int = 0, log=_log) -> Path:
     """Fine-tune USE v3's layers on the training splits; writes ``use_layers.npz`` into ``out_dir``."""
     import torch
 

@@ -20,6 +20,7 @@ dev < test). Test splits are never changed, so figures stay comparable.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,9 @@ import numpy as np
 
 from vocnlp.training.datasets import LabelledSplit, TrainingData, split_languages, xed_frame
 from vocnlp.training.embedding_cache import embed_split
+
+# Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
+_log = logging.getLogger(__name__).info
 
 SOURCE_SIMILARITY = 0.55
 
@@ -71,7 +75,7 @@ def _mixes_english_and_french(data: TrainingData) -> bool:
     return {"en", "fr"} <= languages
 
 
-def without_held_out_translations(data: TrainingData, log=print) -> TrainingData:
+def without_held_out_translations(data: TrainingData, log=_log) -> TrainingData:
     """``data`` with its training and dev rows that translate (or are the source of) a held-out line removed.
 
     Only public data is checked (``data.root`` set) and only when its splits hold both English and French;
