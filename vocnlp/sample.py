@@ -154,6 +154,7 @@ def generate(rows: int = 2000, seed: int = 7) -> tuple[list[dict], list[dict]]:
         u = rng.random()
         lang_mode = "fr" if u < 0.5 else ("en" if u < 0.95 else "mixed")
         kind_u = rng.random()
+        themes: list[str]
         if kind_u < 0.03:
             kind, themes, text = "empty", [], ("" if rng.random() < 0.7 else "   ")
         elif kind_u < 0.10:

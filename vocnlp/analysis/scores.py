@@ -10,6 +10,7 @@ comparisons; the point estimate stays the plain NPS.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def mean_with_interval(values, level: float = 0.95, distribution: bool = True) -
     n = len(v)
     if n == 0:
         return {"n": 0, "mean": None}
-    out = {"n": n, "mean": float(v.mean())}
+    out: dict[str, Any] = {"n": n, "mean": float(v.mean())}
     if distribution:
         out["distribution"] = {str(k): int(c) for k, c in zip(*np.unique(v, return_counts=True))}
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, cast
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from vocnlp.cli.output import crash, err, out
 from vocnlp.cli.output import fail as _fail
 from vocnlp.cli.themes import review_app, taxonomy_app
 from vocnlp.errors import VocnlpError
+
+if TYPE_CHECKING:
+    from vocnlp.config import StageConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Voice-of-the-customer text analysis: sentiment, emotions, themes and their drivers, offline.")
@@ -83,6 +86,7 @@ def run(
         import_user_code(code)
 
         overrides: dict = {"input": {"columns": {}}}
+        value: str | Path | None
         for role, value in (("text", text), ("id", id), ("nps", nps), ("csat", csat), ("ces", ces),
                             ("churn", churn), ("date", date), ("fcr", fcr), ("resolution_time", resolution_time),
                             ("referral", referral), ("tenure", tenure)):
@@ -109,11 +113,11 @@ def run(
             if cfg.stage("themes") is None:
                 raise VocnlpError(f"{option} needs a themes stage, and this config's pipeline has none.",
                                   "Add '- name: themes' to pipeline.stages.")
-            cfg.stage("themes").params[param] = str(value)
+            cast("StageConfig", cfg.stage("themes")).params[param] = str(value)  # checked just above
         if adapt:
             cfg.adaptation.enabled = True
         if keep_personal_data and cfg.stage("mask_pii") is not None:
-            cfg.stage("mask_pii").params["enabled"] = False
+            cast("StageConfig", cfg.stage("mask_pii")).params["enabled"] = False  # checked just above
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))
         if report:
             from vocnlp.report.wording import LANGUAGES
@@ -184,6 +188,7 @@ def import_user_code(path: Path | None) -> None:
     if not path.is_file() or path.suffix != ".py":
         raise VocnlpError(f"--code '{path}' is not a Python file.", "Give the .py file that defines your stages.")
     spec = importlib.util.spec_from_file_location(f"vocnlp_user_code_{path.stem}", path)
+    assert spec is not None and spec.loader is not None  # always set for an existing .py file
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

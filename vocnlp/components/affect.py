@@ -111,17 +111,20 @@ class TrainedModelInput:
 
     def sentence_proba(self, batch: Batch) -> np.ndarray:
         """Probabilities for ``batch.sentences``."""
+        assert batch.sentence_vectors is not None and batch.sentences is not None  # set by the sentences/embed stages
         return self._proba(batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
                            self.sentence_languages(batch))
 
     def comment_proba(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
         """Probabilities for the comments selected by ``mask``."""
+        assert batch.comment_vectors is not None  # set by the embed stage
         return self._proba(batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
                            self.comment_languages(batch, mask))
 
     def sentence_languages(self, batch: Batch) -> np.ndarray:
         """The language of each sentence's comment ('' when the run has no language stage)."""
         comments = batch.comments
+        assert batch.sentences is not None  # set by the sentences stage
         if "language" not in comments:
             return np.full(len(batch.sentences), "", dtype=object)
         of_comment = dict(zip(comments["comment_id"], comments["language"]))
@@ -194,6 +197,7 @@ class Sentiment(TrainedModelInput, Stage):
         """Override rule-decided sentences and comments in place; the rule name per sentence and per live comment,
         and whether a verdict decided the comment."""
         labels = self.classifier.labels
+        assert self.rules is not None  # only called when the stage has rules
         live_ids = comments["comment_id"].to_numpy()[mask]
         sentence_rule = self.rules.sentence_rules(sentences["text"].to_numpy())
         non_answer = self.rules.non_answer(comments["_text"].to_numpy()[mask])
@@ -231,6 +235,7 @@ class Sentiment(TrainedModelInput, Stage):
         """Add sentence columns ``sentiment``/``sentiment_score`` and the comment-level ones."""
         labels = np.asarray(self.classifier.labels)
         sentences = batch.sentences
+        assert sentences is not None  # set by the sentences stage
         sp = self.sentence_proba(batch) if len(sentences) else np.zeros((0, len(labels)))
         comments = batch.comments
         mask = live_rows(comments)
@@ -288,11 +293,14 @@ class Sentiment(TrainedModelInput, Stage):
                  ) -> tuple[np.ndarray, np.ndarray]:
         """Sentence and comment probabilities averaged with the blended model's."""
         w = self.blend_weight
+        assert self._blend is not None  # only called when a blend model is loaded
         if len(sp):
+            assert batch.sentence_vectors is not None and batch.sentences is not None  # sentences, embed stages
             sp = (1 - w) * sp + w * self._blend.predict_proba(
                 batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
                 self.sentence_languages(batch), self._prepare)
         if len(cp):
+            assert batch.comment_vectors is not None  # set by the embed stage
             cp = (1 - w) * cp + w * self._blend.predict_proba(
                 batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
                 self.comment_languages(batch, mask), self._prepare)

@@ -47,6 +47,7 @@ class Effort(Stage):
     def __call__(self, batch: Batch) -> Batch:
         """Add ``effort`` (bool) and ``effort_score``."""
         vectors = batch.sentence_vectors
+        assert vectors is not None and batch.sentences is not None  # set by the sentences and embed stages
         high = (vectors @ self._high.T).max(axis=1) if len(vectors) else np.zeros(0)
         low = ((vectors @ self._low.T).max(axis=1) if self._low is not None and len(vectors)
                else np.full(len(high), -1.0))

@@ -58,6 +58,7 @@ class Embed(Stage):
     def __call__(self, batch: Batch) -> Batch:
         """Set ``batch.sentence_vectors`` and ``batch.comment_vectors``."""
         sentences = batch.sentences
+        assert sentences is not None  # set by the sentences stage
         comments = batch.comments
         dim = self.encoder.backend.dim
         sent_texts = sentences["text"].tolist()

@@ -16,12 +16,13 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal, Sequence
 
 import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
-KINDS = ("email", "phone", "iban", "card", "person")
+KINDS: tuple[Literal["email", "phone", "iban", "card", "person"], ...] = ("email", "phone", "iban", "card", "person")
 MASKS = {"email": "[EMAIL]", "phone": "[PHONE]", "iban": "[IBAN]", "card": "[CARD]", "person": "[NAME]"}
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?!\w)")
@@ -79,7 +80,7 @@ class PiiMasker:
     model (pattern-based kinds only, much faster).
     """
 
-    def __init__(self, kinds: tuple[str, ...] | list[str] = KINDS, person_names: bool = True):
+    def __init__(self, kinds: Sequence[str] = KINDS, person_names: bool = True):
         unknown = sorted(set(kinds) - set(KINDS))
         if unknown:
             from vocnlp.errors import ConfigError

@@ -178,6 +178,7 @@ class Themes(Stage):
         thresholds = np.broadcast_to(self._thresholds, best.shape)
         if self._trained is not None and len(best):
             seeds, seed_bars = best, thresholds
+            assert batch is not None  # a trained model reads the batch's sentences (the stage always passes it)
             best, thresholds = self._trained.overlay(best, thresholds, batch)
             if self.seeds_vote:
                 # The seeds keep a voice where the model knows the theme: the one further above its own bar speaks.
@@ -209,6 +210,7 @@ class Themes(Stage):
     def __call__(self, batch: Batch) -> Batch:
         """Add ``themes``/``theme_count`` to comments and build ``batch.mentions``."""
         sentences = batch.sentences
+        assert sentences is not None and batch.sentence_vectors is not None  # set by the sentences and embed stages
         best, arg, thresholds, non_answer = self._scores(batch.sentence_vectors, batch)
         chosen = self._choose(best, thresholds, non_answer)
         rows, cols = np.nonzero(chosen)
@@ -337,6 +339,7 @@ class Themes(Stage):
         """Taxonomy identity and thresholds."""
         method = "zero-shot max cosine similarity to seed phrases"
         if self.model:
+            assert self._trained is not None  # setup() loads it whenever model is set
             method = (f"trained model {self.model} for {', '.join(self._trained.labels)}; " + method +
                       " for the other themes")
         return {**super().describe(), "taxonomy": self.tax.id, "taxonomy_version": self.tax.version,

@@ -83,7 +83,7 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping, by_question: dic
     """Resolve each role to an input column: explicit mapping first, then known names, then the wording of the
     survey question (``by_question``: :func:`vocnlp.io.survey_exports.roles_from_questions`)."""
     by_question = by_question or {}
-    by_norm = {}
+    by_norm: dict[str, str] = {}
     for col in columns:
         by_norm.setdefault(normalise_name(col), col)
     resolved: dict[str, str | list[str] | None] = {}
@@ -227,6 +227,7 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     renamed = _renamed_inputs(columns)
     n = len(frame)
     flags: list[list[str]] = [[] for _ in range(n)]
+    i: int | np.integer  # row numbers, from Python lists and from numpy
     for i in raw.ragged_rows:
         flags[i].append("ragged_row")
 
@@ -280,6 +281,7 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         out[name] = series.to_numpy() if name != "nps_category" else series.array
     out["_text"] = text.to_numpy()
     mapping_out = {k: (renamed.get(v, v) if isinstance(v, str) else v) for k, v in mapping.items()}
+    assert isinstance(mapping["segments"], list)  # resolve_mapping always sets a list
     mapping_out["segments"] = [renamed.get(s, s) for s in mapping["segments"]]
     report = _report(raw, flags, list(added["comment_id"]), mapping, renamed)
     return ValidatedTable(out, mapping_out, report)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -161,6 +162,7 @@ def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: 
     if kind not in HEADS:
         raise ModelLoadError(f"Cannot save a head of type {kind}.", f"Use one of {sorted(HEADS)}.")
     # Weights as float32; integer arrays (a neighbour head's quantised memory and its labels) keep their type.
+    arrays: dict[str, Any]
     arrays = {k.rstrip("_"): (v if np.asarray(v).dtype.kind in "iu" else np.asarray(v, dtype=np.float32))
               for k, v in head.get_weights().items()}
     np.savez_compressed(folder / "head.npz", **arrays)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -96,6 +97,7 @@ def stage_params_model(name: str) -> type[BaseModel]:
     the one place where each parameter's type, allowed values (``Literal``, :data:`Share`…) and default live."""
     cls = _stage_class(name)
     hints = typing.get_type_hints(cls.__init__, include_extras=True)
+    fields: dict[str, Any]
     fields = {p.name: (hints.get(p.name, Any), p.default if p.default is not p.empty else ...)
               for p in inspect.signature(cls.__init__).parameters.values()
               if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
@@ -115,7 +117,7 @@ def resolve_stage_params(name: str, params: dict, where: str) -> dict:
                           f"Parameters of '{name}': {_parameter_list(model)}.") from None
 
 
-def _problem(model: type[BaseModel], err: dict) -> str:
+def _problem(model: type[BaseModel], err: Mapping[str, Any]) -> str:
     key = ".".join(str(p) for p in err["loc"])
     if err["type"] == "extra_forbidden":
         return f"unknown parameter '{key}'"

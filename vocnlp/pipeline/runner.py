@@ -11,6 +11,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,8 @@ from vocnlp.analysis.drivers import analyse_drivers
 from vocnlp.analysis.groups import scores_by_group
 from vocnlp.analysis.scores import summarise_scores
 from vocnlp.components import Batch, RunContext, build_stage
-from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS
-from vocnlp.config import RunConfig, load_config
+from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
+from vocnlp.config import RunConfig, StageConfig, load_config
 from vocnlp.io.exports import codebook
 from vocnlp.io.readers import RawTable, read_table
 from vocnlp.io.validate import ValidatedTable, validate
@@ -87,7 +88,8 @@ class Pipeline:
 
             encoder = load_backbone(encoder)
             self.config = self.config.model_copy(deep=True)
-            self.config.stage("embed").params["backbone"] = encoder.name  # what config.resolved.yaml records
+            # What config.resolved.yaml records (cast: a config without an embed stage fails here, as before).
+            cast(StageConfig, self.config.stage("embed")).params["backbone"] = encoder.name
         self.stages = [build_stage(s.name, {**s.params, **({"backbone": encoder} if encoder is not None
                                                            and s.name == "embed" else {})})
                        for s in self.config.pipeline.stages]
@@ -200,12 +202,12 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     comments = _text_safe_inputs(comments, input_columns)
-    _mask_text_column(comments, table.mapping.get("text"))
+    _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
     t_annot = time.perf_counter()
     scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval,
                               resolution_time_unit=config.input.resolution_time_unit)
     by_group, comparisons, group_warnings = scores_by_group(
-        comments, table.mapping.get("segments", []), config.scores.period,
+        comments, cast("list[str]", table.mapping.get("segments", [])), config.scores.period,
         config.drivers.confidence_level, config.scores.adjustment)
     analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
                                ces_higher_is_easier=config.input.ces_higher_is_easier)
@@ -238,7 +240,7 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "input_columns": input_columns,
         "mapping": table.mapping,
     }
-    taxonomy = next((s.tax for s in pipe.stages if s.name == "themes"), None)
+    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
                           table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)), config)
 

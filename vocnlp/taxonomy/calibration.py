@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -134,6 +135,8 @@ def load_calibration(path: str | Path) -> ThemeCalibration:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ConfigError(f"'{path}' is not a theme calibration file (format {FORMAT}).",
                           "Write one with 'vocnlp review calibrate'.")
+    slope: Any  # JSON values, checked to be numbers below
+    intercept: Any
     slope, intercept = data.get("slope"), data.get("intercept")
     if not all(isinstance(v, (int, float)) for v in (slope, intercept)) or slope <= 0:
         raise ConfigError(f"'{path}' holds no usable map (a positive 'slope' and an 'intercept' are needed).",

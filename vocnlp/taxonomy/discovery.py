@@ -57,6 +57,8 @@ def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_
             batch = stage(batch)
         # Covered = a clause the run itself cites as a theme's evidence (clause-level or whole-comment mention).
         batch = themes(batch)
+        # Set by the sentences, embed and themes stages.
+        assert batch.sentences is not None and batch.sentence_vectors is not None and batch.mentions is not None
         claimed = set(zip(batch.mentions["comment_id"], batch.mentions["sentence_index"]))
         sentences = batch.sentences.assign(
             language=batch.sentences["comment_id"].map(dict(zip(batch.comments["comment_id"],

@@ -58,7 +58,7 @@ class Taxonomy:
 
         Names count as seeds: 'Billing error' is itself a good example of the theme.
         """
-        out = []
+        out: list[tuple[str, str, str] | None] = []
         for theme in self.themes:
             if theme_id is not None and theme.id != theme_id:
                 continue

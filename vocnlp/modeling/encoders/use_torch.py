@@ -42,6 +42,8 @@ def dequantised_table(weights: dict) -> np.ndarray:
 class USEEncoder(nn.Module):
     """USE v3's forward pass on padded batches of token ids; outputs L2-normalised 512-d vectors."""
 
+    table: torch.Tensor  # registered as a buffer in __init__
+
     def __init__(self, weights: dict):
         super().__init__()
         self.register_buffer("table", torch.from_numpy(dequantised_table(weights)), persistent=False)
