@@ -107,6 +107,8 @@ from vocnlp import Stage, register_stage
 class CommentLength(Stage):
     """How long each comment is."""
 
+    assigns = ("comment_length",)
+
     def __init__(self, unit: Literal["characters", "words"] = "characters"):
         self.unit = unit
 
@@ -145,3 +147,21 @@ def test_a_custom_stage_is_one_class_and_one_config_entry(tmp_path):
     assert done.returncode == 0, done.stderr
     listed = [s["name"] for s in yaml.safe_load(done.stdout)["pipeline"]["stages"]]
     assert listed == names
+
+
+@pytest.mark.parametrize("pipeline_edit,stage,needs,provider", [
+    ({"stages": [{"name": "normalise"}, {"name": "embed"}, {"name": "sentences"}]}, "embed", "sentences",
+     "'sentences'"),
+    ({"remove": ["embed"]}, "sentiment", "sentence_vectors", "'embed'"),
+    ({"stages": [{"name": "sentences"}, {"name": "embed"}, {"name": "themes"}, {"name": "effort"},
+                 {"name": "emotion"}]}, None, None, None)])
+def test_stages_read_only_what_an_earlier_stage_assigns(pipeline_edit, stage, needs, provider):
+    """Each stage declares requires/assigns; a config whose order leaves a need unmet is refused when it loads,
+    naming the stage that would meet it."""
+    if stage is None:
+        assert [s.name for s in load_config(overrides={"pipeline": pipeline_edit}).pipeline.stages][-1] == "emotion"
+        return
+    with pytest.raises(ConfigError) as raised:
+        load_config(overrides={"pipeline": pipeline_edit})
+    assert f"Stage '{stage}'" in raised.value.problem and needs in raised.value.problem
+    assert provider in raised.value.fix

@@ -168,7 +168,7 @@ def test_an_encoder_object_replaces_the_backbone_and_is_recorded_by_name(pipelin
     import vocnlp
     from vocnlp.errors import ModelLoadError
 
-    use = pipeline.context.shared["encoder"].backend
+    use = pipeline.context.encoder.backend
 
     class SameVectors:
         name, dim = "usem3", 512

@@ -95,7 +95,7 @@ def test_capitals_are_embedded_in_sentence_case_only_when_shouted():
 def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):
     from vocnlp.components.themes import Themes
 
-    encoder = pipeline.context.shared["encoder"]
+    encoder = pipeline.context.encoder
     stage = Themes(threshold=0.2, model=None)  # the seeds alone
     stage.setup(pipeline.context)
     vectors = encoder.encode(["fine", "RAS", "rien à signaler", "the bill was wrong twice"])
@@ -110,7 +110,7 @@ def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):
 def test_second_theme_of_a_clause_must_be_close_to_the_first(pipeline):
     from vocnlp.components.themes import Themes
 
-    vectors = pipeline.context.shared["encoder"].encode(["I waited two weeks for a simple answer"])
+    vectors = pipeline.context.encoder.encode(["I waited two weeks for a simple answer"])
     loose, strict = Themes(threshold=0.2, margin=0.0, model=None), Themes(threshold=0.2, margin=0.05, model=None)
     for stage in (loose, strict):
         stage.setup(pipeline.context)

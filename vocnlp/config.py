@@ -320,7 +320,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     data = _apply_stage_edits(data)
     data = _apply_profile(data)
     data = _apply_industry(data)
-    source = f"'{path}'" if path else "the default config"
+    source = f"'{path}'" if path else "the default config" + (" with overrides" if overrides else "")
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
@@ -334,8 +334,9 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
 def _with_stage_defaults(config: RunConfig, source: str) -> RunConfig:
     """Every stage's parameters checked now (not after the models load) and completed with the stage's defaults,
     so that ``config.resolved.yaml`` holds every value the run uses."""
-    from vocnlp.components import resolve_stage_params
+    from vocnlp.components import check_stage_order, resolve_stage_params
 
     for i, stage in enumerate(config.pipeline.stages):
         stage.params = resolve_stage_params(stage.name, stage.params, f"{source}, pipeline.stages[{i}]")
+    check_stage_order([s.name for s in config.pipeline.stages], source)
     return config

@@ -35,7 +35,7 @@ class ModelReader:
         self._own = CachedEncoder(self.classifier.own_encoder()) if self.classifier.has_own_body else None
         self._view = None
         if self._own is None:
-            encoder = context.shared.get("encoder")
+            encoder = context.encoder
             backbone = encoder.backend if encoder is not None else None
             name = getattr(backbone, "name", None)
             if name != self.classifier.backbone:
@@ -81,7 +81,7 @@ class TrainedModelInput:
                     f"The {task} model for '{lang}' ('{reader.model}') has labels {reader.classifier.labels}, "
                     f"but '{self.model}' has {self.classifier.labels}.",
                     "Route languages only to models trained on the same label set.")
-        self._prepare = context.shared.get("prepare_text", lambda text: text)
+        self._prepare = context.prepare_text or (lambda text: text)
 
     def _route(self, languages: np.ndarray, values) -> np.ndarray:
         """``values(reader, rows)`` for each row, from the reader of its language (the main one otherwise)."""
@@ -160,6 +160,9 @@ class Sentiment(TrainedModelInput, Stage):
     rule kinds in ``VERDICTS``) speaks for the whole comment: its probabilities move
     ``verdict_weight`` of the way to the verdict's, and the comment is not mixed.
     """
+
+    requires = ("sentences", "sentence_vectors", "comment_vectors")
+    assigns = ("sentiment",)
 
     VERDICTS = ("recommends", "warns_off")
 
@@ -316,6 +319,9 @@ class Sentiment(TrainedModelInput, Stage):
 @register_stage("emotion")
 class Emotion(TrainedModelInput, Stage):
     """Multi-label CX emotions per comment: ``emotion_<name>`` probabilities and the ``emotions`` list."""
+
+    requires = ("comment_vectors",)
+    assigns = ("emotions",)
 
     def __init__(self, model: str = "models/emotion-usem3", models_by_language: dict[str, str] | None = None):
         self.model = model

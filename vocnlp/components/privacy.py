@@ -19,6 +19,9 @@ class MaskPersonalData(Stage):
     the text as written. Adds ``pii_masked``: the kinds masked in each comment.
     """
 
+    requires = ()
+    assigns = ("pii_masked",)
+
     def __init__(self, enabled: bool = True,
                  kinds: Sequence[Literal["email", "phone", "iban", "card", "person"]] = KINDS,
                  person_names: bool = True):

@@ -36,6 +36,9 @@ class LanguageId(Stage):
     rather than a confident guess.
     """
 
+    requires = ()
+    assigns = ("language",)
+
     def __init__(self, expected: Sequence[str] = ("fr", "en"), min_letters: NonNegativeInt = 3,
                  min_score: Share = 0.1, foreign_score: Share = 0.8):
         self.expected = list(expected)
@@ -129,6 +132,9 @@ class SentenceSplit(Stage):
     because one CX sentence often praises one thing and blames another, and
     themes, their sentiment and ``mixed`` are all read per piece.
     """
+
+    requires = ()
+    assigns = ("sentences",)
 
     def __init__(self, max_sentences: PositiveInt = 50, batch_size: PositiveInt = 512,
                  clauses: Literal["off", "contrast", "punctuation"] = "punctuation",

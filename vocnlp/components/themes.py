@@ -118,6 +118,9 @@ def _taxonomy(path: str, context: RunContext) -> Taxonomy:
 class Themes(Stage):
     """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
 
+    requires = ("sentences", "sentence_vectors", "comment_vectors", "encoder")
+    assigns = ("mentions", "themes")
+
     def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: Share = 0.44,
                  margin: Share = 0.05, max_per_sentence: PositiveInt = 2, language: Literal["en", "fr"] = "en",
                  model: str | None = "models/themes-usem3", model_threshold: Share = 0.5,
@@ -141,7 +144,7 @@ class Themes(Stage):
 
     def setup(self, context: RunContext) -> None:
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
-        encoder = context.shared.get("encoder")
+        encoder = context.encoder
         if encoder is None:
             raise ConfigError("The themes stage needs the embed stage before it.",
                               "Put '- name: embed' before '- name: themes' in pipeline.stages.")

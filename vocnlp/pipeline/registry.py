@@ -14,13 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from vocnlp.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vocnlp.modeling.encoders.cache import CachedEncoder
 
 # Parameter types with their allowed range, for stage constructors' signatures (checked when a config is loaded).
 Share = Annotated[float, Field(ge=0.0, le=1.0)]  # a probability, a cosine similarity or a weight, 0..1
@@ -51,18 +54,29 @@ class Batch:
 
 @dataclass
 class RunContext:
-    """What stages may share: the seed, the config folder, and the run's shared encoder."""
+    """What stages share: the seed, the config folder, the run's encoder and how it prepares texts (both set by the
+    embed stage), and ``shared`` for custom stages' own resources."""
 
     seed: int = 0
     base_dir: Path | None = None
+    encoder: CachedEncoder | None = None
+    prepare_text: Callable[[str], str] | None = None
     shared: dict = field(default_factory=dict)
 
 
 class Stage:
-    """Base class: subclasses set ``name`` and ``version`` and implement ``__call__``."""
+    """Base class: subclasses set ``name`` and ``version`` and implement ``__call__``.
+
+    ``requires`` and ``assigns`` name what a stage reads and what it adds, among the batch's parts
+    (``sentences``, ``sentence_vectors``, ``comment_vectors``, ``mentions``), comment columns (``language``,
+    ``sentiment``, …) and the run's ``encoder``; a config whose stages come in an order that leaves a requirement
+    unmet is refused when it loads (:func:`check_stage_order`).
+    """
 
     name: str = ""
     version: int = 1
+    requires: tuple[str, ...] = ()
+    assigns: tuple[str, ...] = ()
 
     def setup(self, context: RunContext) -> None:
         """Load models and resources once per run (default: nothing to load)."""
@@ -84,6 +98,21 @@ def register_stage(name: str) -> Callable[[type[Stage]], type[Stage]]:
         return cls
 
     return wrap
+
+
+def check_stage_order(names: list[str], where: str) -> None:
+    """Refuse a stage list in which a stage reads something no earlier stage assigns, naming the stage that
+    assigns it."""
+    available: set[str] = set()
+    for name in names:
+        stage = _stage_class(name)
+        missing = [need for need in stage.requires if need not in available]
+        if missing:
+            providers = sorted({other for other, cls in _REGISTRY.items() if set(missing) & set(cls.assigns)})
+            raise ConfigError(f"Stage '{name}' ({where}) reads {', '.join(missing)}, which no stage before it "
+                              "assigns.", f"Put {' or '.join(repr(p) for p in providers) or 'a stage assigning it'} "
+                              f"before '{name}' in pipeline.stages (or add it with pipeline.add).")
+        available.update(stage.assigns)
 
 
 def registered_stages() -> list[str]:
