@@ -15,7 +15,7 @@ from vocnlp.modeling.encoders import load_backbone
 from vocnlp.training.datasets import data_root
 from vocnlp.training.embedding_cache import embed_split
 from vocnlp.training.theme_training import banking77_labels, intent_description
-from vocnlp.training.train import TRAINING_PROFILES, public_training_data, train_and_score
+from vocnlp.training.train import public_training_data, train_and_score, training_profiles
 
 FEW_SHOT = 10
 FEW_SHOT_SEEDS = (0, 1, 2, 3, 4)
@@ -98,7 +98,8 @@ def planted_verdicts(rows, comments, truth) -> np.ndarray:
 
 def banking77_scores(profile: str, log=_quiet) -> dict:
     """All-data, few-shot (mean and spread over seeds) and zero-shot accuracy for a profile's backbone."""
-    spec = {"backbone": TRAINING_PROFILES[profile]["backbone"], "head": TRAINING_PROFILES[profile]["head"]["themes"]}
+    chosen = training_profiles()[profile]
+    spec = {"backbone": chosen["backbone"], "head": chosen["head"]["themes"]}
     _, metrics, info = train_and_score("themes", public_training_data("themes", "banking77"), log=log, **spec)
     full = {"accuracy": metrics["banking77_test"]["accuracy"], "C": info["head_params"]["C"],
             "train_seconds": info["train_seconds"]}

@@ -33,7 +33,8 @@ def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
 def test_french_facts_read_more_neutral_than_without_the_language_prior():
     # Read as the training rows were (French column at 1), the shipped emotion model calls French facts anything
     # but neutral, since no public French line is neutral; the shipped reading (column at 0) must lift them.
-    # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it; see TRAINING_PROFILES.)
+    # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it;
+    # see configs/training_profiles.yaml.)
     facts = ["Le technicien est passé mardi.", "J'ai payé par virement.", "Mon contrat se renouvelle en mars.",
              "J'ai demandé une copie de ma facture.", "Je suis allé à la boutique du centre-ville.",
              "J'utilise le service uniquement pour mon portable."]

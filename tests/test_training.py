@@ -338,3 +338,22 @@ def test_every_head_passes_sklearns_estimator_checks(head):
         results = check_estimator(head, on_fail=None)
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert len(results) >= 50 and not failed
+
+
+def test_training_profiles_are_read_from_yaml_and_checked():
+    """configs/training_profiles.yaml holds the profiles; a wrong head or key is refused, naming it."""
+    from pydantic import ValidationError
+
+    from vocnlp.training.train import TrainingProfile, profile_spec, training_profiles
+
+    profiles = training_profiles()
+    assert set(profiles) == {"fast", "accurate"}
+    assert profile_spec("fast", "sentiment") == {"backbone": "usem3", "head": "linear",
+                                                 "head_params": {"class_weight": "balanced"}, "body": None,
+                                                 "language_prior": "keep"}
+    assert profile_spec("fast", "emotion")["language_prior"] == "english"
+    assert profile_spec("accurate", "themes")["backbone"] == "usem3+minilm"
+    with pytest.raises(ValidationError, match="head.themes"):
+        TrainingProfile.model_validate({"backbone": "usem3", "head": {"themes": "svm"}})
+    with pytest.raises(ValidationError, match="extra"):
+        TrainingProfile.model_validate({"backbone": "usem3", "head": {}, "heads": {}})

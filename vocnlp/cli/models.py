@@ -68,17 +68,17 @@ def train(
         from vocnlp.taxonomy.schema import load_taxonomy
         from vocnlp.training.body_tuning import BODY_METHODS, BodyTuning
         from vocnlp.training.train import (
-            TRAINING_PROFILES,
             file_training_data,
             profile_spec,
             public_training_data,
             train_model,
+            training_profiles,
         )
 
         if task not in ("sentiment", "emotion", "themes"):
             raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
-        if profile not in TRAINING_PROFILES:
-            raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(TRAINING_PROFILES)}.")
+        if profile not in training_profiles():
+            raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(training_profiles())}.")
         if body not in BODY_METHODS:
             raise VocnlpError(f"Unknown body option '{body}'.", f"Use --body with one of {', '.join(BODY_METHODS)}.")
         if body != "frozen" and backbone is None:
