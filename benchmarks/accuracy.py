@@ -8,7 +8,8 @@ from pathlib import Path
 
 from vocnlp.config import load_config
 from vocnlp.training.benchmark_sets import BENCHMARKS
-from vocnlp.training.train import TrainingData, profile_spec, public_training_data, train_and_score
+from vocnlp.training.profiles import profile_spec
+from vocnlp.training.train import TrainingData, public_training_data, train_and_score
 
 
 def _scores(task: str, data: TrainingData, spec: dict, seed: int, log) -> tuple[dict, dict]:

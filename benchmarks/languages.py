@@ -42,7 +42,8 @@ from vocnlp.training.parallel import (
     parallel_pairs,
     training_prior,
 )
-from vocnlp.training.train import HEAD_KINDS, fit_head, profile_spec, public_training_data, training_encoder
+from vocnlp.training.profiles import profile_spec
+from vocnlp.training.train import HEAD_KINDS, fit_head, public_training_data, training_encoder
 from vocnlp.training.xed_sources import without_held_out_translations
 
 BANDS = ((0.7, 0.8), (0.8, 1.01))

@@ -24,7 +24,8 @@ from vocnlp.pipeline.runner import Pipeline
 from vocnlp.resources import resource_path
 from vocnlp.taxonomy.schema import load_taxonomy
 from vocnlp.training.datasets import LabelledSplit, TrainingData
-from vocnlp.training.train import profile_spec, train_model
+from vocnlp.training.profiles import profile_spec
+from vocnlp.training.train import train_model
 from vocnlp.training.written_corpus import USER_REPEAT, repeated, written_training_data
 
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.

@@ -225,7 +225,7 @@ def render(res: dict) -> str:
              "(`--profile accurate`) = emotion on USE v3 fine-tuned end to end (its layers above the token table; "
              "`vocnlp/training/use_tuning.py`), sentiment and themes on USE v3 and all-MiniLM-L6-v2 side by side. "
              "In the accurate column, each emotion benchmark row fine-tunes USE v3 on that benchmark's train split. "
-             "Heads per `configs/training_profiles.yaml` (reasons in `vocnlp/training/train.py`)." + _partial_note(res), ""] + real_rows(res) + [
+             "Heads per `configs/training_profiles.yaml` (reasons in `vocnlp/training/profiles.py`)." + _partial_note(res), ""] + real_rows(res) + [
              "## Targets (issue: sentiment and emotion)", ""] + _target_rows(res)
     lines += ["", "Benchmark rows train a head on the benchmark's own train split, tune thresholds and temperature "
               "on its dev split, and report its test split (XED: seeded 80/10/10 split). The XED French lines "

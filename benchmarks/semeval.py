@@ -26,7 +26,8 @@ from benchmarks.real_data import bootstrap, cx_real_root
 from vocnlp.modeling.encoders import load_backbone
 from vocnlp.training.datasets import LabelledSplit, TrainingData, split_indices
 from vocnlp.training.embedding_cache import embed_split
-from vocnlp.training.train import profile_spec, train_and_score
+from vocnlp.training.profiles import profile_spec
+from vocnlp.training.train import train_and_score
 from vocnlp.training.user_data import take_rows
 
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.

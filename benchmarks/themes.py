@@ -14,8 +14,9 @@ import numpy as np
 from vocnlp.modeling.encoders import load_backbone
 from vocnlp.training.datasets import data_root
 from vocnlp.training.embedding_cache import embed_split
+from vocnlp.training.profiles import training_profiles
 from vocnlp.training.theme_training import banking77_labels, intent_description
-from vocnlp.training.train import public_training_data, train_and_score, training_profiles
+from vocnlp.training.train import public_training_data, train_and_score
 
 FEW_SHOT = 10
 FEW_SHOT_SEEDS = (0, 1, 2, 3, 4)

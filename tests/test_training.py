@@ -279,7 +279,7 @@ def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
 
 
 def test_use_body_fine_tuning_takes_use_defaults_and_is_reproducible(tmp_path):
-    from vocnlp.training.train import profile_spec
+    from vocnlp.training.profiles import profile_spec
 
     assert profile_spec("accurate", "emotion")["body"].learning_rate == 3e-4  # the accurate emotion model's recipe
     assert profile_spec("fast", "emotion")["body"] is None
@@ -344,7 +344,7 @@ def test_training_profiles_are_read_from_yaml_and_checked():
     """configs/training_profiles.yaml holds the profiles; a wrong head or key is refused, naming it."""
     from pydantic import ValidationError
 
-    from vocnlp.training.train import TrainingProfile, profile_spec, training_profiles
+    from vocnlp.training.profiles import TrainingProfile, profile_spec, training_profiles
 
     profiles = training_profiles()
     assert set(profiles) == {"fast", "accurate"}

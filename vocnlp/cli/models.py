@@ -67,13 +67,8 @@ def train(
     try:
         from vocnlp.taxonomy.schema import load_taxonomy
         from vocnlp.training.body_tuning import BODY_METHODS, BodyTuning
-        from vocnlp.training.train import (
-            file_training_data,
-            profile_spec,
-            public_training_data,
-            train_model,
-            training_profiles,
-        )
+        from vocnlp.training.profiles import profile_spec, training_profiles
+        from vocnlp.training.train import file_training_data, public_training_data, train_model
 
         if task not in ("sentiment", "emotion", "themes"):
             raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
