@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import yaml
 from sklearn.base import clone
 from sklearn.metrics import log_loss
 from sklearn.model_selection import cross_val_score
@@ -167,14 +168,36 @@ def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path, monkeypatch):
     low, high = figures["macro_f1_ci"]
     assert low <= figures["macro_f1"] <= high and "macro-F1 (95% CI)" in card
     again = tmp_path / "again"
-    assert run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--out", str(again),
-                   "--seed", "1").returncode == 0
+    # The folder's training.yaml holds the whole run (paths absolute): trained again from it, the same weights.
+    resolved = yaml.safe_load((model_dir / "training.yaml").read_text())
+    assert resolved["seed"] == 1 and resolved["train_file"] == str(TINY.resolve()) and resolved["body"] == "frozen"
+    assert run_cli("train", "--config", str(model_dir / "training.yaml"), "--out", str(again)).returncode == 0
     assert (again / "head.npz").read_bytes() == (model_dir / "head.npz").read_bytes()  # reproducible
+
+
+def test_train_config_file_is_read_relative_to_itself_and_checked(tmp_path):
+    from vocnlp.errors import ConfigError
+    from vocnlp.training.run_config import load_training_run
+
+    (tmp_path / "train.yaml").write_text("task: themes\nout: models/mine\ntrain-file: data/labelled.csv\n"
+                                         "label_column: themes\nseed: 3\n")
+    run = load_training_run(tmp_path / "train.yaml", {"seed": 7})  # the command line wins
+    assert run.out == (tmp_path / "models" / "mine").resolve() and run.seed == 7
+    assert run.train_file == (tmp_path / "data" / "labelled.csv").resolve() and run.profile == "fast"
+    for text, key in [("task: themes\nout: x\nepochs: many\n", "epochs"),
+                      ("task: themes\nout: x\nhead: forest\n", "head"),
+                      ("task: themes\nout: x\nlearning_rate: 0.1\n", "learning_rate"),
+                      ("task: themes\n", "out")]:
+        (tmp_path / "bad.yaml").write_text(text)
+        with pytest.raises(ConfigError, match=key):
+            load_training_run(tmp_path / "bad.yaml", {})
+    done = run_cli("train", "--config", str(tmp_path / "bad.yaml"))
+    assert done.returncode == 2 and "out: Field required" in done.stderr
 
 
 def test_train_refuses_unknown_task_and_profile(tmp_path):
     done = run_cli("train", "--task", "topics", "--out", str(tmp_path / "x"))
-    assert done.returncode == 2 and "Unknown task 'topics'" in done.stderr
+    assert done.returncode == 2 and "task: Input should be 'sentiment', 'emotion' or 'themes'" in done.stderr
     done = run_cli("train", "--task", "emotion", "--profile", "huge", "--out", str(tmp_path / "x"))
     assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr
 

