@@ -46,8 +46,13 @@ def emotion_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     train_and_score leaves out the English sources of the French test lines (vocnlp.training.xed_sources).
     """
     en, fr = public_training_data("emotion", "xed_en", seed=seed), public_training_data("emotion", "xed_fr", seed=seed)
-    metrics, _ = _scores("emotion", TrainingData("xed_en", en.train, en.dev, fr.test, root=en.root),
-                         profile_spec(profile, "emotion"), seed, log)
+    metrics, _ = _scores(
+        "emotion",
+        TrainingData("xed_en", en.train, en.dev, fr.test, root=en.root),
+        profile_spec(profile, "emotion"),
+        seed,
+        log,
+    )
     return next(iter(metrics.values()))
 
 
@@ -58,8 +63,13 @@ def sentiment_transfer(profile: str, seed: int = 0, log=_quiet) -> dict:
     english = [s for s in data.train if not s.name.startswith("xed_fr")]
     english_dev = [s for s in data.dev if not s.name.startswith("xed_fr")]
     french_test = [s for s in data.test if s.name.startswith("xed_fr")]
-    metrics, _ = _scores("sentiment", TrainingData("cx-english", english, english_dev, french_test, root=data.root),
-                         profile_spec(profile, "sentiment"), seed, log)
+    metrics, _ = _scores(
+        "sentiment",
+        TrainingData("cx-english", english, english_dev, french_test, root=data.root),
+        profile_spec(profile, "sentiment"),
+        seed,
+        log,
+    )
     return next(iter(metrics.values()))
 
 
@@ -93,8 +103,10 @@ def shipped_megabytes(profile: str) -> dict[str, float]:
     from vocnlp.resources import resource_path
 
     routed = models_by_language(profile)
-    return {task: sum(folder_megabytes(resource_path(p)) for p in {path, *routed[task].values()})
-            for task, path in shipped_models(profile).items()}
+    return {
+        task: sum(folder_megabytes(resource_path(p)) for p in {path, *routed[task].values()})
+        for task, path in shipped_models(profile).items()
+    }
 
 
 def shipped_language_priors(profile: str) -> dict:
@@ -102,8 +114,10 @@ def shipped_language_priors(profile: str) -> dict:
     from vocnlp.modeling import load_model_folder
     from vocnlp.resources import resource_path
 
-    return {task: load_model_folder(resource_path(path)).info.get("language_prior")
-            for task, path in shipped_models(profile).items()}
+    return {
+        task: load_model_folder(resource_path(path)).info.get("language_prior")
+        for task, path in shipped_models(profile).items()
+    }
 
 
 def challenge_scores(profile: str) -> dict:

@@ -33,15 +33,21 @@ def run_challenge(config=None, path: str | Path | None = None) -> tuple[pd.DataF
 
     frame = pd.read_csv(path or challenge_path(), keep_default_na=False)
     result = analyze(frame, config, text="text", id="id")
-    frame = frame.assign(predicted=result.comments["sentiment"].to_numpy(),
-                         emotions=result.comments["emotions"].fillna("").to_numpy())
+    frame = frame.assign(
+        predicted=result.comments["sentiment"].to_numpy(), emotions=result.comments["emotions"].fillna("").to_numpy()
+    )
     frame["correct"] = frame["predicted"] == frame["expected"]
-    figures = {"n": int(len(frame)), "accuracy": float(frame["correct"].mean()),
-               "by_language": {lang: {"n": int(len(g)), "accuracy": float(g["correct"].mean())}
-                               for lang, g in frame.groupby("language")},
-               "by_category": {f"{cat}|{lang}": float(g["correct"].mean())
-                               for (cat, lang), g in frame.groupby(["category", "language"])},
-               "factual_emotions": factual_emotions(frame)}
+    figures = {
+        "n": int(len(frame)),
+        "accuracy": float(frame["correct"].mean()),
+        "by_language": {
+            lang: {"n": int(len(g)), "accuracy": float(g["correct"].mean())} for lang, g in frame.groupby("language")
+        },
+        "by_category": {
+            f"{cat}|{lang}": float(g["correct"].mean()) for (cat, lang), g in frame.groupby(["category", "language"])
+        },
+        "factual_emotions": factual_emotions(frame),
+    }
     return frame, figures
 
 
@@ -53,6 +59,9 @@ def factual_emotions(frame: pd.DataFrame) -> dict:
     out = {}
     for lang, g in frame[frame["category"] == "factual"].groupby("language"):
         listed = g["emotions"].str.split(";")
-        out[lang] = {"n": int(len(g)), "neutral": float(listed.map(lambda e: "neutral" in e).mean()),
-                     "negative": float(listed.map(lambda e: bool(set(e) & set(NEGATIVE_EMOTIONS))).mean())}
+        out[lang] = {
+            "n": int(len(g)),
+            "neutral": float(listed.map(lambda e: "neutral" in e).mean()),
+            "negative": float(listed.map(lambda e: bool(set(e) & set(NEGATIVE_EMOTIONS))).mean()),
+        }
     return out

@@ -29,8 +29,18 @@ from vocnlp.config import DriversConfig
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
 _log = logging.getLogger(__name__).info
 
-THEMES = ["t01_billing", "t02_effort", "t03_waiting", "t04_quality", "t05_price", "t06_rare_outage",
-          "t07_staff", "t08_null_common", "t09_null_overlap", "t10_null_rare"]
+THEMES = [
+    "t01_billing",
+    "t02_effort",
+    "t03_waiting",
+    "t04_quality",
+    "t05_price",
+    "t06_rare_outage",
+    "t07_staff",
+    "t08_null_common",
+    "t09_null_overlap",
+    "t10_null_rare",
+]
 PREVALENCE = np.asarray([0.22, 0.18, 0.15, 0.12, 0.10, 0.04, 0.20, 0.16, 0.10, 0.05])
 NPS_EFFECT = np.asarray([-3.0, -2.5, -1.2, -1.8, -0.6, -4.0, 1.2, 0.0, 0.0, 0.0])
 CHURN_EFFECT = np.asarray([0.4, 0.9, 1.6, 0.6, 0.2, 1.2, -0.5, 0.0, 0.0, 0.0])
@@ -59,10 +69,15 @@ def draw(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.n
 def true_impacts(population: int = 1_000_000, seed: int = 12345) -> dict[str, np.ndarray]:
     """Population impact of each theme on NPS (points) and on the detractor and churn rates (points)."""
     mentions, nps, churned = draw(population, np.random.default_rng(seed))
-    values = {"nps": np.where(nps >= 9, 100.0, np.where(nps >= 7, 0.0, -100.0)),
-              "detractor": (nps <= 6) * 100.0, "churn": churned * 100.0}
-    return {name: np.asarray([v.mean() - v[~mentions[:, j]].mean() for j in range(len(THEMES))])
-            for name, v in values.items()}
+    values = {
+        "nps": np.where(nps >= 9, 100.0, np.where(nps >= 7, 0.0, -100.0)),
+        "detractor": (nps <= 6) * 100.0,
+        "churn": churned * 100.0,
+    }
+    return {
+        name: np.asarray([v.mean() - v[~mentions[:, j]].mean() for j in range(len(THEMES))])
+        for name, v in values.items()
+    }
 
 
 def survey_frames(mentions: np.ndarray, nps: np.ndarray, churned: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -70,19 +85,20 @@ def survey_frames(mentions: np.ndarray, nps: np.ndarray, churned: np.ndarray) ->
     ids = [f"r{i}" for i in range(len(nps))]
     comments = pd.DataFrame({"comment_id": ids, "nps_score": nps, "churned": churned})
     rows, cols = np.nonzero(mentions)
-    found = pd.DataFrame({"comment_id": np.asarray(ids)[rows], "theme_id": np.asarray(THEMES)[cols],
-                          "sentiment": "negative"})
+    found = pd.DataFrame(
+        {"comment_id": np.asarray(ids)[rows], "theme_id": np.asarray(THEMES)[cols], "sentiment": "negative"}
+    )
     found["theme_name"] = found["theme_id"]
     return comments, found
 
 
-def run_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, bootstrap: int = 1000,
-                   log=_log) -> dict:
+def run_simulation(
+    datasets: int = 200, respondents: int = 2000, seed: int = 0, bootstrap: int = 1000, log=_log
+) -> dict:
     """Analyse ``datasets`` simulated surveys and summarise ranking recovery, coverage and false positives."""
     truth = true_impacts()
     cfg = DriversConfig(kinds=["theme"], bootstrap=bootstrap)
-    per_outcome = {name: {"spearman": [], "covered": [], "null_flagged": [], "null_tested": 0}
-                   for name in truth}
+    per_outcome = {name: {"spearman": [], "covered": [], "null_flagged": [], "null_tested": 0} for name in truth}
     started = time.perf_counter()
     for d in range(datasets):
         rng = np.random.default_rng([seed, d])
@@ -100,10 +116,18 @@ def run_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, 
             per_outcome[name]["null_tested"] += int(flagged.size)
         if (d + 1) % 20 == 0:
             log(f"drivers simulation: {d + 1}/{datasets} surveys ({time.perf_counter() - started:.0f} s)")
-    summary = {"datasets": datasets, "respondents": respondents, "bootstrap": bootstrap, "seed": seed,
-               "themes": THEMES, "prevalence": PREVALENCE.tolist(), "nps_effect": NPS_EFFECT.tolist(),
-               "churn_effect": CHURN_EFFECT.tolist(), "seconds": round(time.perf_counter() - started, 1),
-               "outcomes": {}}
+    summary = {
+        "datasets": datasets,
+        "respondents": respondents,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "themes": THEMES,
+        "prevalence": PREVALENCE.tolist(),
+        "nps_effect": NPS_EFFECT.tolist(),
+        "churn_effect": CHURN_EFFECT.tolist(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "outcomes": {},
+    }
     for name, r in per_outcome.items():
         covered = np.asarray(r["covered"], dtype=bool)
         summary["outcomes"][name] = {
@@ -113,5 +137,6 @@ def run_simulation(datasets: int = 200, respondents: int = 2000, seed: int = 0, 
             "coverage_by_theme": dict(zip(THEMES, covered.mean(axis=0).round(3).tolist())),
             "true_impact": dict(zip(THEMES, truth[name].round(3).tolist())),
             "null_flag_rate": sum(r["null_flagged"]) / max(r["null_tested"], 1),
-            "null_tested": r["null_tested"]}
+            "null_tested": r["null_tested"],
+        }
     return summary

@@ -20,8 +20,7 @@ from vocnlp.training.train import public_training_data, train_and_score
 _log = logging.getLogger(__name__).info
 
 # (benchmark, target) pairs from the sentiment/emotion issue; English benchmarks only, since MiniLM is English.
-FINE_TUNED_ROWS = (("xed_en", 0.53), ("goemotions28", 0.46), ("goemotions_ekman", 0.62),
-                   ("goemotions_sentiment", 0.69))
+FINE_TUNED_ROWS = (("xed_en", 0.53), ("goemotions28", 0.46), ("goemotions_ekman", 0.62), ("goemotions_sentiment", 0.69))
 RECIPE = {"backbone": "minilm", "head": "linear", "body": BodyTuning(method="full", epochs=2, batch_size=32)}
 
 
@@ -42,8 +41,18 @@ def fine_tuned_scores(seed: int = 0, log=_log, only: list[str] | None = None) ->
             continue
         log(f"fine-tuning on {name}")
         with tempfile.TemporaryDirectory() as tmp:
-            _, metrics, info = train_and_score("emotion", public_training_data("emotion", name, seed=seed),
-                                               seed=seed, body_dir=Path(tmp) / "body", log=log, **RECIPE)
-        results[name] = {**next(iter(metrics.values())), "target": target, "train_seconds": info["train_seconds"],
-                         "recipe": {"backbone": RECIPE["backbone"], "head": RECIPE["head"], **vars(RECIPE["body"])}}
+            _, metrics, info = train_and_score(
+                "emotion",
+                public_training_data("emotion", name, seed=seed),
+                seed=seed,
+                body_dir=Path(tmp) / "body",
+                log=log,
+                **RECIPE,
+            )
+        results[name] = {
+            **next(iter(metrics.values())),
+            "target": target,
+            "train_seconds": info["train_seconds"],
+            "recipe": {"backbone": RECIPE["backbone"], "head": RECIPE["head"], **vars(RECIPE["body"])},
+        }
     return results

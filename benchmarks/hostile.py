@@ -26,10 +26,53 @@ import pandas as pd
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
 _log = logging.getLogger(__name__).info
 
-PIECES = ['"', "'", ";", ",", "\t", "|", "\n", "\r\n", "\r", "\u2028", "\u0085", "\x0b", "\x1b", "\x00", "=", "+",
-          "-", "@", "é", "ç", "€", "😡", "  ", "sep=;", "{", "}", "\\", "=HYPERLINK(\"http://x\")", "@SUM(1+1)"]
-WORDS = ["facture", "trop cher", "still waiting", "le conseiller", "app crashes", "merci", "nul", "great staff",
-         "résiliation", "never again", "NA", "null", "nan", "N/A"]
+PIECES = [
+    '"',
+    "'",
+    ";",
+    ",",
+    "\t",
+    "|",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u2028",
+    "\u0085",
+    "\x0b",
+    "\x1b",
+    "\x00",
+    "=",
+    "+",
+    "-",
+    "@",
+    "é",
+    "ç",
+    "€",
+    "😡",
+    "  ",
+    "sep=;",
+    "{",
+    "}",
+    "\\",
+    '=HYPERLINK("http://x")',
+    "@SUM(1+1)",
+]
+WORDS = [
+    "facture",
+    "trop cher",
+    "still waiting",
+    "le conseiller",
+    "app crashes",
+    "merci",
+    "nul",
+    "great staff",
+    "résiliation",
+    "never again",
+    "NA",
+    "null",
+    "nan",
+    "N/A",
+]
 IDS = ["A", "A~2", "row-3", "", " ", "B", "7", "nan", "NA", "=1+1"]
 DAMAGE = [b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","]
 KINDS = ["csv", "jsonl", "xlsx", "damaged_csv"]
@@ -38,11 +81,18 @@ KINDS = ["csv", "jsonl", "xlsx", "damaged_csv"]
 def _dump(rng: np.random.Generator) -> list[tuple[str, str, str]]:
     rows = []
     for _ in range(int(rng.integers(1, 26))):
-        parts = [WORDS[i % len(WORDS)] if rng.random() < 0.5 else PIECES[i % len(PIECES)]
-                 for i in rng.integers(0, 100, size=int(rng.integers(1, 10)))]
+        parts = [
+            WORDS[i % len(WORDS)] if rng.random() < 0.5 else PIECES[i % len(PIECES)]
+            for i in rng.integers(0, 100, size=int(rng.integers(1, 10)))
+        ]
         text = " ".join(parts) if rng.random() < 0.5 else "".join(parts)
-        rows.append((IDS[int(rng.integers(len(IDS)))] if rng.random() < 0.6 else f"C{int(rng.integers(1000))}",
-                     text, str(int(rng.integers(0, 12))) if rng.random() < 0.9 else "N/A"))
+        rows.append(
+            (
+                IDS[int(rng.integers(len(IDS)))] if rng.random() < 0.6 else f"C{int(rng.integers(1000))}",
+                text,
+                str(int(rng.integers(0, 12))) if rng.random() < 0.9 else "N/A",
+            )
+        )
     return rows
 
 
@@ -67,8 +117,10 @@ def _write_input(kind: str, rows, rng, folder: Path) -> tuple[Path, list[tuple[s
         return path, [(i, t.replace("\x00", "")) for i, t, _ in rows]  # NUL is removed (and counted) by design
     if kind == "jsonl":
         path = folder / "dump.jsonl"
-        path.write_text("\n".join(json.dumps({"id": i, "comment": t, "nps": n}, ensure_ascii=False)
-                                  for i, t, n in rows) + "\n", encoding="utf-8")
+        path.write_text(
+            "\n".join(json.dumps({"id": i, "comment": t, "nps": n}, ensure_ascii=False) for i, t, n in rows) + "\n",
+            encoding="utf-8",
+        )
         return path, [(i, t) for i, t, _ in rows]
     if kind == "xlsx":
         # What a workbook can hold: no control characters, and XML reads every line break as "\n".
@@ -93,8 +145,9 @@ def _formula_cells(frame: pd.DataFrame, folder: Path) -> int:
     path = folder / "out.xlsx"
     write_excel_sheets(path, (("comments", frame),))
     with zipfile.ZipFile(path) as book:
-        return sum(book.read(n).decode("utf-8").count("<f>") for n in book.namelist()
-                   if n.startswith("xl/worksheets/sheet"))
+        return sum(
+            book.read(n).decode("utf-8").count("<f>") for n in book.namelist() if n.startswith("xl/worksheets/sheet")
+        )
 
 
 def hostile_inputs(n: int = 800, seed: int = 0, log=_log) -> dict:
@@ -107,8 +160,20 @@ def hostile_inputs(n: int = 800, seed: int = 0, log=_log) -> dict:
 
     settings = load_config().input
     rng = np.random.default_rng(seed)
-    counts = {kind: {"inputs": 0, "records_in": 0, "rows_out": 0, "reported_unreadable": 0, "refused": 0,
-                     "lost": 0, "tracebacks": 0, "duplicate_ids": 0, "formula_cells": 0} for kind in KINDS}
+    counts = {
+        kind: {
+            "inputs": 0,
+            "records_in": 0,
+            "rows_out": 0,
+            "reported_unreadable": 0,
+            "refused": 0,
+            "lost": 0,
+            "tracebacks": 0,
+            "duplicate_ids": 0,
+            "formula_cells": 0,
+        }
+        for kind in KINDS
+    }
     examples: list[str] = []
     log(f"hostile inputs: {n} generated files")
     with tempfile.TemporaryDirectory() as tmp:
@@ -139,8 +204,14 @@ def hostile_inputs(n: int = 800, seed: int = 0, log=_log) -> dict:
                 c["lost"] += sum(1 for record in expected if record not in got) + len(raw.unreadable)
             c["formula_cells"] += _formula_cells(table.frame, folder)
     total = {key: sum(c[key] for c in counts.values()) for key in next(iter(counts.values()))}
-    return {"date": date.today().isoformat(), "n": n, "seed": seed, "by_kind": counts, "total": total,
-            "traceback_examples": examples[:5]}
+    return {
+        "date": date.today().isoformat(),
+        "n": n,
+        "seed": seed,
+        "by_kind": counts,
+        "total": total,
+        "traceback_examples": examples[:5],
+    }
 
 
 def hostile_rows(res: dict) -> list[str]:
@@ -148,23 +219,34 @@ def hostile_rows(res: dict) -> list[str]:
     h = res.get("hostile_inputs")
     if not h:
         return []
-    names = {"csv": "CSV, well-formed", "jsonl": "JSONL, well-formed", "xlsx": "XLSX, well-formed",
-             "damaged_csv": "CSV, damaged"}
-    lines = ["", "## Hostile inputs (issue: nothing lost, nothing injected)", "",
-             f"Measured {h['date']} (`vocnlp benchmark --hostile-only`, `benchmarks/hostile.py`): {h['n']:,} "
-             f"generated comment dumps (seed {h['seed']}) whose ids and comments mix customer words with quotes, "
-             "delimiters, every kind of line break, control characters, U+2028, NUL and formula payloads, read by "
-             "the reader and the validation, and written as a workbook by the run's writer. Well-formed files must "
-             "come back whole (a record not in the rows is lost); damaged ones are accounted for (rows out + "
-             "records reported unreadable). Targets: 0 lost, 0 tracebacks, 0 formula cells.", "",
-             "| input | files | records in | rows out | reported unreadable | refused with a message | lost | "
-             "tracebacks | duplicate ids | workbook formula cells |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    names = {
+        "csv": "CSV, well-formed",
+        "jsonl": "JSONL, well-formed",
+        "xlsx": "XLSX, well-formed",
+        "damaged_csv": "CSV, damaged",
+    }
+    lines = [
+        "",
+        "## Hostile inputs (issue: nothing lost, nothing injected)",
+        "",
+        f"Measured {h['date']} (`vocnlp benchmark --hostile-only`, `benchmarks/hostile.py`): {h['n']:,} "
+        f"generated comment dumps (seed {h['seed']}) whose ids and comments mix customer words with quotes, "
+        "delimiters, every kind of line break, control characters, U+2028, NUL and formula payloads, read by "
+        "the reader and the validation, and written as a workbook by the run's writer. Well-formed files must "
+        "come back whole (a record not in the rows is lost); damaged ones are accounted for (rows out + "
+        "records reported unreadable). Targets: 0 lost, 0 tracebacks, 0 formula cells.",
+        "",
+        "| input | files | records in | rows out | reported unreadable | refused with a message | lost | "
+        "tracebacks | duplicate ids | workbook formula cells |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for kind, c in list(h["by_kind"].items()) + [("total", h["total"])]:
         lost = "–" if kind == "damaged_csv" else f"{c['lost']:,}"
-        lines.append(f"| {names.get(kind, '**all**')} | {c['inputs']:,} | {c['records_in']:,} | {c['rows_out']:,} | "
-                     f"{c['reported_unreadable']:,} | {c['refused']:,} | {lost} | {c['tracebacks']:,} | "
-                     f"{c['duplicate_ids']:,} | {c['formula_cells']:,} |")
+        lines.append(
+            f"| {names.get(kind, '**all**')} | {c['inputs']:,} | {c['records_in']:,} | {c['rows_out']:,} | "
+            f"{c['reported_unreadable']:,} | {c['refused']:,} | {lost} | {c['tracebacks']:,} | "
+            f"{c['duplicate_ids']:,} | {c['formula_cells']:,} |"
+        )
     if h.get("traceback_examples"):
         lines += ["", "Tracebacks: " + "; ".join(f"`{e}`" for e in h["traceback_examples"])]
     return lines

@@ -73,15 +73,22 @@ def pair_splits(task: str, pairs: pd.DataFrame) -> tuple[LabelledSplit, Labelled
     else:
         y = to_indicator(names, maps["xed"], maps["labels"])[0]
     kept = pairs[keep]
-    return (LabelledSplit(f"xed_parallel_en_{task}", kept["en_text"].tolist(), y, maps["labels"], "en"),
-            LabelledSplit(f"xed_parallel_fr_{task}", kept["fr_text"].tolist(), y, maps["labels"], "fr"),
-            kept["similarity"].to_numpy())
+    return (
+        LabelledSplit(f"xed_parallel_en_{task}", kept["en_text"].tolist(), y, maps["labels"], "en"),
+        LabelledSplit(f"xed_parallel_fr_{task}", kept["fr_text"].tolist(), y, maps["labels"], "fr"),
+        kept["similarity"].to_numpy(),
+    )
 
 
 def _without(split: LabelledSplit, held_out: set[str]) -> LabelledSplit:
     keep = np.array([t not in held_out for t in split.texts])
-    return LabelledSplit(split.name + "_minus_parallel", [t for t, k in zip(split.texts, keep) if k],
-                         np.asarray(split.y)[keep], split.labels, split.language)
+    return LabelledSplit(
+        split.name + "_minus_parallel",
+        [t for t, k in zip(split.texts, keep) if k],
+        np.asarray(split.y)[keep],
+        split.labels,
+        split.language,
+    )
 
 
 def _macro_f1(y_true, y_pred, multilabel: bool) -> float:
@@ -101,15 +108,20 @@ def gap_figures(y, pred_en, pred_fr, multilabel: bool, seed: int) -> dict:
         i = rng.integers(0, len(y), len(y))
         gaps.append(_macro_f1(y[i], pred_en[i], multilabel) - _macro_f1(y[i], pred_fr[i], multilabel))
     low, high = np.percentile(gaps, [2.5, 97.5])
-    return {"n": int(len(y)), "en_macro_f1": en, "fr_macro_f1": fr, "gap_points": 100 * (en - fr),
-            "gap_low": 100 * float(low), "gap_high": 100 * float(high)}
+    return {
+        "n": int(len(y)),
+        "en_macro_f1": en,
+        "fr_macro_f1": fr,
+        "gap_points": 100 * (en - fr),
+        "gap_low": 100 * float(low),
+        "gap_high": 100 * float(high),
+    }
 
 
 FOLDS = 2
 
 
-def _fold_predictions(spec: dict, task: str, data: TrainingData, pairs: pd.DataFrame, held: np.ndarray, seed: int,
-                      log):
+def _fold_predictions(spec: dict, task: str, data: TrainingData, pairs: pd.DataFrame, held: np.ndarray, seed: int, log):
     """Predictions on the ``held`` pairs (EN side, FR side) of ``spec``'s model retrained on ``data`` without their
     lines. The other pairs stay in the training data, so a ``parallel`` language prior is fitted on them.
     """
@@ -118,8 +130,15 @@ def _fold_predictions(spec: dict, task: str, data: TrainingData, pairs: pd.DataF
     en_split, fr_split, _ = pair_splits(task, held_pairs)
     # Other translations of the held-out lines (a French line's likely source may be another English line) go too.
     held_data = without_held_out_translations(
-        TrainingData("cx-minus-parallel", [_without(s, held_out) for s in data.train],
-                     [_without(s, held_out) for s in data.dev], [en_split, fr_split], root=data.root), log)
+        TrainingData(
+            "cx-minus-parallel",
+            [_without(s, held_out) for s in data.train],
+            [_without(s, held_out) for s in data.dev],
+            [en_split, fr_split],
+            root=data.root,
+        ),
+        log,
+    )
     train, dev = held_data.train, held_data.dev
     multilabel = task == "emotion"
     head = HEAD_KINDS[spec["head"]](multilabel=multilabel, random_state=seed, **spec["head_params"])
@@ -195,8 +214,13 @@ def language_scores(profiles, seed: int = 0, log=_quiet) -> dict:
 
     pairs = parallel_pairs(log=log)
     log(f"{len(pairs):,} parallel XED pairs (similarity ≥ {MIN_SIMILARITY}, same labels)")
-    res = {"date": date.today().isoformat(), "pairs": len(pairs), "min_similarity": MIN_SIMILARITY,
-           "svm_reference": {lang: svm_reference(lang, seed) for lang in ("en", "fr")}, "parallel": {}}
+    res = {
+        "date": date.today().isoformat(),
+        "pairs": len(pairs),
+        "min_similarity": MIN_SIMILARITY,
+        "svm_reference": {lang: svm_reference(lang, seed) for lang in ("en", "fr")},
+        "parallel": {},
+    }
     for profile in profiles:
         for task in ("sentiment", "emotion"):
             log(f"parallel gap: {profile} {task}")
@@ -217,36 +241,46 @@ def language_rows(res: dict) -> list[str]:
     if not lang:
         return []
     svm = lang["svm_reference"]
-    lines = ["", "## French versus English on comparable data", "",
-             f"Measured on {lang['date']} (`vocnlp benchmark --languages-only`). The XED French file holds "
-             "projections: each French line carries the labels of the English subtitle it was aligned to. "
-             f"{lang['pairs']:,} French lines were paired with an English line of the English file (multilingual "
-             f"USE cosine ≥ {lang['min_similarity']}, identical labels, one French line per English line): the "
-             "same content with the same labels in both languages. Two-fold cross-fitting: each half of the pairs "
-             "is scored, on both sides, by the profile's model retrained (the accurate profile's emotion body "
-             "too) with that half's lines (French and English) removed from its training and dev data; the "
-             "other half stays in training, where a `parallel` language prior is fitted. The interval is a "
-             "paired bootstrap over pairs. Pairing by USE "
-             "similarity favours lines USE already reads alike, so these gaps lean small for heads on USE; the "
-             "similarity bands show the trend. Each row is the profile's own model for the task; where a "
-             "profile reads one language with another model (`models_by_language` in its config; the shipped "
-             "models table names it), the pipeline's side in that language is that model's row.", "",
-             "| profile | model | French read at (prior, per fold) | pairs | EN macro-F1 | FR macro-F1 | "
-             "EN − FR, points (95% CI) | similarity 0.7–0.8 | similarity ≥ 0.8 | target | verdict |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## French versus English on comparable data",
+        "",
+        f"Measured on {lang['date']} (`vocnlp benchmark --languages-only`). The XED French file holds "
+        "projections: each French line carries the labels of the English subtitle it was aligned to. "
+        f"{lang['pairs']:,} French lines were paired with an English line of the English file (multilingual "
+        f"USE cosine ≥ {lang['min_similarity']}, identical labels, one French line per English line): the "
+        "same content with the same labels in both languages. Two-fold cross-fitting: each half of the pairs "
+        "is scored, on both sides, by the profile's model retrained (the accurate profile's emotion body "
+        "too) with that half's lines (French and English) removed from its training and dev data; the "
+        "other half stays in training, where a `parallel` language prior is fitted. The interval is a "
+        "paired bootstrap over pairs. Pairing by USE "
+        "similarity favours lines USE already reads alike, so these gaps lean small for heads on USE; the "
+        "similarity bands show the trend. Each row is the profile's own model for the task; where a "
+        "profile reads one language with another model (`models_by_language` in its config; the shipped "
+        "models table names it), the pipeline's side in that language is that model's row.",
+        "",
+        "| profile | model | French read at (prior, per fold) | pairs | EN macro-F1 | FR macro-F1 | "
+        "EN − FR, points (95% CI) | similarity 0.7–0.8 | similarity ≥ 0.8 | target | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for key, r in lang["parallel"].items():
         profile, task = key.split("|")
         a = r["all"]
         bands = [f"{r[b]['gap_points']:+.1f} (n={r[b]['n']:,})" for b in ("0.7-0.8", "0.8-1.0")]
-        lines.append(f"| {profile} | {task} | {_prior_cell(r.get('language_prior'))} | {a['n']:,} | "
-                     f"{a['en_macro_f1']:.3f} | {a['fr_macro_f1']:.3f} | "
-                     f"{a['gap_points']:+.1f} ({a['gap_low']:+.1f} to {a['gap_high']:+.1f}) | {bands[0]} | "
-                     f"{bands[1]} | ≤ 5 | {'**met**' if a['gap_points'] <= 5 else 'not met'} |")
-    lines += ["", "The published XED French anchor (0.63) is a linear SVM. The same method on our seeded "
-              "80/10/10 split (TF-IDF of words 1–2 and characters 2–5, one-vs-rest linear SVM, balanced "
-              f"weights, C from {', '.join(map(str, SVM_C))} on dev): XED FR macro-F1 "
-              f"**{svm['fr']['macro_f1']:.3f}** (C = {svm['fr']['C']}, n = {svm['fr']['n']:,}), XED EN "
-              f"{svm['en']['macro_f1']:.3f} (C = {svm['en']['C']}, n = {svm['en']['n']:,}). The 0.63 was not "
-              "measured on this file and split, so the XED FR target row compares against a figure the anchor's "
-              "own method does not reach here."]
+        lines.append(
+            f"| {profile} | {task} | {_prior_cell(r.get('language_prior'))} | {a['n']:,} | "
+            f"{a['en_macro_f1']:.3f} | {a['fr_macro_f1']:.3f} | "
+            f"{a['gap_points']:+.1f} ({a['gap_low']:+.1f} to {a['gap_high']:+.1f}) | {bands[0]} | "
+            f"{bands[1]} | ≤ 5 | {'**met**' if a['gap_points'] <= 5 else 'not met'} |"
+        )
+    lines += [
+        "",
+        "The published XED French anchor (0.63) is a linear SVM. The same method on our seeded "
+        "80/10/10 split (TF-IDF of words 1–2 and characters 2–5, one-vs-rest linear SVM, balanced "
+        f"weights, C from {', '.join(map(str, SVM_C))} on dev): XED FR macro-F1 "
+        f"**{svm['fr']['macro_f1']:.3f}** (C = {svm['fr']['C']}, n = {svm['fr']['n']:,}), XED EN "
+        f"{svm['en']['macro_f1']:.3f} (C = {svm['en']['C']}, n = {svm['en']['n']:,}). The 0.63 was not "
+        "measured on this file and split, so the XED FR target row compares against a figure the anchor's "
+        "own method does not reach here.",
+    ]
     return lines

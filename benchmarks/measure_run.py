@@ -41,14 +41,21 @@ def main(input_path: str, out_dir: str, chunk_size: int, profile: str = "fast") 
     wall = time.perf_counter() - start
     t = result.meta["timings_seconds"]
     embed = next(s for s in result.meta["stages"] if s["name"] == "embed")
-    print(json.dumps({
-        "rows": len(result.comments), "wall_s": wall, "analysis_s": t["total"] - t["model_setup"],
-        "model_setup_s": t["model_setup"], "profile": profile,
-        "stage_seconds": {k: v for k, v in t.items() if k.startswith("stage_")},
-        "chunks": -(-len(result.comments) // chunk_size),
-        "embedding_reuse_rate": 1 - embed["texts_embedded"] / max(embed["texts_requested"], 1),
-        "peak_rss_mb": peak_rss_mb(),
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": len(result.comments),
+                "wall_s": wall,
+                "analysis_s": t["total"] - t["model_setup"],
+                "model_setup_s": t["model_setup"],
+                "profile": profile,
+                "stage_seconds": {k: v for k, v in t.items() if k.startswith("stage_")},
+                "chunks": -(-len(result.comments) // chunk_size),
+                "embedding_reuse_rate": 1 - embed["texts_embedded"] / max(embed["texts_requested"], 1),
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

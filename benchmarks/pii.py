@@ -67,9 +67,14 @@ def pii_scores(path: str | Path | None = None, masker: PiiMasker | None = None) 
     langs = defaultdict(int)
     for item in items:
         langs[item["lang"]] += 1
-    return {"snippets": len(items), "languages": dict(langs), "seconds": round(seconds, 3),
-            "by_kind": {k: dict(v) for k, v in sorted(counts.items())}, "misses": misses,
-            "false_alarms": false_alarms}
+    return {
+        "snippets": len(items),
+        "languages": dict(langs),
+        "seconds": round(seconds, 3),
+        "by_kind": {k: dict(v) for k, v in sorted(counts.items())},
+        "misses": misses,
+        "false_alarms": false_alarms,
+    }
 
 
 def _fmt(value) -> str:
@@ -83,25 +88,36 @@ def pii_rows(res: dict) -> list[str]:
         return []
     by = pii["by_kind"]
     langs = ", ".join(f"{n} {lang.upper()}" for lang, n in sorted(pii["languages"].items()))
-    lines = ["", "## Personal-data masking (issue: reports and exports)", "",
-             f"Test set written by the project: `{TESTSET}`, {pii['snippets']} snippets ({langs}), including "
-             "look-alikes that must stay readable (order numbers, prices, dates, Luhn-invalid references). "
-             f"`vocnlp benchmark --pii-only`; masking took {pii['seconds']:.2f} s. "
-             "The masker was written against this set, "
-             "so read it as a regression check: real comments will hold formats it has not seen.", "",
-             "| kind | expected | recall | recall EN | recall FR | precision | target | verdict |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## Personal-data masking (issue: reports and exports)",
+        "",
+        f"Test set written by the project: `{TESTSET}`, {pii['snippets']} snippets ({langs}), including "
+        "look-alikes that must stay readable (order numbers, prices, dates, Luhn-invalid references). "
+        f"`vocnlp benchmark --pii-only`; masking took {pii['seconds']:.2f} s. "
+        "The masker was written against this set, "
+        "so read it as a regression check: real comments will hold formats it has not seen.",
+        "",
+        "| kind | expected | recall | recall EN | recall FR | precision | target | verdict |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for kind in KINDS:
         row = by.get(kind, {"expected": 0, "recall": None, "precision": None})
         target = TARGET_RECALL.get(kind)
         verdict = "reported" if target is None else ("**met**" if (row["recall"] or 0) >= target else "not met")
-        lines.append(f"| {kind} | {row['expected']} | {_fmt(row['recall'])} | "
-                     f"{_fmt(by.get(f'{kind}|en', {}).get('recall'))} | "
-                     f"{_fmt(by.get(f'{kind}|fr', {}).get('recall'))} | "
-                     f"{_fmt(row['precision'])} | {'recall ≥ %.2f' % target if target else 'report'} | {verdict} |")
+        lines.append(
+            f"| {kind} | {row['expected']} | {_fmt(row['recall'])} | "
+            f"{_fmt(by.get(f'{kind}|en', {}).get('recall'))} | "
+            f"{_fmt(by.get(f'{kind}|fr', {}).get('recall'))} | "
+            f"{_fmt(row['precision'])} | {'recall ≥ %.2f' % target if target else 'report'} | {verdict} |"
+        )
     if pii["misses"]:
         lines += ["", "Missed: " + "; ".join(f"{m['kind']} “{m['text']}” ({m['id']})" for m in pii["misses"]) + "."]
     if pii["false_alarms"]:
-        lines += ["", "Masked but not personal data: "
-                  + "; ".join(f"{m['kind']} “{m['text']}” ({m['id']})" for m in pii["false_alarms"]) + "."]
+        lines += [
+            "",
+            "Masked but not personal data: "
+            + "; ".join(f"{m['kind']} “{m['text']}” ({m['id']})" for m in pii["false_alarms"])
+            + ".",
+        ]
     return lines

@@ -22,8 +22,12 @@ def adaptation_figures(reviews: dict, settings: AdaptationConfig, data=None, dra
     frame = reviews["frame"]
     stars = frame["stars"].to_numpy(dtype=float)
     labelled = pd.read_csv(cx_real_root(data) / "labelled_comments.csv")
-    gold = dict(zip(labelled.loc[labelled["language"] == "fr", "text"].str.strip(),
-                    labelled.loc[labelled["language"] == "fr", "sentiment"]))
+    gold = dict(
+        zip(
+            labelled.loc[labelled["language"] == "fr", "text"].str.strip(),
+            labelled.loc[labelled["language"] == "fr", "sentiment"],
+        )
+    )
     matched = np.asarray([t.strip() in gold for t in frame["review"]], dtype=bool)
     out = {}
     for lang in ("fr", "en"):
@@ -40,6 +44,7 @@ def adaptation_figures(reviews: dict, settings: AdaptationConfig, data=None, dra
             truth = [gold[t.strip()] for t in frame["review"][matched]]
             figures["labelled_before"] = sentiment_macro_f1(truth, list(before[matched]), draws)
             figures["labelled_after"] = sentiment_macro_f1(
-                truth, comments["sentiment"].fillna("neutral").to_numpy(dtype=object)[matched].tolist(), draws)
+                truth, comments["sentiment"].fillna("neutral").to_numpy(dtype=object)[matched].tolist(), draws
+            )
         out[lang] = figures
     return out

@@ -41,8 +41,10 @@ def cx_real_root(data: str | Path | None = None) -> Path:
     """The ``cx_real`` folder, with a clear error when it is missing."""
     root = data_root(data) / "cx_real"
     if not (root / "labelled_comments.csv").is_file():
-        raise VocnlpError(f"The real-data sets are not in {root}.",
-                          "Put cx_real/ beside the public data (../shared/data) or pass --data.")
+        raise VocnlpError(
+            f"The real-data sets are not in {root}.",
+            "Put cx_real/ beside the public data (../shared/data) or pass --data.",
+        )
     return root
 
 
@@ -61,8 +63,10 @@ class Annotated:
     def mention_sentiment(self) -> dict[tuple[int, str], str]:
         """(comment position, theme) → theme-level sentiment of the mention."""
         position = {cid: i for i, cid in enumerate(self.comments["comment_id"])}
-        return {(position[c], t): s for c, t, s in
-                zip(self.mentions["comment_id"], self.mentions["theme_id"], self.mentions["sentiment"])}
+        return {
+            (position[c], t): s
+            for c, t, s in zip(self.mentions["comment_id"], self.mentions["theme_id"], self.mentions["sentiment"])
+        }
 
 
 def annotate(pipeline: Pipeline, texts: list[str]) -> Annotated:
@@ -76,6 +80,7 @@ def annotate(pipeline: Pipeline, texts: list[str]) -> Annotated:
 
 
 # --- figures ------------------------------------------------------------------------------------------------
+
 
 def _interval(values: list[float]) -> list[float]:
     tail = (1 - LEVEL) / 2 * 100
@@ -108,8 +113,12 @@ def _theme_figures(counts: np.ndarray, rows: np.ndarray, macro_columns: np.ndarr
     micro_f1 = 2 * tp.sum() / max(2 * tp.sum() + fp.sum() + fn.sum(), 1)
     denominator = 2 * tp + fp + fn
     f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-    return {"micro_f1": micro_f1, "precision": micro_p, "recall": micro_r,
-            "macro_f1": float(f1[macro_columns].mean()) if macro_columns.any() else float("nan")}
+    return {
+        "micro_f1": micro_f1,
+        "precision": micro_p,
+        "recall": micro_r,
+        "macro_f1": float(f1[macro_columns].mean()) if macro_columns.any() else float("nan"),
+    }
 
 
 def theme_scores(gold: list[set[str]], predicted: list[set[str]], themes: list[str], draws: int = DRAWS) -> dict:
@@ -125,8 +134,10 @@ def theme_scores(gold: list[set[str]], predicted: list[set[str]], themes: list[s
     out = {k: float(v) for k, v in point.items()}
     out.update({f"{k}_ci": _interval([r[k] for r in resampled]) for k in point})
     tp, fp, fn = counts.sum(axis=0).T
-    out["per_theme"] = {t: {"gold": int(tp[j] + fn[j]), "predicted": int(tp[j] + fp[j]), "hits": int(tp[j])}
-                        for j, t in enumerate(themes)}
+    out["per_theme"] = {
+        t: {"gold": int(tp[j] + fn[j]), "predicted": int(tp[j] + fp[j]), "hits": int(tp[j])}
+        for j, t in enumerate(themes)
+    }
     out["macro_themes"] = [t for t, keep in zip(themes, macro_columns) if keep]
     return out
 
@@ -140,8 +151,13 @@ def sentiment_macro_f1(gold: list[str], predicted: list[str], draws: int = DRAWS
         return f1_score(gold[rows], predicted[rows], labels=labels, average="macro", zero_division=0)
 
     confusion = {g: {p: int(((gold == g) & (predicted == p)).sum()) for p in SENTIMENTS} for g in labels}
-    return {"macro_f1": float(f1(np.arange(len(gold)))), "macro_f1_ci": bootstrap(f1, len(gold), draws),
-            "n": int(len(gold)), "labels": labels, "confusion": confusion}
+    return {
+        "macro_f1": float(f1(np.arange(len(gold)))),
+        "macro_f1_ci": bootstrap(f1, len(gold), draws),
+        "n": int(len(gold)),
+        "labels": labels,
+        "confusion": confusion,
+    }
 
 
 def auc(positive: np.ndarray, score: np.ndarray, draws: int = DRAWS) -> dict:
@@ -152,16 +168,22 @@ def auc(positive: np.ndarray, score: np.ndarray, draws: int = DRAWS) -> dict:
         y = positive[rows]
         return roc_auc_score(y, score[rows]) if 0 < y.sum() < len(y) else float("nan")
 
-    return {"auc": float(value(np.arange(len(score)))), "auc_ci": bootstrap(value, len(score), draws),
-            "n": int(len(score)), "positives": int(positive.sum())}
+    return {
+        "auc": float(value(np.arange(len(score)))),
+        "auc_ci": bootstrap(value, len(score), draws),
+        "n": int(len(score)),
+        "positives": int(positive.sum()),
+    }
 
 
 def share(flag: np.ndarray, draws: int = DRAWS) -> dict:
     """Share of rows flagged, with a bootstrap interval."""
     flag = np.asarray(flag, dtype=float)
-    return {"share": float(flag.mean()) if len(flag) else float("nan"),
-            "share_ci": bootstrap(lambda rows: flag[rows].mean(), len(flag), draws) if len(flag) else [np.nan] * 2,
-            "n": int(len(flag))}
+    return {
+        "share": float(flag.mean()) if len(flag) else float("nan"),
+        "share_ci": bootstrap(lambda rows: flag[rows].mean(), len(flag), draws) if len(flag) else [np.nan] * 2,
+        "n": int(len(flag)),
+    }
 
 
 def theme_sentiment_accuracy(gold_polarity: list[dict[str, str]], annotated: Annotated, draws: int = DRAWS) -> dict:
@@ -180,6 +202,7 @@ def theme_sentiment_accuracy(gold_polarity: list[dict[str, str]], annotated: Ann
 
 # --- the data sets ----------------------------------------------------------------------------------------
 
+
 def _split_themes(value) -> set[str]:
     return {t for t in str(value).split(";") if t} if isinstance(value, str) else set()
 
@@ -190,8 +213,9 @@ def _split_polarity(value) -> dict[str, str]:
     return dict(part.split("=", 1) for part in value.split(";") if "=" in part)
 
 
-def labelled_comments(pipeline: Pipeline, themes: list[str], data=None, limit: int | None = None,
-                      draws: int = DRAWS) -> dict:
+def labelled_comments(
+    pipeline: Pipeline, themes: list[str], data=None, limit: int | None = None, draws: int = DRAWS
+) -> dict:
     """Themes, theme-level sentiment and overall sentiment on the hand-labelled comments, per language."""
     frame = pd.read_csv(cx_real_root(data) / "labelled_comments.csv")
     out = {}
@@ -202,10 +226,13 @@ def labelled_comments(pipeline: Pipeline, themes: list[str], data=None, limit: i
         out[language] = {
             "n": len(part),
             "themes": theme_scores(gold, annotated.theme_sets(), themes, draws),
-            "theme_sentiment": theme_sentiment_accuracy([_split_polarity(v) for v in part["theme_polarity"]],
-                                                        annotated, draws),
-            "sentiment": sentiment_macro_f1(part["sentiment"].tolist(),
-                                            annotated.comments["sentiment"].fillna("neutral").tolist(), draws)}
+            "theme_sentiment": theme_sentiment_accuracy(
+                [_split_polarity(v) for v in part["theme_polarity"]], annotated, draws
+            ),
+            "sentiment": sentiment_macro_f1(
+                part["sentiment"].tolist(), annotated.comments["sentiment"].fillna("neutral").tolist(), draws
+            ),
+        }
     return out
 
 
@@ -216,39 +243,52 @@ def star_figures(stars: np.ndarray, annotated: Annotated, draws: int) -> dict:
     score = comments["sentiment_score"].to_numpy(dtype=float)
     mixed = (comments["sentiment"] == "mixed").to_numpy()
     extreme = (stars <= 2) | (stars >= 4)
-    return {"auc_low_vs_high": auc((stars[extreme] <= 2).astype(int), -score[extreme], draws),
-            "mixed_5_star": share(mixed[stars == 5], draws), "mixed_1_star": share(mixed[stars == 1], draws),
-            "sentiment": comments["sentiment"].value_counts().to_dict(),
-            "theme_share": {t: float(np.mean([t in s for s in annotated.theme_sets()]))
-                            for t in sorted({t for s in annotated.theme_sets() for t in s})}}
+    return {
+        "auc_low_vs_high": auc((stars[extreme] <= 2).astype(int), -score[extreme], draws),
+        "mixed_5_star": share(mixed[stars == 5], draws),
+        "mixed_1_star": share(mixed[stars == 1], draws),
+        "sentiment": comments["sentiment"].value_counts().to_dict(),
+        "theme_share": {
+            t: float(np.mean([t in s for s in annotated.theme_sets()]))
+            for t in sorted({t for s in annotated.theme_sets() for t in s})
+        },
+    }
 
 
 def _paired_gap(fr, en, statistic, n: int, draws: int) -> dict:
     """EN − FR, points, with a paired bootstrap (the same reviews on both sides)."""
+
     def gap(rows):
         return 100 * (statistic(en, rows) - statistic(fr, rows))
 
     return {"gap": float(gap(np.arange(n))), "gap_ci": bootstrap(gap, n, draws)}
 
 
-def insurance_reviews(pipeline: Pipeline, data=None, limit: int | None = None, draws: int = DRAWS,
-                      seed: int = 0, keep: dict | None = None) -> dict:
+def insurance_reviews(
+    pipeline: Pipeline, data=None, limit: int | None = None, draws: int = DRAWS, seed: int = 0, keep: dict | None = None
+) -> dict:
     """Star-rated French insurance reviews and their English translations: AUC of ``sentiment_score`` for
     ≤ 2 versus ≥ 4 stars, share of 1- and 5-star reviews read as mixed, and the paired FR−EN gaps.
 
     ``keep`` (a dict) receives the reviews and both annotations, for the adaptation figures.
     """
     frame = pd.read_csv(cx_real_root(data) / "insurance_reviews_fr.csv")
-    frame = frame[frame["review"].fillna("").str.strip().ne("") &
-                  frame["review_en_machine_translated"].fillna("").str.strip().ne("")]
+    frame = frame[
+        frame["review"].fillna("").str.strip().ne("")
+        & frame["review_en_machine_translated"].fillna("").str.strip().ne("")
+    ]
     if limit:
         # A sample always holds the hand-labelled French reviews (the adaptation figures score them).
         labelled = pd.read_csv(cx_real_root(data) / "labelled_comments.csv")
         wanted = set(labelled.loc[labelled["language"] == "fr", "text"].str.strip())
         is_labelled = frame["review"].str.strip().isin(wanted)
         rest = frame[~is_labelled]
-        frame = pd.concat([frame[is_labelled].head(limit),
-                           rest.sample(n=max(0, min(limit - int(is_labelled.sum()), len(rest))), random_state=seed)])
+        frame = pd.concat(
+            [
+                frame[is_labelled].head(limit),
+                rest.sample(n=max(0, min(limit - int(is_labelled.sum()), len(rest))), random_state=seed),
+            ]
+        )
     stars = frame["stars"].to_numpy(dtype=float)
     fr = annotate(pipeline, frame["review"].tolist())
     en = annotate(pipeline, frame["review_en_machine_translated"].tolist())
@@ -267,25 +307,32 @@ def insurance_reviews(pipeline: Pipeline, data=None, limit: int | None = None, d
         def statistic(is_mixed, rows):
             rows = rows[stars[rows] == level]
             return is_mixed[rows].mean() if len(rows) else float("nan")
+
         return statistic
 
     scores = {lang: a.comments["sentiment_score"].to_numpy(dtype=float) for lang, a in (("fr", fr), ("en", en))}
     mixed = {lang: (a.comments["sentiment"] == "mixed").to_numpy(dtype=float) for lang, a in (("fr", fr), ("en", en))}
     themes = sorted(set(out["fr"]["theme_share"]) | set(out["en"]["theme_share"]))
     sets = {lang: a.theme_sets() for lang, a in (("fr", fr), ("en", en))}
-    has = {lang: np.asarray([[t in s for t in themes] for s in sets[lang]], dtype=float).reshape(len(frame), -1)
-           for lang in sets}
+    has = {
+        lang: np.asarray([[t in s for t in themes] for s in sets[lang]], dtype=float).reshape(len(frame), -1)
+        for lang in sets
+    }
 
     def largest_theme_gap(rows):
         # The theme whose share moves most between the two languages, in points (a size, not a direction).
         return 100 * np.abs(has["en"][rows].mean(axis=0) - has["fr"][rows].mean(axis=0)).max() if themes else 0.0
 
     n = len(frame)
-    out["gaps"] = {"auc": _paired_gap(scores["fr"], scores["en"], auc_of, n, draws),
-                   "mixed_5_star": _paired_gap(mixed["fr"], mixed["en"], mixed_at(5), n, draws),
-                   "mixed_1_star": _paired_gap(mixed["fr"], mixed["en"], mixed_at(1), n, draws),
-                   "largest_theme_share": {"gap": float(largest_theme_gap(np.arange(n))),
-                                           "gap_ci": bootstrap(largest_theme_gap, n, draws)}}
+    out["gaps"] = {
+        "auc": _paired_gap(scores["fr"], scores["en"], auc_of, n, draws),
+        "mixed_5_star": _paired_gap(mixed["fr"], mixed["en"], mixed_at(5), n, draws),
+        "mixed_1_star": _paired_gap(mixed["fr"], mixed["en"], mixed_at(1), n, draws),
+        "largest_theme_share": {
+            "gap": float(largest_theme_gap(np.arange(n))),
+            "gap_ci": bootstrap(largest_theme_gap, n, draws),
+        },
+    }
     agree = fr.comments["sentiment"].to_numpy() == en.comments["sentiment"].to_numpy()
     out["sentiment_agreement"] = float(agree.mean())
     return out
@@ -316,13 +363,22 @@ def sample_figures(pipeline: Pipeline, draws: int = DRAWS) -> dict:
     nps = pd.to_numeric(truth["nps_true"], errors="coerce").to_numpy()
     score = annotated.comments["sentiment_score"].to_numpy(dtype=float)
     rated = np.flatnonzero(np.isfinite(nps) & np.isfinite(score))
-    return {"n": int(len(themed)),
-            "themes": theme_scores([gold[i] for i in themed], [predicted[i] for i in themed], themes, draws),
-            "detractor_auc": auc((nps[rated] <= 6).astype(int), -score[rated], draws)}
+    return {
+        "n": int(len(themed)),
+        "themes": theme_scores([gold[i] for i in themed], [predicted[i] for i in themed], themes, draws),
+        "detractor_auc": auc((nps[rated] <= 6).astype(int), -score[rated], draws),
+    }
 
 
-def measure_real(profile: str = "fast", data=None, limit: int | None = None, draws: int = DRAWS,
-                 log=_log, review_limit: int | None = None, config: str | Path | None = None) -> dict:
+def measure_real(
+    profile: str = "fast",
+    data=None,
+    limit: int | None = None,
+    draws: int = DRAWS,
+    log=_log,
+    review_limit: int | None = None,
+    config: str | Path | None = None,
+) -> dict:
     """Every real-data figure of one profile's default pipeline (and the sample's, for comparison).
 
     ``limit`` keeps the first ``limit`` rows of each set (a seeded sample of the star-rated reviews): for tests;
@@ -337,9 +393,14 @@ def measure_real(profile: str = "fast", data=None, limit: int | None = None, dra
     themes = sorted(pipeline_themes(pipeline))
     start = time.perf_counter()
     log(f"real data ({profile}): labelled comments")
-    out = {"date": date.today().isoformat(), "profile": profile, "limit": limit, "review_limit": review_limit,
-           "draws": draws,
-           "labelled": labelled_comments(pipeline, themes, data, limit, draws)}
+    out = {
+        "date": date.today().isoformat(),
+        "profile": profile,
+        "limit": limit,
+        "review_limit": review_limit,
+        "draws": draws,
+        "labelled": labelled_comments(pipeline, themes, data, limit, draws),
+    }
     log(f"real data ({profile}): star-rated insurance reviews, French and English")
     reviews: dict = {}
     out["insurance"] = insurance_reviews(pipeline, data, review_limit or limit, draws, keep=reviews)

@@ -47,7 +47,7 @@ def corrections_split(frame: pd.DataFrame, labels: list[str], budget: int | None
             rows = [i for i, s in enumerate(themes) if theme in s]
             picked.update(rng.permutation(rows)[:budget].tolist())
         empty = [i for i, s in enumerate(themes) if not s]
-        picked.update(rng.permutation(empty)[:max(1, budget // 2)].tolist())
+        picked.update(rng.permutation(empty)[: max(1, budget // 2)].tolist())
         chosen = np.asarray(sorted(picked))
     y = np.asarray([[t in themes[i] for t in labels] for i in chosen], dtype=np.int8)
     texts = [frame["text"].iloc[i] for i in chosen]
@@ -78,8 +78,9 @@ def few_shot_gain(data=None, seed: int = 0, log=_log) -> dict:
                 for budget in BUDGETS:
                     user = corrections_split(teach, labels, budget, seed + fold)
                     folder = Path(tmp) / f"{language}_{fold}_{budget}"
-                    data_ = TrainingData("written_cx+user", written.train + [user], written.dev, written.test,
-                                         prior=written.prior)
+                    data_ = TrainingData(
+                        "written_cx+user", written.train + [user], written.dev, written.test, prior=written.prior
+                    )
                     log(f"  few-shot {language}: fold {fold}, {len(user.texts) // USER_REPEAT} corrected comments")
                     train_model("themes", folder, data_, head=shipped_head, log=lambda m: None)
                     cfg = load_config()
@@ -87,7 +88,8 @@ def few_shot_gain(data=None, seed: int = 0, log=_log) -> dict:
                     pipe = Pipeline(cfg).setup()
                     results[str(budget or "half")].append(_micro(gold, annotate(pipe, judge["text"].tolist()), labels))
                     results["corrected_comments"].setdefault(str(budget or "half"), []).append(
-                        len(user.texts) // USER_REPEAT)
+                        len(user.texts) // USER_REPEAT
+                    )
             out[language] = {k: (float(np.mean(v)) if k != "corrected_comments" else v) for k, v in results.items()}
     return out
 

@@ -12,8 +12,12 @@ from vocnlp.pipeline.runner import Pipeline
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
 _log = logging.getLogger(__name__).info
 
-VARIANTS = (("zero-shot (themes.model: null)", None, False), ("zero-shot + insurance pack", "insurance", False),
-            ("shipped theme model", None, True), ("shipped theme model + insurance pack", "insurance", True))
+VARIANTS = (
+    ("zero-shot (themes.model: null)", None, False),
+    ("zero-shot + insurance pack", "insurance", False),
+    ("shipped theme model", None, True),
+    ("shipped theme model + insurance pack", "insurance", True),
+)
 
 
 def industry_pack_gain(data=None, draws: int = DRAWS, log=_log) -> list[dict]:
@@ -26,6 +30,13 @@ def industry_pack_gain(data=None, draws: int = DRAWS, log=_log) -> list[dict]:
             config.stage("themes").params["model"] = None
         pipeline = Pipeline(config).setup()
         french = labelled_comments(pipeline, sorted(pipeline_themes(pipeline)), data, draws=draws)["fr"]
-        rows.append({"variant": name, "industry": industry, "model": with_model, "n": french["n"],
-                     "themes": {k: v for k, v in french["themes"].items() if k != "per_theme"}})
+        rows.append(
+            {
+                "variant": name,
+                "industry": industry,
+                "model": with_model,
+                "n": french["n"],
+                "themes": {k: v for k, v in french["themes"].items() if k != "per_theme"},
+            }
+        )
     return rows

@@ -32,19 +32,23 @@ _log = logging.getLogger(__name__).info
 def shipped_model_rows(profile: str, log=_log) -> dict:
     """The figures of ``profile`` that read its shipped models: test splits, challenge set, folder sizes."""
     log(f"shipped models: {profile} profile")
-    return {"shipped": accuracy.shipped_model_scores(profile),
-            "challenge": accuracy.challenge_scores(profile),
-            "language_prior": accuracy.shipped_language_priors(profile),
-            "model_mb": accuracy.shipped_megabytes(profile)}
+    return {
+        "shipped": accuracy.shipped_model_scores(profile),
+        "challenge": accuracy.challenge_scores(profile),
+        "language_prior": accuracy.shipped_language_priors(profile),
+        "model_mb": accuracy.shipped_megabytes(profile),
+    }
 
 
 def measure_profile(profile: str, log=_log) -> dict:
     """Accuracy figures of one profile: benchmarks, transfer, shipped models, challenge set, Banking77, sizes."""
     log(f"accuracy: {profile} profile")
-    return {"benchmarks": accuracy.benchmark_scores(profile, log=log),
-            "sentiment_en_only_on_fr": accuracy.sentiment_transfer(profile, log=log),
-            "banking77": themes.banking77_scores(profile),
-            **shipped_model_rows(profile, log)}
+    return {
+        "benchmarks": accuracy.benchmark_scores(profile, log=log),
+        "sentiment_en_only_on_fr": accuracy.sentiment_transfer(profile, log=log),
+        "banking77": themes.banking77_scores(profile),
+        **shipped_model_rows(profile, log),
+    }
 
 
 def speed_runs(profile: str, log=_log) -> dict:
@@ -71,8 +75,12 @@ def remeasure_profile(res: dict, profile: str, log=_log) -> dict:
 def measure(log=_log) -> dict:
     """Run every measurement and return the raw results."""
     root = resource_root()
-    res: dict = {"date": date.today().isoformat(), "machine": speed.machine(), "profiles": {},
-                 "speed": {**speed_runs("fast", log), **speed_runs("accurate", log)}}
+    res: dict = {
+        "date": date.today().isoformat(),
+        "machine": speed.machine(),
+        "profiles": {},
+        "speed": {**speed_runs("fast", log), **speed_runs("accurate", log)},
+    }
     for profile in PROFILES:
         res["profiles"][profile] = measure_profile(profile, log)
     res["models_folder_mb"] = speed.folder_megabytes(root / "models")
@@ -113,8 +121,11 @@ def _sample_themes(log) -> dict:
     log("discovery stability on the sample")
     found["discovery_stability"] = themes.discovery_stability_on_sample()
     log("zero-shot confidence calibration (Banking77, sample)")
-    found["theme_calibration"] = {"date": date.today().isoformat(), "banking77": themes.zero_shot_calibration(),
-                                  "sample": themes.calibration_on_sample()}
+    found["theme_calibration"] = {
+        "date": date.today().isoformat(),
+        "banking77": themes.zero_shot_calibration(),
+        "sample": themes.calibration_on_sample(),
+    }
     return found
 
 
@@ -122,10 +133,21 @@ def _rules(log) -> dict:
     return {"date": date.today().isoformat(), "profile": "fast", "splits": rule_scores("fast", log=log)}
 
 
-def main(log=_log, fine_tune: str = "keep", drivers_only: bool = False, profile_only: str | None = None,
-         pii_only: bool = False, speed_only: bool = False, fine_tune_rows: list[str] | None = None,
-         rules_only: bool = False, languages_only: bool = False, themes_only: bool = False,
-         real_only: bool = False, hostile_only: bool = False, reuse_only: bool = False) -> str:
+def main(
+    log=_log,
+    fine_tune: str = "keep",
+    drivers_only: bool = False,
+    profile_only: str | None = None,
+    pii_only: bool = False,
+    speed_only: bool = False,
+    fine_tune_rows: list[str] | None = None,
+    rules_only: bool = False,
+    languages_only: bool = False,
+    themes_only: bool = False,
+    real_only: bool = False,
+    hostile_only: bool = False,
+    reuse_only: bool = False,
+) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
     ``fine_tune``: ``keep`` carries the last fine-tuned rows over from
@@ -156,11 +178,23 @@ def main(log=_log, fine_tune: str = "keep", drivers_only: bool = False, profile_
         text = render(saved)
         (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
         return text
-    partial = (fine_tune == "only" or drivers_only or pii_only or speed_only or rules_only or languages_only
-               or themes_only or real_only or hostile_only or reuse_only or profile_only is not None)
+    partial = (
+        fine_tune == "only"
+        or drivers_only
+        or pii_only
+        or speed_only
+        or rules_only
+        or languages_only
+        or themes_only
+        or real_only
+        or hostile_only
+        or reuse_only
+        or profile_only is not None
+    )
     if partial and "profiles" not in saved:
-        raise VocnlpError("There are no saved benchmark results to add these rows to.",
-                          "Run 'vocnlp benchmark' once first.")
+        raise VocnlpError(
+            "There are no saved benchmark results to add these rows to.", "Run 'vocnlp benchmark' once first."
+        )
     res = saved if partial else measure(log)
     if drivers_only:
         res["drivers_simulation"] = run_simulation(log=log)

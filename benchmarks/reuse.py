@@ -46,8 +46,10 @@ def reuse_timings(log=_log) -> dict:
     done = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     figures["ratio"] = figures["later_call_s"] / figures["first_call_s"]
-    log(f"  first call {figures['first_call_s']:.1f} s, later calls {figures['later_call_s']:.2f} s "
-        f"(median), ratio {figures['ratio']:.3f}")
+    log(
+        f"  first call {figures['first_call_s']:.1f} s, later calls {figures['later_call_s']:.2f} s "
+        f"(median), ratio {figures['ratio']:.3f}"
+    )
     return figures
 
 
@@ -57,12 +59,17 @@ def reuse_rows(res: dict) -> list[str]:
     if not figures:
         return []
     verdict = "**met**" if figures["ratio"] < 0.10 else "not met"
-    return ["", "## A loaded pipeline, called again", "",
-            f"Measured {figures['date']} (`vocnlp benchmark --reuse-only`, `benchmarks/reuse.py`): "
-            f"`nlp = vocnlp.load()` then `nlp(df)` on the first {figures['rows']} rows of the bundled sample, in a "
-            "fresh process, so the first call pays for the imports and model loading; later calls: the median of "
-            f"{figures['later_calls']}. Target: a later call under 10% of the first.", "",
-            "| first call (load + analyse) | later call | ratio | same tables | target | verdict |",
-            "|---|---|---|---|---|---|",
-            f"| {figures['first_call_s']:.1f} s | {figures['later_call_s']:.2f} s | {figures['ratio']:.3f} | "
-            f"{'yes' if figures['same_tables'] else 'no'} | < 0.10 | {verdict} |"]
+    return [
+        "",
+        "## A loaded pipeline, called again",
+        "",
+        f"Measured {figures['date']} (`vocnlp benchmark --reuse-only`, `benchmarks/reuse.py`): "
+        f"`nlp = vocnlp.load()` then `nlp(df)` on the first {figures['rows']} rows of the bundled sample, in a "
+        "fresh process, so the first call pays for the imports and model loading; later calls: the median of "
+        f"{figures['later_calls']}. Target: a later call under 10% of the first.",
+        "",
+        "| first call (load + analyse) | later call | ratio | same tables | target | verdict |",
+        "|---|---|---|---|---|---|",
+        f"| {figures['first_call_s']:.1f} s | {figures['later_call_s']:.2f} s | {figures['ratio']:.3f} | "
+        f"{'yes' if figures['same_tables'] else 'no'} | < 0.10 | {verdict} |",
+    ]

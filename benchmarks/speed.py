@@ -18,8 +18,11 @@ REPEATS = 3  # runs per speed row; BENCHMARKS.md shows their median
 def measure_run(input_path: Path, chunk_size: int = 2000, profile: str = "fast") -> dict:
     """Analyse ``input_path`` in a fresh Python process; returns its timings and peak RSS."""
     with tempfile.TemporaryDirectory() as out:
-        done = subprocess.run([sys.executable, "-m", "benchmarks.measure_run", str(input_path), out,
-                               str(chunk_size), profile], capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.measure_run", str(input_path), out, str(chunk_size), profile],
+            capture_output=True,
+            text=True,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"benchmark run failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -29,8 +32,14 @@ def unique_texts_file(folder: Path, n: int) -> Path:
     """Real, mostly unique comments (GoEmotions train), so the embedding cache cannot flatter speed."""
     from vocnlp.training.datasets import data_root
 
-    texts = pd.read_csv(data_root() / "goemotions" / "train.tsv", sep="\t", header=None, quoting=3,
-                        names=["text", "labels", "id"], nrows=n)["text"]
+    texts = pd.read_csv(
+        data_root() / "goemotions" / "train.tsv",
+        sep="\t",
+        header=None,
+        quoting=3,
+        names=["text", "labels", "id"],
+        nrows=n,
+    )["text"]
     path = folder / f"goemotions_{n}.csv"
     pd.DataFrame({"comment": texts}).to_csv(path, index=False)
     return path

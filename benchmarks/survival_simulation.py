@@ -52,9 +52,17 @@ def run_survival_simulation(datasets: int = 200, respondents: int = 2000, seed: 
     for d in range(datasets):
         mentions, tenure, churned = draw_customers(respondents, np.random.default_rng([seed, 7, d]))
         warnings: list[str] = []
-        rows, _ = time_to_churn_drivers("theme", pd.DataFrame(mentions, columns=THEMES), info, tenure,
-                                        churned.astype(float), pd.DataFrame(index=range(respondents)), cfg, warnings,
-                                        guardrail_note)
+        rows, _ = time_to_churn_drivers(
+            "theme",
+            pd.DataFrame(mentions, columns=THEMES),
+            info,
+            tenure,
+            churned.astype(float),
+            pd.DataFrame(index=range(respondents)),
+            cfg,
+            warnings,
+            guardrail_note,
+        )
         table = pd.DataFrame(rows).set_index("driver_id").reindex(THEMES)
         lo = table["adjusted_effect_ci_low"].to_numpy(dtype=float)
         hi = table["adjusted_effect_ci_high"].to_numpy(dtype=float)
@@ -65,11 +73,19 @@ def run_survival_simulation(datasets: int = 200, respondents: int = 2000, seed: 
         if (d + 1) % 50 == 0:
             log(f"time-to-churn simulation: {d + 1}/{datasets} customer bases ({time.perf_counter() - started:.0f} s)")
     hits = np.asarray(covered, dtype=bool)
-    return {"datasets": datasets, "respondents": respondents, "seed": seed,
-            "hazard_ratio": dict(zip(THEMES, HAZARD_RATIO.tolist())), "events_median": statistics.median(events),
-            "coverage": float(hits.mean()), "coverage_by_theme": dict(zip(THEMES, hits.mean(axis=0).round(3).tolist())),
-            "null_flag_rate": null_flagged / (datasets * int(NULL.sum())), "null_tested": datasets * int(NULL.sum()),
-            "spearman_median": statistics.median(spearman), "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "datasets": datasets,
+        "respondents": respondents,
+        "seed": seed,
+        "hazard_ratio": dict(zip(THEMES, HAZARD_RATIO.tolist())),
+        "events_median": statistics.median(events),
+        "coverage": float(hits.mean()),
+        "coverage_by_theme": dict(zip(THEMES, hits.mean(axis=0).round(3).tolist())),
+        "null_flag_rate": null_flagged / (datasets * int(NULL.sum())),
+        "null_tested": datasets * int(NULL.sum()),
+        "spearman_median": statistics.median(spearman),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def survival_rows(res: dict) -> list[str]:
@@ -81,17 +97,23 @@ def survival_rows(res: dict) -> list[str]:
     ok_cover = 0.93 <= sim["coverage"] <= 0.97
     ok_null, ok_rank = sim["null_flag_rate"] <= 0.05, sim["spearman_median"] >= 0.9
     met = {True: "**met**", False: "not met"}
-    return ["", f"Time-to-churn drivers (Cox model), {sim['datasets']} simulated customer bases of "
-            f"{sim['respondents']:,} (`benchmarks/survival_simulation.py`, seed {sim['seed']}, "
-            f"{sim['seconds']:.0f} s): the same ten themes, planted hazard ratios "
-            + ", ".join(f"{t} {v:g}" for t, v in sim["hazard_ratio"].items())
-            + f"; observed 6–60 months, median {sim['events_median']:.0f} churners per base.", "",
-            "| measure | target | time to churn | verdict |", "|---|---|---|---|",
-            f"| Nominal 95% interval covers the planted hazard ratio | 93–97% | {100 * sim['coverage']:.1f}% | "
-            f"{met[ok_cover]} |",
-            f"| Null themes significant after BH adjustment ({sim['null_tested']} tests) | ≤ 5% | "
-            f"{100 * sim['null_flag_rate']:.1f}% | {met[ok_null]} |",
-            f"| Spearman of estimated vs planted hazard ratios, median | ≥ 0.90 | {sim['spearman_median']:.3f} | "
-            f"{met[ok_rank]} |", "",
-            f"Lowest coverage of a single theme: {worst[0]}, {100 * worst[1]:.1f}%. The targets are the driver "
-            "simulation's, applied to this model."]
+    return [
+        "",
+        f"Time-to-churn drivers (Cox model), {sim['datasets']} simulated customer bases of "
+        f"{sim['respondents']:,} (`benchmarks/survival_simulation.py`, seed {sim['seed']}, "
+        f"{sim['seconds']:.0f} s): the same ten themes, planted hazard ratios "
+        + ", ".join(f"{t} {v:g}" for t, v in sim["hazard_ratio"].items())
+        + f"; observed 6–60 months, median {sim['events_median']:.0f} churners per base.",
+        "",
+        "| measure | target | time to churn | verdict |",
+        "|---|---|---|---|",
+        f"| Nominal 95% interval covers the planted hazard ratio | 93–97% | {100 * sim['coverage']:.1f}% | "
+        f"{met[ok_cover]} |",
+        f"| Null themes significant after BH adjustment ({sim['null_tested']} tests) | ≤ 5% | "
+        f"{100 * sim['null_flag_rate']:.1f}% | {met[ok_null]} |",
+        f"| Spearman of estimated vs planted hazard ratios, median | ≥ 0.90 | {sim['spearman_median']:.3f} | "
+        f"{met[ok_rank]} |",
+        "",
+        f"Lowest coverage of a single theme: {worst[0]}, {100 * worst[1]:.1f}%. The targets are the driver "
+        "simulation's, applied to this model.",
+    ]

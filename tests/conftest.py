@@ -17,10 +17,14 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``data`` need the public data beside the checkout, ``browser`` need Debian's Chromium: where
     these are missing, the tests are skipped with the reason (``make test`` installs Chromium when it can)."""
-    missing = {"data": None if (SHARED_DATA / "goemotions").is_dir() else
-               f"the public data folder {SHARED_DATA} is not beside this checkout",
-               "browser": None if Path(CHROMIUM).exists() else
-               "Debian's chromium is not installed ('make test' installs it as root; or 'apt-get install chromium')"}
+    missing = {
+        "data": None
+        if (SHARED_DATA / "goemotions").is_dir()
+        else f"the public data folder {SHARED_DATA} is not beside this checkout",
+        "browser": None
+        if Path(CHROMIUM).exists()
+        else "Debian's chromium is not installed ('make test' installs it as root; or 'apt-get install chromium')",
+    }
     for item in items:
         for marker, reason in missing.items():
             if reason and marker in item.keywords:

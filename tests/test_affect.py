@@ -12,9 +12,12 @@ from vocnlp.errors import ConfigError
 
 
 def test_french_and_english_comments_reach_the_model_and_get_their_polarity():
-    comments = ["Excellent service, the adviser was wonderful.", "Service excellent, la conseillère était formidable.",
-                "Terrible experience, I am furious with this company.",
-                "Expérience horrible, je suis furieux contre cette entreprise."]
+    comments = [
+        "Excellent service, the adviser was wonderful.",
+        "Service excellent, la conseillère était formidable.",
+        "Terrible experience, I am furious with this company.",
+        "Expérience horrible, je suis furieux contre cette entreprise.",
+    ]
     result = analyze(pd.DataFrame({"comment": comments}))
     out = result.comments
     assert out["language"].tolist() == ["en", "fr", "en", "fr"]
@@ -35,9 +38,14 @@ def test_french_facts_read_more_neutral_than_without_the_language_prior():
     # but neutral, since no public French line is neutral; the shipped reading (column at 0) must lift them.
     # (The accurate profile's emotion model keeps the prior: its fine-tuned body learns it;
     # see configs/training_profiles.yaml.)
-    facts = ["Le technicien est passé mardi.", "J'ai payé par virement.", "Mon contrat se renouvelle en mars.",
-             "J'ai demandé une copie de ma facture.", "Je suis allé à la boutique du centre-ville.",
-             "J'utilise le service uniquement pour mon portable."]
+    facts = [
+        "Le technicien est passé mardi.",
+        "J'ai payé par virement.",
+        "Mon contrat se renouvelle en mars.",
+        "J'ai demandé une copie de ma facture.",
+        "Je suis allé à la boutique du centre-ville.",
+        "J'utilise le service uniquement pour mon portable.",
+    ]
     from vocnlp.modeling import load_model_folder
     from vocnlp.modeling.encoders import load_backbone
     from vocnlp.resources import resource_root
@@ -67,9 +75,12 @@ def test_profiles_set_backbone_and_models():
 def test_models_by_language_reads_french_comments_and_clauses_with_their_own_model():
     # The accurate profile's embeddings and sentiment model, with French routed to the fast model (which reads the
     # USE part of the same vectors): French rows must score as in the fast profile, English ones as accurate.
-    comments = ["Très contente du service, merci beaucoup ! La livraison a pris du retard.",
-                "Great service, thank you! The delivery was late.",
-                "La facture est fausse depuis trois mois.", "The bill has been wrong for three months."]
+    comments = [
+        "Très contente du service, merci beaucoup ! La livraison a pris du retard.",
+        "Great service, thank you! The delivery was late.",
+        "La facture est fausse depuis trois mois.",
+        "The bill has been wrong for three months.",
+    ]
     frame = pd.DataFrame({"comment": comments})
     accurate_cfg = load_config(overrides={"profile": "accurate"})
     stages = [stage.model_dump() for stage in accurate_cfg.pipeline.stages]
@@ -101,8 +112,15 @@ def test_a_language_model_on_embeddings_the_run_lacks_is_refused():
     from vocnlp.errors import ModelLoadError
 
     stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
-    cfg = load_config(None, {"pipeline": {"stages": stages + [
-        {"name": "sentiment", "params": {"models_by_language": {"fr": "models/sentiment-usem3-minilm"}}}]}})
+    cfg = load_config(
+        None,
+        {
+            "pipeline": {
+                "stages": stages
+                + [{"name": "sentiment", "params": {"models_by_language": {"fr": "models/sentiment-usem3-minilm"}}}]
+            }
+        },
+    )
     with pytest.raises(ModelLoadError, match="trained on 'usem3\\+minilm' embeddings, but the run embeds with 'usem3'"):
         analyze(pd.DataFrame({"comment": ["Bonjour, tout va bien."]}), cfg)
 
@@ -111,8 +129,16 @@ def test_challenge_set_is_balanced_and_covers_the_cx_cases():
     frame = pd.read_csv(challenge_path(), keep_default_na=False)
     assert len(frame) >= 200 and frame["id"].is_unique
     assert (frame["language"].value_counts() == len(frame) // 2).all()
-    assert set(frame["category"]) >= {"negation", "nothing_to_report", "sarcasm", "mixed", "emoji", "typos",
-                                      "caps_anger", "factual"}
+    assert set(frame["category"]) >= {
+        "negation",
+        "nothing_to_report",
+        "sarcasm",
+        "mixed",
+        "emoji",
+        "typos",
+        "caps_anger",
+        "factual",
+    }
     assert set(frame["expected"]) == {"negative", "neutral", "positive", "mixed"}
 
 
@@ -126,10 +152,13 @@ def test_challenge_set_regression_floor():
 
 def test_a_model_with_its_own_body_reads_capitals_as_the_shared_embeddings_do():
     stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
-    cfg = load_config(None, {"pipeline": {"stages": stages + [
-        {"name": "emotion", "params": {"model": "models/emotion-usem3-tuned"}}]}})
-    out = analyze(pd.DataFrame({"comment": ["CANCEL MY ACCOUNT IMMEDIATELY", "Cancel my account immediately"]}),
-                  cfg).comments
+    cfg = load_config(
+        None,
+        {"pipeline": {"stages": stages + [{"name": "emotion", "params": {"model": "models/emotion-usem3-tuned"}}]}},
+    )
+    out = analyze(
+        pd.DataFrame({"comment": ["CANCEL MY ACCOUNT IMMEDIATELY", "Cancel my account immediately"]}), cfg
+    ).comments
     columns = [c for c in out.columns if c.startswith("emotion_")]
     assert columns and (out.loc[0, columns] == out.loc[1, columns]).all()  # the tuned body saw sentence case too
 
@@ -137,7 +166,14 @@ def test_a_model_with_its_own_body_reads_capitals_as_the_shared_embeddings_do():
 def test_factual_emotion_shares_count_neutral_and_negative_rows_per_language():
     from benchmarks.challenge import factual_emotions
 
-    frame = pd.DataFrame({"category": ["factual", "factual", "factual", "plain"], "language": ["fr", "fr", "en", "fr"],
-                          "emotions": ["anger;satisfaction", "neutral", "satisfaction;neutral", "anger"]})
-    assert factual_emotions(frame) == {"en": {"n": 1, "neutral": 1.0, "negative": 0.0},
-                                       "fr": {"n": 2, "neutral": 0.5, "negative": 0.5}}
+    frame = pd.DataFrame(
+        {
+            "category": ["factual", "factual", "factual", "plain"],
+            "language": ["fr", "fr", "en", "fr"],
+            "emotions": ["anger;satisfaction", "neutral", "satisfaction;neutral", "anger"],
+        }
+    )
+    assert factual_emotions(frame) == {
+        "en": {"n": 1, "neutral": 1.0, "negative": 0.0},
+        "fr": {"n": 2, "neutral": 0.5, "negative": 0.5},
+    }

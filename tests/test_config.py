@@ -25,8 +25,17 @@ def _config_with(stage: str, params: dict) -> dict:
 
 
 def test_every_stage_has_typed_parameters():
-    assert set(registered_stages()) >= {"normalise", "language", "mask_pii", "sentences", "embed", "sentiment",
-                                        "emotion", "themes", "effort"}
+    assert set(registered_stages()) >= {
+        "normalise",
+        "language",
+        "mask_pii",
+        "sentences",
+        "embed",
+        "sentiment",
+        "emotion",
+        "themes",
+        "effort",
+    }
     assert len(PARAMETERS) >= 40
 
 
@@ -38,15 +47,19 @@ def test_a_wrong_type_for_any_stage_parameter_fails_when_the_config_loads(stage,
     assert f"stage '{stage}'" in raised.value.problem and name in raised.value.problem
 
 
-@pytest.mark.parametrize("stage,name,value,allowed", [
-    ("sentences", "clauses", "commas", "'off', 'contrast' or 'punctuation'"),
-    ("themes", "threshold", "high", "valid number"),
-    ("themes", "threshold", 1.5, "less than or equal to 1"),
-    ("sentiment", "blend_weight", -0.1, "greater than or equal to 0"),
-    ("mask_pii", "kinds", ["email", "ssn"], "'email', 'phone', 'iban', 'card' or 'person'"),
-    ("language", "expected", "fr", "valid"),
-    ("themes", "language", "de", "'en' or 'fr'"),
-    ("embed", "cache_size", -1, "greater than or equal to 0")])
+@pytest.mark.parametrize(
+    "stage,name,value,allowed",
+    [
+        ("sentences", "clauses", "commas", "'off', 'contrast' or 'punctuation'"),
+        ("themes", "threshold", "high", "valid number"),
+        ("themes", "threshold", 1.5, "less than or equal to 1"),
+        ("sentiment", "blend_weight", -0.1, "greater than or equal to 0"),
+        ("mask_pii", "kinds", ["email", "ssn"], "'email', 'phone', 'iban', 'card' or 'person'"),
+        ("language", "expected", "fr", "valid"),
+        ("themes", "language", "de", "'en' or 'fr'"),
+        ("embed", "cache_size", -1, "greater than or equal to 0"),
+    ],
+)
 def test_a_wrong_value_names_the_key_and_what_is_allowed(stage, name, value, allowed):
     with pytest.raises(ConfigError) as raised:
         load_config(overrides=_config_with(stage, {name: value}))
@@ -130,8 +143,12 @@ def test_a_custom_stage_is_one_class_and_one_config_entry(tmp_path):
     code = tmp_path / "my_stages.py"
     code.write_text(CUSTOM_STAGE, encoding="utf-8")
     exec(compile(CUSTOM_STAGE, str(code), "exec"), {})
-    edits = {"pipeline": {"add": [{"name": "comment_length", "after": "normalise", "params": {"unit": "words"}}],
-                          "remove": ["effort"]}}
+    edits = {
+        "pipeline": {
+            "add": [{"name": "comment_length", "after": "normalise", "params": {"unit": "words"}}],
+            "remove": ["effort"],
+        }
+    }
     config = load_config(overrides=edits)
     names = [s.name for s in config.pipeline.stages]
     assert names[:2] == ["normalise", "comment_length"] and "effort" not in names and len(names) == 9
@@ -149,12 +166,32 @@ def test_a_custom_stage_is_one_class_and_one_config_entry(tmp_path):
     assert listed == names
 
 
-@pytest.mark.parametrize("pipeline_edit,stage,needs,provider", [
-    ({"stages": [{"name": "normalise"}, {"name": "embed"}, {"name": "sentences"}]}, "embed", "sentences",
-     "'sentences'"),
-    ({"remove": ["embed"]}, "sentiment", "sentence_vectors", "'embed'"),
-    ({"stages": [{"name": "sentences"}, {"name": "embed"}, {"name": "themes"}, {"name": "effort"},
-                 {"name": "emotion"}]}, None, None, None)])
+@pytest.mark.parametrize(
+    "pipeline_edit,stage,needs,provider",
+    [
+        (
+            {"stages": [{"name": "normalise"}, {"name": "embed"}, {"name": "sentences"}]},
+            "embed",
+            "sentences",
+            "'sentences'",
+        ),
+        ({"remove": ["embed"]}, "sentiment", "sentence_vectors", "'embed'"),
+        (
+            {
+                "stages": [
+                    {"name": "sentences"},
+                    {"name": "embed"},
+                    {"name": "themes"},
+                    {"name": "effort"},
+                    {"name": "emotion"},
+                ]
+            },
+            None,
+            None,
+            None,
+        ),
+    ],
+)
 def test_stages_read_only_what_an_earlier_stage_assigns(pipeline_edit, stage, needs, provider):
     """Each stage declares requires/assigns; a config whose order leaves a need unmet is refused when it loads,
     naming the stage that would meet it."""

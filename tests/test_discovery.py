@@ -59,8 +59,14 @@ def test_clustering_recovers_separated_groups_whatever_the_seed():
 
 
 def test_keywords_are_particular_to_their_cluster():
-    texts = ["the parcel arrived late", "late parcel again", "parcel never arrived",
-             "the app crashes", "app crashes on login", "login to the app fails"]
+    texts = [
+        "the parcel arrived late",
+        "late parcel again",
+        "parcel never arrived",
+        "the app crashes",
+        "app crashes on login",
+        "login to the app fails",
+    ]
     words = cluster_keywords(texts, np.asarray([0, 0, 0, 1, 1, 1]), "en")
     assert "parcel" in words[0] and "app" in words[1] and "the" not in words[0]
 
@@ -68,9 +74,14 @@ def test_keywords_are_particular_to_their_cluster():
 def test_discover_command_writes_its_files(tmp_path):
     path = tmp_path / "few.csv"
     # Two topics outside every theme of the generic taxonomy (a store's music would be its service quality).
-    rows = ["The parking at the store is always full", "No parking spaces near the shop",
-            "Parking is impossible on Saturdays", "I would love a loyalty card for regular shoppers",
-            "Please start a loyalty card scheme", "A loyalty scheme with points would be nice"] * 2
+    rows = [
+        "The parking at the store is always full",
+        "No parking spaces near the shop",
+        "Parking is impossible on Saturdays",
+        "I would love a loyalty card for regular shoppers",
+        "Please start a loyalty card scheme",
+        "A loyalty scheme with points would be nice",
+    ] * 2
     pd.DataFrame({"comment": rows}).to_csv(path, index=False)
     done = run_cli("discover", str(path), "--out", str(tmp_path / "out"), "--clusters", "2")
     assert done.returncode == 0, done.stderr

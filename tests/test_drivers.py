@@ -18,8 +18,8 @@ def _survey(n=600, seed=0):
     """Overlapping 0/1 themes with known effects on a latent satisfaction."""
     rng = np.random.default_rng(seed)
     a = rng.random(n) < 0.3
-    b = (rng.random(n) < 0.2) | (a & (rng.random(n) < 0.4))   # b overlaps a
-    c = rng.random(n) < 0.15                                   # null theme
+    b = (rng.random(n) < 0.2) | (a & (rng.random(n) < 0.4))  # b overlaps a
+    c = rng.random(n) < 0.15  # null theme
     latent = 1.0 - 1.5 * a - 0.8 * b + rng.normal(0, 1, n)
     return np.column_stack([a, b, c]).astype(float), (latent < 0).astype(float), latent
 
@@ -38,7 +38,7 @@ def test_firth_stays_finite_under_separation_and_shrinks_towards_zero():
     x, y, _ = _survey(n=80, seed=3)
     x = np.column_stack([x, np.zeros(len(x))])
     x[:6, 3] = 1
-    y[:6] = 1                                               # every mentioner of theme 4 is a detractor
+    y[:6] = 1  # every mentioner of theme 4 is a detractor
     fit = logistic(with_intercept(x), y, firth=True)
     assert fit.converged and np.isfinite(fit.coef).all() and 0 < fit.coef[4] < 6
     small = with_intercept(x[:, :3])
@@ -59,15 +59,18 @@ def test_shapley_shares_add_up_to_the_models_r2(binary):
     x, y, latent = _survey()
     outcome = y if binary else latent
     phi, method = shapley_values(r2_value_function(x, np.zeros((len(x), 0)), outcome, binary), 3)
-    ref = sm.Logit(y, sm.add_constant(x)).fit(disp=0).prsquared if binary else \
-        sm.OLS(latent, sm.add_constant(x)).fit().rsquared
+    ref = (
+        sm.Logit(y, sm.add_constant(x)).fit(disp=0).prsquared
+        if binary
+        else sm.OLS(latent, sm.add_constant(x)).fit().rsquared
+    )
     assert method == "exact" and phi.sum() == pytest.approx(ref, rel=1e-4)
-    assert phi[0] > phi[1] > phi[2] >= -1e-3      # strong, weaker, null
+    assert phi[0] > phi[1] > phi[2] >= -1e-3  # strong, weaker, null
 
 
 def test_sampled_shapley_approaches_the_exact_values_and_shares_twins_equally():
     x, y, latent = _survey()
-    x = np.column_stack([x, x[:, 0]])                        # an exact twin of theme a
+    x = np.column_stack([x, x[:, 0]])  # an exact twin of theme a
     value = r2_value_function(x, np.zeros((len(x), 0)), latent, binary=False)
     exact, _ = shapley_values(value, 4)
     sampled, method = shapley_values(value, 4, exact_max=2, permutations=3000, seed=1)
@@ -92,8 +95,14 @@ def _frame(n=300, seed=0, **extra):
     billing = rng.random(n) < 0.3
     nps = np.where(billing, rng.integers(0, 7, n), rng.integers(5, 11, n)).astype(float)
     comments = pd.DataFrame({"comment_id": [f"c{i}" for i in range(n)], "nps_score": nps, **extra})
-    mentions = pd.DataFrame({"comment_id": comments["comment_id"][billing], "theme_id": "billing",
-                             "theme_name": "Billing", "sentiment": "negative"})
+    mentions = pd.DataFrame(
+        {
+            "comment_id": comments["comment_id"][billing],
+            "theme_id": "billing",
+            "theme_name": "Billing",
+            "sentiment": "negative",
+        }
+    )
     return comments, mentions
 
 
@@ -109,8 +118,9 @@ def test_bad_data_gives_clear_messages():
     result = analyse_drivers(comments, mentions, cfg)
     assert any("'segment' has a single value" in w for w in result.warnings)
     assert any("'region' is not a column" in w for w in result.warnings)
-    everywhere = pd.DataFrame({"comment_id": comments["comment_id"], "theme_id": "app", "theme_name": "App",
-                               "sentiment": "neutral"})
+    everywhere = pd.DataFrame(
+        {"comment_id": comments["comment_id"], "theme_id": "app", "theme_name": "App", "sentiment": "neutral"}
+    )
     table = analyse_drivers(comments, pd.concat([mentions, everywhere]), cfg).table
     app = table[table["driver_id"] == "app"]
     assert app["rank"].isna().all() and app["note"].str.contains("every comment").all()
@@ -136,11 +146,26 @@ def _churn_survey(n=3000, seed=0):
     time_to_leave = rng.exponential(1 / hazard)
     observed_until = rng.uniform(6, 60, n)  # months as a customer when the data were drawn
     churned = time_to_leave <= observed_until
-    comments = pd.DataFrame({"comment_id": [f"c{i}" for i in range(n)], "churned": churned,
-                             "tenure": np.minimum(time_to_leave, observed_until)})
-    mentions = pd.concat([pd.DataFrame({"comment_id": comments["comment_id"][mask], "theme_id": theme,
-                                        "theme_name": theme.title(), "sentiment": "negative"})
-                          for theme, mask in themes.items()])
+    comments = pd.DataFrame(
+        {
+            "comment_id": [f"c{i}" for i in range(n)],
+            "churned": churned,
+            "tenure": np.minimum(time_to_leave, observed_until),
+        }
+    )
+    mentions = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "comment_id": comments["comment_id"][mask],
+                    "theme_id": theme,
+                    "theme_name": theme.title(),
+                    "sentiment": "negative",
+                }
+            )
+            for theme, mask in themes.items()
+        ]
+    )
     return comments, mentions
 
 
@@ -164,13 +189,15 @@ def test_time_to_churn_recovers_planted_hazard_ratios_with_intervals():
 def test_time_to_churn_guardrails():
     comments, mentions = _churn_survey(n=800, seed=1)
     loyal = comments["comment_id"][~comments["churned"]].head(40)
-    mentions = pd.concat([mentions, pd.DataFrame({"comment_id": loyal, "theme_id": "app", "theme_name": "App",
-                                                  "sentiment": "neutral"})])
+    mentions = pd.concat(
+        [mentions, pd.DataFrame({"comment_id": loyal, "theme_id": "app", "theme_name": "App", "sentiment": "neutral"})]
+    )
     result = analyse_drivers(comments, mentions, DriversConfig(bootstrap=200, kinds=["theme"]))
     app = result.table[(result.table["outcome"] == "time_to_churn") & (result.table["driver_id"] == "app")].iloc[0]
     assert pd.isna(app["rank"]) and "no churn among those who mention it" in app["note"]
     off = analyse_drivers(comments, mentions, DriversConfig(bootstrap=200, kinds=["theme"], time_to_churn=False))
     assert "time_to_churn" not in set(off.table["outcome"])
-    everyone_left = analyse_drivers(comments.assign(churned=True), mentions,
-                                    DriversConfig(bootstrap=200, kinds=["theme"]))
+    everyone_left = analyse_drivers(
+        comments.assign(churned=True), mentions, DriversConfig(bootstrap=200, kinds=["theme"])
+    )
     assert any("need both churned and active customers" in w for w in everyone_left.warnings)

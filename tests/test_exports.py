@@ -43,9 +43,11 @@ def test_long_and_wide_theme_tables_agree(sample_run):
     assert list(wide.columns) == ["comment_id"] + book["wide_column"].tolist()
     assert wide["comment_id"].tolist() == result.comments["comment_id"].tolist()
     column_of = dict(zip(book["theme_id"], book["wide_column"]))
-    from_long = {cid: {column_of[t] for t in grp["theme_id"]}
-                 | {column_of[s] for s in grp["subtheme_id"] if isinstance(s, str) and s}
-                 for cid, grp in mentions.groupby("comment_id")}
+    from_long = {
+        cid: {column_of[t] for t in grp["theme_id"]}
+        | {column_of[s] for s in grp["subtheme_id"] if isinstance(s, str) and s}
+        for cid, grp in mentions.groupby("comment_id")
+    }
     values = wide.set_index("comment_id")
     for cid, row in values.iterrows():
         on = {c for c, v in row.items() if pd.notna(v) and v == 1}

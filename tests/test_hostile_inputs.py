@@ -23,28 +23,66 @@ from vocnlp.io.readers import read_table
 from vocnlp.io.validate import validate
 
 EXAMPLES = int(os.environ.get("VOCNLP_HYPOTHESIS_EXAMPLES", "300"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 def prop(**strategies):
     """``@given(**strategies)`` with this suite's settings; the strategies are kept so that the slow long search
     can run the same property with more examples."""
+
     def decorate(test):
         wrapped = SETTINGS(given(**strategies)(test))
         wrapped.strategies = strategies
         return wrapped
+
     return decorate
+
+
 INPUT = load_config().input
 
 # Text customers write, and what damaged exports add: quotes, delimiters, line breaks of every kind, control
 # characters, U+2028, accents, emoji, formula starts.
-PIECES = st.sampled_from(['"', "'", ";", ",", "\t", "|", "\n", "\r\n", "\r", "\u2028", "\u0085", "\x0b", "\x1b",
-                          "=", "+", "-", "@", "é", "ç", "€", "😡", "  ", "sep=;", "{", "}", "\\"])
+PIECES = st.sampled_from(
+    [
+        '"',
+        "'",
+        ";",
+        ",",
+        "\t",
+        "|",
+        "\n",
+        "\r\n",
+        "\r",
+        "\u2028",
+        "\u0085",
+        "\x0b",
+        "\x1b",
+        "=",
+        "+",
+        "-",
+        "@",
+        "é",
+        "ç",
+        "€",
+        "😡",
+        "  ",
+        "sep=;",
+        "{",
+        "}",
+        "\\",
+    ]
+)
 WORDS = st.text(alphabet=string.ascii_letters + "àéèêôûç' ", min_size=1, max_size=12)
 TEXT = st.lists(st.one_of(WORDS, PIECES), min_size=1, max_size=12).map("".join)
-IDS = st.one_of(st.sampled_from(["A", "A~2", "row-3", "", " ", "B", "7"]),
-                st.text(string.ascii_letters + "~-_0123456789", min_size=1, max_size=6))
+IDS = st.one_of(
+    st.sampled_from(["A", "A~2", "row-3", "", " ", "B", "7"]),
+    st.text(string.ascii_letters + "~-_0123456789", min_size=1, max_size=6),
+)
 NPS = st.one_of(st.integers(0, 10).map(str), st.sampled_from(["", "N/A", "11", "-1", "9.5", "dix"]))
 ROWS = st.lists(st.tuples(IDS, TEXT, NPS), min_size=1, max_size=25)
 
@@ -59,8 +97,11 @@ def _check_whole(raw, rows, strip_nul: bool = False):
     assert table.frame["comment_id"].is_unique
 
 
-@prop(rows=ROWS, delimiter=st.sampled_from([",", ";", "\t", "|"]),
-       encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+@prop(
+    rows=ROWS,
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
 def test_well_formed_csv_comes_back_whole(tmp_path_factory, rows, delimiter, encoding):
     path = tmp_path_factory.mktemp("csv") / "dump.csv"
     path.write_bytes(csv_dump_bytes(rows, delimiter, encoding))
@@ -92,9 +133,14 @@ def test_well_formed_xlsx_comes_back_whole(tmp_path_factory, rows):
     _check_whole(raw, rows)
 
 
-@prop(rows=ROWS, delimiter=st.sampled_from([",", ";"]), cut=st.floats(0, 1),
-       damage=st.lists(st.tuples(st.floats(0, 1), st.sampled_from([b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","])),
-                       max_size=4))
+@prop(
+    rows=ROWS,
+    delimiter=st.sampled_from([",", ";"]),
+    cut=st.floats(0, 1),
+    damage=st.lists(
+        st.tuples(st.floats(0, 1), st.sampled_from([b'"', b"\x00", b"\xff", b"\r", b"\n", b";", b","])), max_size=4
+    ),
+)
 def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows, delimiter, cut, damage):
     data = bytearray(csv_dump_bytes(rows, delimiter, "utf-8"))
     for where, what in damage:
@@ -113,9 +159,15 @@ def test_damaged_csv_never_raises_more_than_a_clear_error(tmp_path_factory, rows
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("search", [test_well_formed_csv_comes_back_whole, test_well_formed_jsonl_comes_back_whole,
-                                    test_well_formed_xlsx_comes_back_whole,
-                                    test_damaged_csv_never_raises_more_than_a_clear_error])
+@pytest.mark.parametrize(
+    "search",
+    [
+        test_well_formed_csv_comes_back_whole,
+        test_well_formed_jsonl_comes_back_whole,
+        test_well_formed_xlsx_comes_back_whole,
+        test_damaged_csv_never_raises_more_than_a_clear_error,
+    ],
+)
 def test_long_search(tmp_path_factory, search):
     """The same properties, ten times the examples: ``pytest -m slow``."""
     longer = settings(SETTINGS, max_examples=10 * EXAMPLES)

@@ -15,13 +15,13 @@ HOSTILE_ROWS = [
     # id ; comment ; nps ; churn
     ("A1", "Facture erronée, j'ai dû appeler trois fois. Très déçu.", "2", "oui"),
     ("A2", "Conseillère très aimable, problème réglé", "9", "non"),
-    ("A3", "", "8", "non"),                                     # empty text
-    ("A4", "   ", "N/A", "non"),                                # whitespace text, N/A score
+    ("A3", "", "8", "non"),  # empty text
+    ("A4", "   ", "N/A", "non"),  # whitespace text, N/A score
     # quoted newline + ; inside
     ("A5", "Le technicien n'est jamais venu.\nDeuxième ligne; avec point-virgule", "11", "non"),
     ("A6", "Temps d'attente énorme au téléphone", "-1", "oui"),
-    ("A6", "Doublon d'identifiant, ça arrive", "", "non"),     # duplicate id, missing score
-    ("A8", "Prix trop élevé", "sept", "peut-être"),            # non-numeric score, invalid churn
+    ("A6", "Doublon d'identifiant, ça arrive", "", "non"),  # duplicate id, missing score
+    ("A8", "Prix trop élevé", "sept", "peut-être"),  # non-numeric score, invalid churn
     ("A9", "Très bon service, rien à redire", "10", "non"),
 ]
 
@@ -32,9 +32,9 @@ def _hostile_cp1252(path):
     for rid, text, nps, churn in HOSTILE_ROWS:
         quoted = '"' + text.replace('"', '""') + '"' if (";" in text or "\n" in text) else text
         lines.append(f"{rid};{quoted};{nps};{churn}")
-    lines.insert(4, "A10;Ligne courte sans score")                       # ragged: too few fields -> kept
+    lines.insert(4, "A10;Ligne courte sans score")  # ragged: too few fields -> kept
     lines.insert(7, "A11;texte avec; un point-virgule non protégé;5;non")  # too many fields -> reported
-    lines.append("A12;Séparateurs en trop en fin de ligne;7;non;;")         # trailing empty fields -> kept
+    lines.append("A12;Séparateurs en trop en fin de ligne;7;non;;")  # trailing empty fields -> kept
     lines.append("")
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
     return path
@@ -81,7 +81,7 @@ def test_hostile_csv_statuses_and_row_accounting(tmp_path):
 
 def test_utf8_bom_comma_and_tsv(tmp_path):
     bom = tmp_path / "bom.csv"
-    bom.write_bytes("\ufeffverbatim,score nps\n\"Très bien, merci\",9\nNul,0\n".encode("utf-8"))
+    bom.write_bytes('\ufeffverbatim,score nps\n"Très bien, merci",9\nNul,0\n'.encode("utf-8"))
     raw = read_table(bom)
     assert list(raw.frame.columns) == ["verbatim", "score nps"]
     assert raw.frame["verbatim"].tolist() == ["Très bien, merci", "Nul"]
@@ -91,8 +91,9 @@ def test_utf8_bom_comma_and_tsv(tmp_path):
 
 
 def test_xlsx_jsonl_parquet(tmp_path):
-    frame = pd.DataFrame({"Commentaire": ["Super accueil", None, "Facture fausse"], "NPS": [10, 5, "N/A"],
-                          "ID": [1, 2, 3]})
+    frame = pd.DataFrame(
+        {"Commentaire": ["Super accueil", None, "Facture fausse"], "NPS": [10, 5, "N/A"], "ID": [1, 2, 3]}
+    )
     xlsx = tmp_path / "dump.xlsx"
     frame.to_excel(xlsx, index=False)
     raw = read_table(xlsx)
@@ -102,14 +103,19 @@ def test_xlsx_jsonl_parquet(tmp_path):
     assert result.comments["status"].tolist()[1].startswith("empty_text")
 
     jsonl = tmp_path / "dump.jsonl"
-    jsonl.write_text('{"comment": "Very slow delivery", "nps": 3}\n'
-                     "not json at all\n\n"
-                     '["a", "list"]\n'
-                     '{"comment": "Great staff", "nps": 10, "extra": true}\n', encoding="utf-8")
+    jsonl.write_text(
+        '{"comment": "Very slow delivery", "nps": 3}\n'
+        "not json at all\n\n"
+        '["a", "list"]\n'
+        '{"comment": "Great staff", "nps": 10, "extra": true}\n',
+        encoding="utf-8",
+    )
     raw = read_table(jsonl)
     assert raw.frame["comment"].tolist() == ["Very slow delivery", "Great staff"]
-    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [(2, "invalid JSON"),
-                                                                           (4, "JSON line is a list, not an object")]
+    assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [
+        (2, "invalid JSON"),
+        (4, "JSON line is a list, not an object"),
+    ]
     result = analyze_file(jsonl, load_config(), progress=False)
     assert result.summary["rows"] == {**result.summary["rows"], "read": 2, "unreadable": 2, "written": 2}
 
@@ -140,8 +146,12 @@ def test_misnamed_files_are_explained(tmp_path, content, needle):
 
 def test_jsonl_records_end_at_newline_only(tmp_path):
     # U+2028/U+2029/U+0085 are legal raw inside a JSON string; they must not split a record (CRLF lines still work).
-    records = ['{"comment": "Facture fausse\u2028deux fois", "nps": 2}', '{"comment": "Ligne\u2029suivante"}',
-               '{"comment": "Next\u0085line", "nps": 9}', "not json"]
+    records = [
+        '{"comment": "Facture fausse\u2028deux fois", "nps": 2}',
+        '{"comment": "Ligne\u2029suivante"}',
+        '{"comment": "Next\u0085line", "nps": 9}',
+        "not json",
+    ]
     jsonl = tmp_path / "dump.jsonl"
     jsonl.write_bytes("\r\n".join(records).encode("utf-8") + b"\r\n")
     raw = read_table(jsonl)
@@ -176,11 +186,18 @@ def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path)
     from vocnlp.io.readers import RawTable
     from vocnlp.io.validate import validate
 
-    frame = pd.DataFrame({"id": ["A", "A", "A~2", "", "row-5", "B"],
-                          "comment": ["un", "deux", "trois", "quatre", "cinq", "six"],
-                          "_text": list("abcdef"), "pii_masked": list("ghijkl"), "sentiment_rule": list("mnopqr"),
-                          "emotion_anger": list("stuvwx"), "text_masked": list("yzabcd"),
-                          "input_pii_masked": list("efghij")})
+    frame = pd.DataFrame(
+        {
+            "id": ["A", "A", "A~2", "", "row-5", "B"],
+            "comment": ["un", "deux", "trois", "quatre", "cinq", "six"],
+            "_text": list("abcdef"),
+            "pii_masked": list("ghijkl"),
+            "sentiment_rule": list("mnopqr"),
+            "emotion_anger": list("stuvwx"),
+            "text_masked": list("yzabcd"),
+            "input_pii_masked": list("efghij"),
+        }
+    )
     table = validate(RawTable(frame, [2, 3, 4, 5, 6, 7]), load_config().input)
     ids = table.frame["comment_id"].tolist()
     assert len(set(ids)) == 6 and ids[0] == "A" and ids[2] == "A~2" and ids[5] == "B"  # real ids never change
@@ -201,21 +218,28 @@ def test_ids_stay_unique_and_input_columns_named_like_outputs_are_kept(tmp_path)
 def test_a_quote_never_closed_costs_only_its_own_record(tmp_path, third):
     """Also when a later record's quote closes it and the swallowed record has the header's field count."""
     path = tmp_path / "quote.csv"
-    path.write_text(f'id;commentaire;nps\nT1;Très bien;9\nT2;"Le technicien a dit; revenez demain;3\n{third}\n'
-                    'T4;"Un commentaire\nsur deux lignes";5\nT5;Rapide;10\n', encoding="utf-8")
+    path.write_text(
+        f'id;commentaire;nps\nT1;Très bien;9\nT2;"Le technicien a dit; revenez demain;3\n{third}\n'
+        'T4;"Un commentaire\nsur deux lignes";5\nT5;Rapide;10\n',
+        encoding="utf-8",
+    )
     raw = read_table(path)
     assert raw.frame["id"].tolist() == ["T1", "T3", "T4", "T5"]
     assert raw.frame["commentaire"].tolist()[2] == "Un commentaire\nsur deux lignes"  # a closed quote still spans lines
     assert raw.source_rows == [2, 4, 5, 7]
     assert [(u.line, u.reason.split(" (")[0]) for u in raw.unreadable] == [
-        (3, "a quote opened on this line is never closed")]
+        (3, "a quote opened on this line is never closed")
+    ]
     assert raw.unreadable[0].excerpt.startswith('T2;"Le technicien')
 
 
 def test_one_bad_byte_does_not_garble_the_good_utf8_rows(tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_bytes("id;commentaire\n1;Facture erronée\n".encode("utf-8") + "2;Très déçu\n".encode("cp1252")
-                     + "3;Conseillère très aimable\n".encode("utf-8"))
+    path.write_bytes(
+        "id;commentaire\n1;Facture erronée\n".encode("utf-8")
+        + "2;Très déçu\n".encode("cp1252")
+        + "3;Conseillère très aimable\n".encode("utf-8")
+    )
     raw = read_table(path)
     assert raw.frame["commentaire"].tolist() == ["Facture erronée", "Très déçu", "Conseillère très aimable"]
     assert raw.details["encoding"] == "utf-8 (1 line read as cp1252)"
@@ -239,8 +263,12 @@ def test_xlsx_text_written_as_formulas_without_a_result_is_kept(tmp_path):
 
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in [["id", "comment", "nps"], ["a", "=+33 6 12 never call me again", 2], ["b", "fine", 9],
-                ["c", "=SUM(1,2)", 5]]:
+    for row in [
+        ["id", "comment", "nps"],
+        ["a", "=+33 6 12 never call me again", 2],
+        ["b", "fine", 9],
+        ["c", "=SUM(1,2)", 5],
+    ]:
         sheet.append(row)
     path = tmp_path / "formulas.xlsx"
     book.save(path)

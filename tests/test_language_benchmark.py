@@ -9,10 +9,14 @@ import pandas as pd
 def test_pair_splits_give_both_languages_the_same_labels():
     from benchmarks.languages import pair_splits
 
-    pairs = pd.DataFrame({"fr_text": ["Je t'aime.", "J'ai peur.", "Quoi ?", "Tu m'énerves, je suis content."],
-                          "en_text": ["I love you.", "I'm scared.", "What?", "You annoy me, I'm glad."],
-                          "names": [["joy", "trust"], ["fear"], ["surprise"], ["anger", "joy"]],
-                          "similarity": [0.9, 0.8, 0.75, 0.7]})
+    pairs = pd.DataFrame(
+        {
+            "fr_text": ["Je t'aime.", "J'ai peur.", "Quoi ?", "Tu m'énerves, je suis content."],
+            "en_text": ["I love you.", "I'm scared.", "What?", "You annoy me, I'm glad."],
+            "names": [["joy", "trust"], ["fear"], ["surprise"], ["anger", "joy"]],
+            "similarity": [0.9, 0.8, 0.75, 0.7],
+        }
+    )
     en, fr, similarity = pair_splits("sentiment", pairs)
     # "surprise" carries no polarity and anger+joy two: only the first two pairs have one sentiment.
     assert en.texts == ["I love you.", "I'm scared."] and fr.texts == ["Je t'aime.", "J'ai peur."]

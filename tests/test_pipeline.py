@@ -11,14 +11,31 @@ from openpyxl import load_workbook
 
 from conftest import SAMPLE, SAMPLE_TRUTH, run_cli
 
-CONTRACT = ["comment_id", "language", "sentiment", "sentiment_score", "emotions", "themes", "effort", "effort_score",
-            "nps_category", "status"]
+CONTRACT = [
+    "comment_id",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "emotions",
+    "themes",
+    "effort",
+    "effort_score",
+    "nps_category",
+    "status",
+]
 
 
 def test_output_contract(sample_run):
     result, out, paths = sample_run
-    for name in ("comments.parquet", "comments.csv", "mentions.parquet", "drivers.csv", "summary.json",
-                 "config.resolved.yaml", "vocnlp_results.xlsx"):
+    for name in (
+        "comments.parquet",
+        "comments.csv",
+        "mentions.parquet",
+        "drivers.csv",
+        "summary.json",
+        "config.resolved.yaml",
+        "vocnlp_results.xlsx",
+    ):
         assert (out / name).is_file(), name
     comments = pd.read_parquet(out / "comments.parquet")
     assert set(CONTRACT) <= set(comments.columns)
@@ -71,8 +88,19 @@ def test_planted_drivers_rank_first(sample_run):
     staff = themes[(themes["outcome"] == "nps") & (themes["driver_id"] == "staff")].iloc[0]
     assert staff["impact"] > 0  # friendly staff goes with promoters
     ranked = drivers[drivers["rank"].notna()]
-    measures = ["impact", "impact_ci_low", "impact_ci_high", "adjusted_effect", "adjusted_effect_ci_low",
-                "adjusted_effect_ci_high", "p_adjusted", "shapley_share", "priority", "rank_ci_low", "rank_ci_high"]
+    measures = [
+        "impact",
+        "impact_ci_low",
+        "impact_ci_high",
+        "adjusted_effect",
+        "adjusted_effect_ci_low",
+        "adjusted_effect_ci_high",
+        "p_adjusted",
+        "shapley_share",
+        "priority",
+        "rank_ci_low",
+        "rank_ci_high",
+    ]
     assert ranked[measures].notna().all().all()
     assert set(ranked["driver_type"]) == {"theme", "negative_mention", "emotion", "effort"}
     models = json.loads((out / "summary.json").read_text())["drivers"]["models"]
@@ -125,15 +153,22 @@ def test_chunking_does_not_change_labels(pipeline, tmp_path):
         assert a.comments[col].astype(str).tolist() == b.comments[col].astype(str).tolist(), col
     # Batch composition moves BLAS results in the last kept decimal at most.
     assert np.allclose(a.comments["sentiment_score"], b.comments["sentiment_score"], atol=2e-6, equal_nan=True)
-    pd.testing.assert_frame_equal(a.mentions.drop(columns=["confidence", "sentiment_score"]),
-                                  b.mentions.drop(columns=["confidence", "sentiment_score"]))
+    pd.testing.assert_frame_equal(
+        a.mentions.drop(columns=["confidence", "sentiment_score"]),
+        b.mentions.drop(columns=["confidence", "sentiment_score"]),
+    )
 
 
 def test_python_api_mapping_keywords():
     from vocnlp import analyze
 
-    frame = pd.DataFrame({"feedback text": ["The bill was wrong twice", "Lovely staff", ""],
-                          "LTR": [1, 10, 7], "left": ["yes", "no", "no"]})
+    frame = pd.DataFrame(
+        {
+            "feedback text": ["The bill was wrong twice", "Lovely staff", ""],
+            "LTR": [1, 10, 7],
+            "left": ["yes", "no", "no"],
+        }
+    )
     result = analyze(frame, text="feedback text", nps="LTR", churn="left")
     assert result.comments["nps_category"].tolist() == ["detractor", "promoter", "passive"]
     assert result.comments["churned"].tolist() == [True, False, False]
@@ -148,8 +183,12 @@ def test_a_loaded_pipeline_analyses_again_without_loading(pipeline, tmp_path):
     import vocnlp
     from vocnlp.io.run_folder import check_run_folder
 
-    frame = pd.DataFrame({"verbatim": ["La facture est fausse depuis trois mois.", "Great staff, quick answers.",
-                                       "Rien à dire."], "note": [2, 10, 8]})
+    frame = pd.DataFrame(
+        {
+            "verbatim": ["La facture est fausse depuis trois mois.", "Great staff, quick answers.", "Rien à dire."],
+            "note": [2, 10, 8],
+        }
+    )
     models = [id(vars(stage).get("head")) for stage in pipeline.stages]
     setup_seconds = pipeline.setup_seconds
     first = pipeline(frame, text="verbatim", nps="note")
@@ -193,8 +232,13 @@ def test_a_saved_result_loads_back(pipeline, tmp_path):
     """AnalysisResult.save / AnalysisResult.load: the run folder as one object, checked against its manifest."""
     from vocnlp import AnalysisResult
 
-    frame = pd.DataFrame({"comment": ["=1+1 la facture est fausse", "Great staff.", "Livraison en retard"],
-                          "nps": [2, 10, 5], "agence": ["@Paris", "Lyon", "Lyon"]})
+    frame = pd.DataFrame(
+        {
+            "comment": ["=1+1 la facture est fausse", "Great staff.", "Livraison en retard"],
+            "nps": [2, 10, 5],
+            "agence": ["@Paris", "Lyon", "Lyon"],
+        }
+    )
     result = pipeline(frame, segments=["agence"])
     result.save(tmp_path / "run", ["csv"])
     loaded = AnalysisResult.load(tmp_path / "run")

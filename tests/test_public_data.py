@@ -14,8 +14,9 @@ from vocnlp.training.datasets import label_mappings, sentiment_splits, xed_neutr
 
 def test_neutral_lines_are_read_without_their_label_column(tmp_path):
     (tmp_path / "xed").mkdir()
-    (tmp_path / "xed" / "neu_en.txt").write_text("9\tYes.\n9\tDawn is breaking\t\t\t\n\t\t\t\t\n9\tI don't know.\n",
-                                                 encoding="utf-8")
+    (tmp_path / "xed" / "neu_en.txt").write_text(
+        "9\tYes.\n9\tDawn is breaking\t\t\t\n\t\t\t\t\n9\tI don't know.\n", encoding="utf-8"
+    )
     assert xed_neutral_lines(tmp_path) == ["Yes.", "Dawn is breaking", "I don't know."]
 
 

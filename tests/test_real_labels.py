@@ -17,8 +17,9 @@ from vocnlp.analysis.adaptation import adapt_sentiment
 from vocnlp.config import AdaptationConfig, load_config
 
 CX_REAL = SHARED_DATA / "cx_real"
-needs_real_data = pytest.mark.skipif(not (CX_REAL / "labelled_comments.csv").is_file(),
-                                     reason="../shared/data/cx_real is not beside this checkout")
+needs_real_data = pytest.mark.skipif(
+    not (CX_REAL / "labelled_comments.csv").is_file(), reason="../shared/data/cx_real is not beside this checkout"
+)
 
 
 def test_every_written_comment_is_well_formed_and_uses_taxonomy_ids():
@@ -56,8 +57,14 @@ def _memorising_data(n: int = 300, dim: int = 256, seed: int = 0):
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(n, dim)).astype(np.float32)
     high = rng.integers(0, 2, n)
-    comments = pd.DataFrame({"comment_id": [f"c{i}" for i in range(n)], "sentiment": "neutral",
-                             "sentiment_score": 0.0, "nps_category": np.where(high == 1, "promoter", "detractor")})
+    comments = pd.DataFrame(
+        {
+            "comment_id": [f"c{i}" for i in range(n)],
+            "sentiment": "neutral",
+            "sentiment_score": 0.0,
+            "nps_category": np.where(high == 1, "promoter", "detractor"),
+        }
+    )
     return comments, vectors, high
 
 
@@ -81,8 +88,7 @@ def test_adaptation_learns_a_real_signal_and_keeps_neutral_and_mixed():
     vectors = rng.normal(size=(n, 32)).astype(np.float32)
     stars = np.clip(np.round(3 + 1.5 * np.tanh(vectors @ direction / 3) + rng.normal(0, 0.5, n)), 1, 5)
     labels = np.where(np.arange(n) % 10 == 0, "mixed", np.where(np.arange(n) % 10 == 1, "neutral", "positive"))
-    comments = pd.DataFrame({"comment_id": range(n), "sentiment": labels, "sentiment_score": 0.1,
-                             "csat_score": stars})
+    comments = pd.DataFrame({"comment_id": range(n), "sentiment": labels, "sentiment_score": 0.1, "csat_score": stars})
     info = adapt_sentiment(comments, vectors, AdaptationConfig(enabled=True, outcome="csat"), (1, 5))
     assert info["used"] and info["auc_adapted_out_of_fold"] > 0.75
     assert (comments["sentiment"][labels == "mixed"] == "mixed").all()
@@ -102,10 +108,22 @@ def test_run_with_adapt_reports_it_in_the_summary_and_the_report(tmp_path):
     from vocnlp.report import build_report
 
     rng = np.random.default_rng(0)
-    good = ["Great service, thank you", "Very happy with the advice", "Fast and friendly", "Parfait, rien à dire",
-            "Conseillère au top", "Remboursé en deux jours, merci"]
-    bad = ["Still waiting for my refund", "Nobody answers the phone", "They charged me twice",
-           "Toujours pas de réponse", "Sinistre refusé sans explication", "Trop cher pour ce que c'est"]
+    good = [
+        "Great service, thank you",
+        "Very happy with the advice",
+        "Fast and friendly",
+        "Parfait, rien à dire",
+        "Conseillère au top",
+        "Remboursé en deux jours, merci",
+    ]
+    bad = [
+        "Still waiting for my refund",
+        "Nobody answers the phone",
+        "They charged me twice",
+        "Toujours pas de réponse",
+        "Sinistre refusé sans explication",
+        "Trop cher pour ce que c'est",
+    ]
     texts, nps = [], []
     for i in range(240):
         promoter = i % 2 == 0
@@ -146,10 +164,18 @@ def test_user_corrections_join_the_written_corpus_counted_five_times():
 
 
 def test_a_glowing_review_with_one_reservation_is_positive_not_mixed():
-    comments = analyze(pd.DataFrame({"comment": [
-        "Excellent insurer, fast and friendly, I recommend them to everyone. Just a little expensive.",
-        "Conseillère adorable et très compétente. Par contre la facture est fausse depuis trois mois et personne "
-        "ne la corrige."]})).comments
+    comments = analyze(
+        pd.DataFrame(
+            {
+                "comment": [
+                    "Excellent insurer, fast and friendly, I recommend them to everyone. Just a little expensive.",
+                    "Conseillère adorable et très compétente. Par contre la facture est fausse depuis trois mois "
+                    "et personne "
+                    "ne la corrige.",
+                ]
+            }
+        )
+    ).comments
     assert comments.loc[0, "sentiment"] == "positive"
     assert comments.loc[1, "sentiment"] in ("mixed", "negative")
 
@@ -158,8 +184,14 @@ def test_a_theme_spread_over_clauses_is_found_in_the_whole_comment(pipeline):
     from vocnlp.io.readers import RawTable
     from vocnlp.pipeline.runner import analyze_table
 
-    frame = pd.DataFrame({"comment": ["I called on Monday. I called again on Wednesday. Then again on Friday. "
-                                      "Each time a new person, each time I explained it all from the start."]})
+    frame = pd.DataFrame(
+        {
+            "comment": [
+                "I called on Monday. I called again on Wednesday. Then again on Friday. "
+                "Each time a new person, each time I explained it all from the start."
+            ]
+        }
+    )
     raw = RawTable(frame, [1], details={"format": "dataframe"})
     result = analyze_table(raw, pipeline.config, pipeline=pipeline)
     mentions = result.mentions.set_index("theme_id")

@@ -14,8 +14,15 @@ from conftest import CHROMIUM, ROOT, SAMPLE, run_cli
 
 ARTIFACTS = ROOT / "test-artifacts"
 # Flags for a closed network: no background connections, no sandbox as root in CI.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +105,11 @@ def test_report_masks_examples_of_a_run_made_without_masking(tmp_path):
 
     cfg = load_config()
     cfg.stage("mask_pii").params["enabled"] = False
-    texts = ["La facture est fausse, prélevé deux fois, écrivez-moi à jean.dupont@gmail.com",
-             "I was charged twice on my bill, call me on +44 20 7946 0958", "Très bon service, merci."]
+    texts = [
+        "La facture est fausse, prélevé deux fois, écrivez-moi à jean.dupont@gmail.com",
+        "I was charged twice on my bill, call me on +44 20 7946 0958",
+        "Très bon service, merci.",
+    ]
     frame = pd.DataFrame({"comment": texts * 8, "nps": [2, 3, 9] * 8})
     result = analyze(frame, cfg)
     assert result.comments["comment"].str.contains("jean.dupont@gmail.com").any()  # kept as written

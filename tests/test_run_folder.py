@@ -134,9 +134,23 @@ def test_a_run_killed_while_writing_leaves_the_previous_run_whole(sample_run, tm
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(200)
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli.launch", "run", str(source), "--out", str(target),
-                            "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vocnlp.cli.launch",
+            "run",
+            str(source),
+            "--out",
+            str(target),
+            "--format",
+            "xlsx",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 300
     while run.poll() is None and not list(tmp_path.glob(f"{STAGING_PREFIX}out-*")) and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -155,10 +169,24 @@ def test_ctrl_c_exits_cleanly_and_leaves_nothing_half_written(tmp_path, when):
     source = tmp_path / "dump.csv"
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
     # vocnlp.cli.launch is what the console script runs.
-    run = subprocess.Popen([sys.executable, "-m", "vocnlp.cli.launch", "run", str(source),
-                            "--out", str(tmp_path / "out"),
-                            "--format", "xlsx", "--no-progress"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vocnlp.cli.launch",
+            "run",
+            str(source),
+            "--out",
+            str(tmp_path / "out"),
+            "--format",
+            "xlsx",
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if when == "starting":
         time.sleep(0.4)  # Python is importing the command line (pandas, typer…)
     elif when == "loading":

@@ -16,8 +16,8 @@ from vocnlp.analysis.groups import adjust, mean_difference, nps_difference, prop
 from vocnlp.analysis.scores import nps, proportion
 from vocnlp.report.wording import describe_flag
 
-TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]          # NPS +10
-FIVE = [10, 0, 0, 3, 8]                          # 1 promoter, 3 detractors: NPS −40
+TEN = [9, 10, 9, 10, 7, 8, 7, 0, 5, 6]  # NPS +10
+FIVE = [10, 0, 0, 3, 8]  # 1 promoter, 3 detractors: NPS −40
 
 
 def test_nps_difference_by_hand():
@@ -25,16 +25,19 @@ def test_nps_difference_by_hand():
     se_a = 100 * math.sqrt((0.4 + 0.3 - 0.01) / 10)
     se_b = 100 * math.sqrt((0.2 + 0.6 - 0.16) / 5)
     assert r["difference"] == pytest.approx(50.0)
-    half = 1.959963984540054 * math.sqrt(se_a ** 2 + se_b ** 2)
+    half = 1.959963984540054 * math.sqrt(se_a**2 + se_b**2)
     assert (r["ci_low"], r["ci_high"]) == (pytest.approx(50 - half), pytest.approx(50 + half))
     assert r["p_value"] == pytest.approx(
-        2 * (1 - 0.5 * (1 + math.erf(50 / math.sqrt(se_a ** 2 + se_b ** 2) / math.sqrt(2)))))
+        2 * (1 - 0.5 * (1 + math.erf(50 / math.sqrt(se_a**2 + se_b**2) / math.sqrt(2))))
+    )
 
 
 def test_plain_wald_nps_interval_is_selectable():
     r = nps(TEN, method="wald")
-    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(10 - 1.959963984540054 * r["se"]),
-                                           pytest.approx(10 + 1.959963984540054 * r["se"]))
+    assert (r["ci_low"], r["ci_high"]) == (
+        pytest.approx(10 - 1.959963984540054 * r["se"]),
+        pytest.approx(10 + 1.959963984540054 * r["se"]),
+    )
     with pytest.raises(ValueError, match="adjusted_wald or wald"):
         nps(TEN, method="exact")
 
@@ -56,10 +59,15 @@ def test_adjustments_match_statsmodels(method, reference):
 
 
 def test_segments_and_periods_with_their_warnings():
-    comments = pd.DataFrame({
-        "nps_score": [9, 10, 2, 3, 9, 8, 0, 10] * 10, "churned": [False, False, True, True] * 20,
-        "region": ["North", "South"] * 40, "plan": ["Basic"] * 80,
-        "response_date": pd.to_datetime(["2026-01-15"] * 40 + ["2026-04-02"] * 40)})
+    comments = pd.DataFrame(
+        {
+            "nps_score": [9, 10, 2, 3, 9, 8, 0, 10] * 10,
+            "churned": [False, False, True, True] * 20,
+            "region": ["North", "South"] * 40,
+            "plan": ["Basic"] * 80,
+            "response_date": pd.to_datetime(["2026-01-15"] * 40 + ["2026-04-02"] * 40),
+        }
+    )
     by_group, comparisons, warnings = scores_by_group(comments, ["region", "plan"], period="quarter")
     assert set(by_group["grouping"]) == {"region", "period (quarter)"}
     assert set(by_group.loc[by_group["grouping"] == "period (quarter)", "group"]) == {"2026-Q1", "2026-Q2"}
@@ -75,7 +83,7 @@ def test_resolution_time_difference_is_welch_by_hand():
     r = mean_difference(a, b)
     va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
     se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     diff = np.mean(a) - np.mean(b)
     half = stats.t.ppf(0.975, df) * se
     assert r["difference"] == pytest.approx(diff)
@@ -85,20 +93,33 @@ def test_resolution_time_difference_is_welch_by_hand():
 
 
 def test_fcr_resolution_time_referral_and_tenure_from_their_columns_with_flags():
-    frame = pd.DataFrame({
-        "comment": ["ok"] * 8,
-        "Résolu au premier contact ?": ["oui", "non", "oui", "oui", "peut-être", "", "non", "oui"],
-        "delai_resolution": ["2", "48", "3,5", "-1", "abc", "", "30", "1"],
-        "referral": ["yes", "no", "no", "no", "yes", "no", "", "no"],
-        "Ancienneté (mois)": ["12", "3", "-4", "40", "7", "2", "18", "9"],
-        "segment": ["A", "A", "A", "A", "B", "B", "B", "B"]})
+    frame = pd.DataFrame(
+        {
+            "comment": ["ok"] * 8,
+            "Résolu au premier contact ?": ["oui", "non", "oui", "oui", "peut-être", "", "non", "oui"],
+            "delai_resolution": ["2", "48", "3,5", "-1", "abc", "", "30", "1"],
+            "referral": ["yes", "no", "no", "no", "yes", "no", "", "no"],
+            "Ancienneté (mois)": ["12", "3", "-4", "40", "7", "2", "18", "9"],
+            "segment": ["A", "A", "A", "A", "B", "B", "B", "B"],
+        }
+    )
     result = analyze(frame, segments=["segment"])
     columns = result.validation["columns"]
     assert (columns["fcr"], columns["resolution_time"], columns["referral"], columns["tenure"]) == (
-        "Résolu au premier contact ?", "delai_resolution", "referral", "Ancienneté (mois)")
+        "Résolu au premier contact ?",
+        "delai_resolution",
+        "referral",
+        "Ancienneté (mois)",
+    )
     assert result.validation["flag_counts"] == {
-        "fcr_invalid": 1, "fcr_missing": 1, "resolution_time_missing": 1, "resolution_time_non_numeric": 1,
-        "resolution_time_out_of_range": 1, "referral_missing": 1, "tenure_out_of_range": 1}
+        "fcr_invalid": 1,
+        "fcr_missing": 1,
+        "resolution_time_missing": 1,
+        "resolution_time_non_numeric": 1,
+        "resolution_time_out_of_range": 1,
+        "referral_missing": 1,
+        "tenure_out_of_range": 1,
+    }
     assert result.comments["tenure"].isna().sum() == 1
     s = result.summary["scores"]
     assert (s["fcr"]["count"], s["fcr"]["n"]) == (4, 6)

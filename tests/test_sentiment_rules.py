@@ -10,8 +10,14 @@ from vocnlp.components.sentiment_rules import load_rules
 from vocnlp.errors import ConfigError
 from vocnlp.resources import resource_path
 
-COMMENTS = ["RAS", "No complaints whatsoever.", "Rien à redire, livraison rapide.", "Not happy with the delivery.",
-            "The staff were lovely.", "Aucun problème avec la livraison. Par contre la facture était encore fausse !"]
+COMMENTS = [
+    "RAS",
+    "No complaints whatsoever.",
+    "Rien à redire, livraison rapide.",
+    "Not happy with the delivery.",
+    "The staff were lovely.",
+    "Aucun problème avec la livraison. Par contre la facture était encore fausse !",
+]
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +32,12 @@ def test_rules_decide_non_answers_and_negations_and_name_the_rule(with_and_witho
     on, _ = with_and_without_rules
     c = on.comments
     assert c["sentiment"].tolist()[:4] == ["neutral", "positive", "positive", "negative"]
-    assert c["sentiment_rule"].tolist()[:4] == ["non_answer", "negated_complaint", "negated_complaint",
-                                                "negated_praise"]
+    assert c["sentiment_rule"].tolist()[:4] == [
+        "non_answer",
+        "negated_complaint",
+        "negated_complaint",
+        "negated_praise",
+    ]
     assert pd.isna(c.loc[4, "sentiment_rule"])
     # A non-answer expresses no emotion; "no complaints" is not anger.
     assert c.loc[0, "emotions"] == "neutral"
@@ -47,37 +57,66 @@ def test_switched_off_rules_leave_the_model_alone_and_leave_other_comments_uncha
     assert off.comments["sentiment_rule"].isna().all()
     untouched = on.comments["sentiment_rule"].isna()
     assert untouched.any()
-    pd.testing.assert_frame_equal(on.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]],
-                                  off.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]])
+    pd.testing.assert_frame_equal(
+        on.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]],
+        off.comments.loc[untouched, ["sentiment", "sentiment_score", "emotions"]],
+    )
     assert (on.comments["sentiment"] != off.comments["sentiment"]).any()
 
 
 def test_non_answers_match_whole_comments_only():
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
     assert rules.non_answer(["RAS.", "n/a", "Rien à signaler !", "Nothing to report", "Néant", "  -  "]).all()
-    assert not rules.non_answer(["RAS sauf la facture qui est fausse", "No, the bill is wrong",
-                                 "Nothing works"]).any()
-    kinds = rules.sentence_rules(["pas mal de problèmes de réseau", "pas mal du tout", "No problem at all",
-                                  "No problems, but not happy with the price"])
+    assert not rules.non_answer(["RAS sauf la facture qui est fausse", "No, the bill is wrong", "Nothing works"]).any()
+    kinds = rules.sentence_rules(
+        [
+            "pas mal de problèmes de réseau",
+            "pas mal du tout",
+            "No problem at all",
+            "No problems, but not happy with the price",
+        ]
+    )
     assert kinds.tolist() == [None, "negated_complaint", "negated_complaint", None]  # conflict: left to the model
 
 
 def test_a_solved_problem_is_praise_unless_negated_or_solved_by_the_customer():
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
-    kinds = rules.sentence_rules(["The adviser solved my problem in five minutes.", "Problème résolu rapidement.",
-                                  "Le conseiller a réglé mon souci.", "My issue is still not resolved.",
-                                  "Mon problème n'est toujours pas réglé.", "They never fixed my problem.",
-                                  "I fixed the problem myself.", "J'ai réglé le problème moi-même."])
-    assert kinds.tolist() == ["negated_complaint", "negated_complaint", "negated_complaint", "negated_praise",
-                              "negated_praise", None, None, None]  # negated solving matches both: the model's call
+    kinds = rules.sentence_rules(
+        [
+            "The adviser solved my problem in five minutes.",
+            "Problème résolu rapidement.",
+            "Le conseiller a réglé mon souci.",
+            "My issue is still not resolved.",
+            "Mon problème n'est toujours pas réglé.",
+            "They never fixed my problem.",
+            "I fixed the problem myself.",
+            "J'ai réglé le problème moi-même.",
+        ]
+    )
+    assert kinds.tolist() == [
+        "negated_complaint",
+        "negated_complaint",
+        "negated_complaint",
+        "negated_praise",
+        "negated_praise",
+        None,
+        None,
+        None,
+    ]  # negated solving matches both: the model's call
 
 
 def test_a_problem_denied_only_in_the_past_is_not_praise():
     # "Never had a problem before" opens a complaint; "no problems so far" is praise.
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
-    kinds = rules.sentence_rules(["Never had any issues in the past.", "Ten years a customer, never had a problem "
-                                  "before", "Jamais eu de souci avant.", "No problems so far.",
-                                  "Aucun souci jusqu'ici."])
+    kinds = rules.sentence_rules(
+        [
+            "Never had any issues in the past.",
+            "Ten years a customer, never had a problem before",
+            "Jamais eu de souci avant.",
+            "No problems so far.",
+            "Aucun souci jusqu'ici.",
+        ]
+    )
     assert kinds.tolist() == [None, None, None, "negated_complaint", "negated_complaint"]
     comment = analyze(pd.DataFrame({"comment": ["Never had any issues in the past. Now the app crashes every day."]}))
     assert comment.comments.loc[0, "sentiment"] == "negative"
@@ -85,12 +124,24 @@ def test_a_problem_denied_only_in_the_past_is_not_praise():
 
 def test_an_intent_to_leave_is_a_complaint_but_coming_from_a_competitor_is_not():
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
-    leaving = ["I am going to switch to a competitor.", "I'm cancelling my subscription.",
-               "Moving to a cheaper mobile network.", "I will take my business elsewhere.",
-               "Je vais partir à la concurrence.", "Je vais résilier.", "Je change d'opérateur dès que possible."]
-    staying = ["I switched from a competitor and I am very happy.", "Cheaper than the competition.",
-               "How do I close my account?", "I'd like to switch to another plan.", "Moins cher que la concurrence.",
-               "Comment résilier mon contrat ?", "J'ai changé d'opérateur pour vous."]
+    leaving = [
+        "I am going to switch to a competitor.",
+        "I'm cancelling my subscription.",
+        "Moving to a cheaper mobile network.",
+        "I will take my business elsewhere.",
+        "Je vais partir à la concurrence.",
+        "Je vais résilier.",
+        "Je change d'opérateur dès que possible.",
+    ]
+    staying = [
+        "I switched from a competitor and I am very happy.",
+        "Cheaper than the competition.",
+        "How do I close my account?",
+        "I'd like to switch to another plan.",
+        "Moins cher que la concurrence.",
+        "Comment résilier mon contrat ?",
+        "J'ai changé d'opérateur pour vous.",
+    ]
     assert rules.sentence_rules(leaving).tolist() == ["negated_praise"] * len(leaving)
     assert rules.sentence_rules(staying).tolist() == [None] * len(staying)
     comment = analyze(pd.DataFrame({"comment": ["Good app. I am going to switch to a competitor anyway."]}))
@@ -99,28 +150,51 @@ def test_an_intent_to_leave_is_a_complaint_but_coming_from_a_competitor_is_not()
 
 def test_review_verdicts_warn_off_or_recommend_and_decide_the_comment():
     rules = load_rules(resource_path("configs/sentiment_rules.yaml"))
-    warns = ["A FUIIIIIR !!!", "fuyez cette assurance", "Je vous conseille de fuir.", "a éviter ,", "Je DECONSEILLE.",
-             "je recommande pas", "Passez votre chemin.", "Avoid this company.", "Steer clear.", "Total rip-off."]
-    recommends = ["Je recommande vivement.", "je vous la recommande sans hésiter", "Highly recommend them!",
-                  "Can not recommend them enough."]
-    neither = ["Which plan would you recommend?", "To avoid delays they called ahead.", "Don't use that line publicly.",
-               "Pour éviter les frais, appelez avant.", "I can't recommend this company."]
+    warns = [
+        "A FUIIIIIR !!!",
+        "fuyez cette assurance",
+        "Je vous conseille de fuir.",
+        "a éviter ,",
+        "Je DECONSEILLE.",
+        "je recommande pas",
+        "Passez votre chemin.",
+        "Avoid this company.",
+        "Steer clear.",
+        "Total rip-off.",
+    ]
+    recommends = [
+        "Je recommande vivement.",
+        "je vous la recommande sans hésiter",
+        "Highly recommend them!",
+        "Can not recommend them enough.",
+    ]
+    neither = [
+        "Which plan would you recommend?",
+        "To avoid delays they called ahead.",
+        "Don't use that line publicly.",
+        "Pour éviter les frais, appelez avant.",
+        "I can't recommend this company.",
+    ]
     assert rules.sentence_rules(warns).tolist() == ["warns_off"] * len(warns)
     assert rules.sentence_rules(recommends).tolist() == ["recommends"] * len(recommends)
     assert rules.sentence_rules(neither).tolist() == [None] * len(neither)
     # A verdict speaks for the review: polite or factual sentences around it do not make it positive or mixed.
-    review = ("A fuir. Assuré depuis 10 ans, un bris de glace et un accrochage. "
-              "La conseillère était aimable au téléphone.")
+    review = (
+        "A fuir. Assuré depuis 10 ans, un bris de glace et un accrochage. La conseillère était aimable au téléphone."
+    )
     c = analyze(pd.DataFrame({"comment": [review]})).comments
     assert c.loc[0, "sentiment"] == "negative" and "warns_off" in c.loc[0, "sentiment_rule"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
-    ("negated_prase:\n  en: [x]\n", "unknown key"),
-    ("confidence: 0.2\n", "confidence must be"),
-    ("non_answer: [ras]\n", "must map languages"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("negated_praise:\n  en: ['(unclosed']\n", r"negated_praise/en pattern '\(unclosed' is not a valid"),
+        ("negated_prase:\n  en: [x]\n", "unknown key"),
+        ("confidence: 0.2\n", "confidence must be"),
+        ("non_answer: [ras]\n", "must map languages"),
+    ],
+)
 def test_rule_file_errors_say_what_and_where(tmp_path, text, message):
     path = tmp_path / "rules.yaml"
     path.write_text(text, encoding="utf-8")

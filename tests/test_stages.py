@@ -27,16 +27,22 @@ def test_sentence_split_keeps_abbreviations_and_line_breaks():
     assert out[1] == ["one sentence"]
 
 
-@pytest.mark.parametrize("sentence,mode,pieces", [
-    ("Conseillère adorable mais la facture est fausse.", "contrast",
-     ["Conseillère adorable", "mais la facture est fausse."]),
-    ("Good prices, terrible app.", "punctuation", ["Good prices", "terrible app."]),
-    ("Good prices, terrible app.", "contrast", ["Good prices, terrible app."]),
-    # Additive "mais aussi" and short openers ("Bonjour,") are not turning points.
-    ("Non seulement cher mais aussi lent.", "punctuation", ["Non seulement cher mais aussi lent."]),
-    ("Bonjour, je voudrais résilier.", "punctuation", ["Bonjour, je voudrais résilier."]),
-    ("Friendly staff but the bill was wrong.", "off", ["Friendly staff but the bill was wrong."]),
-])
+@pytest.mark.parametrize(
+    "sentence,mode,pieces",
+    [
+        (
+            "Conseillère adorable mais la facture est fausse.",
+            "contrast",
+            ["Conseillère adorable", "mais la facture est fausse."],
+        ),
+        ("Good prices, terrible app.", "punctuation", ["Good prices", "terrible app."]),
+        ("Good prices, terrible app.", "contrast", ["Good prices, terrible app."]),
+        # Additive "mais aussi" and short openers ("Bonjour,") are not turning points.
+        ("Non seulement cher mais aussi lent.", "punctuation", ["Non seulement cher mais aussi lent."]),
+        ("Bonjour, je voudrais résilier.", "punctuation", ["Bonjour, je voudrais résilier."]),
+        ("Friendly staff but the bill was wrong.", "off", ["Friendly staff but the bill was wrong."]),
+    ],
+)
 def test_clause_split_cuts_at_turning_points_only(sentence, mode, pieces):
     assert split_clauses(sentence, mode) == pieces
 
@@ -52,14 +58,24 @@ def _write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize("body,needle", [
-    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n    seeds: {en: [x]}\n  - id: a\n    name: {en: B, fr: B}\n"
-     "    seeds: {en: [y]}\n", "duplicate ids"),
-    ("themes:\n  - id: a\n    name: {en: A}\n    seeds: {en: [x]}\n", "name in English and French"),
-    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n    subthemes:\n      - id: b.x\n        name: {en: X, fr: X}\n"
-     "        seeds: {en: [x]}\n", "does not start with 'a.'"),
-    ("themes:\n  - id: a\n    name: {en: A, fr: A}\n", "no seed phrases"),
-])
+@pytest.mark.parametrize(
+    "body,needle",
+    [
+        (
+            "themes:\n  - id: a\n    name: {en: A, fr: A}\n    seeds: {en: [x]}\n  - id: a\n    name: {en: B, fr: B}\n"
+            "    seeds: {en: [y]}\n",
+            "duplicate ids",
+        ),
+        ("themes:\n  - id: a\n    name: {en: A}\n    seeds: {en: [x]}\n", "name in English and French"),
+        (
+            "themes:\n  - id: a\n    name: {en: A, fr: A}\n    subthemes:\n"
+            "      - id: b.x\n        name: {en: X, fr: X}\n"
+            "        seeds: {en: [x]}\n",
+            "does not start with 'a.'",
+        ),
+        ("themes:\n  - id: a\n    name: {en: A, fr: A}\n", "no seed phrases"),
+    ],
+)
 def test_taxonomy_validation_errors(tmp_path, body, needle):
     with pytest.raises(ConfigError, match=needle):
         load_taxonomy(_write(tmp_path, body))
@@ -74,8 +90,11 @@ def test_mixed_comment_gets_theme_level_evidence(pipeline):
     assert clauses.loc["billing", "sentiment"] == "negative" and clauses.loc["staff", "sentiment"] == "positive"
     assert one_sentence.comments["sentiment"].iloc[0] == "mixed"
 
-    result = analyze(pd.DataFrame({"comment": ["The adviser was really kind and patient. "
-                                               "But I was charged twice on my last invoice."]}))
+    result = analyze(
+        pd.DataFrame(
+            {"comment": ["The adviser was really kind and patient. But I was charged twice on my last invoice."]}
+        )
+    )
     mentions = result.mentions.set_index("theme_id")
     assert {"staff", "billing"} <= set(mentions.index)
     assert "charged twice" in mentions.loc["billing", "evidence"]

@@ -34,13 +34,16 @@ def test_edits_keep_every_old_id_reachable(document, tmp_path):
     assert document["version"] == 1 and any(t["id"] == "price" for t in document["themes"])  # input untouched
 
 
-@pytest.mark.parametrize("edit,needle", [
-    (lambda d: merge(d, "price", "price"), "into itself"),
-    (lambda d: merge(d, "price", "nowhere"), "no top-level theme 'nowhere'"),
-    (lambda d: move(d, "billing.nothing", "price"), "no sub-theme 'billing.nothing'"),
-    (lambda d: split(d, "effort", ["billing.refund"], "chasing", "C", "R"), "has no sub-theme"),
-    (lambda d: split(d, "effort", ["effort.transferred"], "billing", "C", "R"), "already exists"),
-])
+@pytest.mark.parametrize(
+    "edit,needle",
+    [
+        (lambda d: merge(d, "price", "price"), "into itself"),
+        (lambda d: merge(d, "price", "nowhere"), "no top-level theme 'nowhere'"),
+        (lambda d: move(d, "billing.nothing", "price"), "no sub-theme 'billing.nothing'"),
+        (lambda d: split(d, "effort", ["billing.refund"], "chasing", "C", "R"), "has no sub-theme"),
+        (lambda d: split(d, "effort", ["effort.transferred"], "billing", "C", "R"), "already exists"),
+    ],
+)
 def test_impossible_edits_say_why(document, edit, needle):
     with pytest.raises(ConfigError, match=needle):
         edit(document)
@@ -57,14 +60,23 @@ def test_an_edit_that_breaks_validation_is_not_saved(document, tmp_path):
 
 
 def test_remap_mentions_follows_renames_merges_and_moves(document, tmp_path):
-    taxonomy = write_document(move(merge(rename(document, "staff", en="People"), "price", "billing"),
-                                   "billing.refund", "resolution"), tmp_path / "t.yaml")
-    mentions = pd.DataFrame({
-        "comment_id": ["c1", "c1", "c2", "c3"], "theme_id": ["price", "billing", "staff", "billing"],
-        "theme_name": ["Price", "Billing", "Staff", "Billing"],
-        "subtheme_id": ["price.too_expensive", "billing.error", None, "billing.refund"],
-        "sentence_index": [0, 1, 0, 0], "evidence": ["too dear", "wrong bill", "kind", "no refund"],
-        "sentiment": ["negative"] * 4, "sentiment_score": [-0.5] * 4, "confidence": [0.7, 0.6, 0.8, 0.5]})
+    taxonomy = write_document(
+        move(merge(rename(document, "staff", en="People"), "price", "billing"), "billing.refund", "resolution"),
+        tmp_path / "t.yaml",
+    )
+    mentions = pd.DataFrame(
+        {
+            "comment_id": ["c1", "c1", "c2", "c3"],
+            "theme_id": ["price", "billing", "staff", "billing"],
+            "theme_name": ["Price", "Billing", "Staff", "Billing"],
+            "subtheme_id": ["price.too_expensive", "billing.error", None, "billing.refund"],
+            "sentence_index": [0, 1, 0, 0],
+            "evidence": ["too dear", "wrong bill", "kind", "no refund"],
+            "sentiment": ["negative"] * 4,
+            "sentiment_score": [-0.5] * 4,
+            "confidence": [0.7, 0.6, 0.8, 0.5],
+        }
+    )
     out = remap_mentions(mentions, taxonomy).set_index(["comment_id", "theme_id"])
     assert list(out.index) == [("c1", "billing"), ("c2", "staff"), ("c3", "resolution")]
     assert out.loc[("c1", "billing"), "evidence"] == "too dear"  # the more confident of the merged pair
@@ -98,9 +110,12 @@ def test_edits_keep_the_files_comments_and_layout(document, tmp_path):
 
 def test_a_comma_that_cuts_a_name_in_two_is_an_error(tmp_path):
     path = tmp_path / "tax.yaml"
-    path.write_text(GENERIC.read_text(encoding="utf-8").replace(
-        'name: {en: "Delivery, installation & appointments"', "name: {en: Delivery, installation & appointments"),
-        encoding="utf-8")
+    path.write_text(
+        GENERIC.read_text(encoding="utf-8").replace(
+            'name: {en: "Delivery, installation & appointments"', "name: {en: Delivery, installation & appointments"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match="'installation & appointments' with no value; a comma"):
         load_taxonomy(path)
     assert load_taxonomy(GENERIC).theme("delivery").name("en") == "Delivery, installation & appointments"

@@ -44,28 +44,37 @@ def _pack(tmp_path, body: str):
 
 
 def test_a_pack_adds_seeds_and_sub_themes(tmp_path):
-    path = _pack(tmp_path, """themes:
+    path = _pack(
+        tmp_path,
+        """themes:
   - id: delivery
     seeds: {en: [the van never came]}
     subthemes:
       - id: delivery.parcel_damaged
         name: {en: Damaged parcel, fr: Colis abîmé}
         seeds: {en: [the box was crushed], fr: [colis arrivé écrasé]}
-""")
+""",
+    )
     tax = load_taxonomy(path)
     assert ("delivery", "", "the van never came") in tax.prototypes("delivery")
     assert tax.theme("delivery.parcel_damaged").parent == "delivery"
     assert len(tax.themes) == len(GENERIC.themes)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("themes:\n  - id: parking\n    seeds: {en: [no parking]}\n", "not a top-level theme of the base"),
-    ("themes:\n  - id: price\n    name: {en: Cost, fr: Coût}\n", "redefines its name"),
-    ("themes:\n  - id: price\n    subthemes:\n      - id: cost.fees\n        name: {en: Fees, fr: Frais}\n"
-     "        seeds: {en: [fees]}\n", "does not start with 'price.'"),
-    ("themes:\n  - id: price\n  - id: price\n", "appears twice"),
-    ("themes:\n  - id: price\n    seeds: [cheap]\n", "seeds must map languages to lists"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("themes:\n  - id: parking\n    seeds: {en: [no parking]}\n", "not a top-level theme of the base"),
+        ("themes:\n  - id: price\n    name: {en: Cost, fr: Coût}\n", "redefines its name"),
+        (
+            "themes:\n  - id: price\n    subthemes:\n      - id: cost.fees\n        name: {en: Fees, fr: Frais}\n"
+            "        seeds: {en: [fees]}\n",
+            "does not start with 'price.'",
+        ),
+        ("themes:\n  - id: price\n  - id: price\n", "appears twice"),
+        ("themes:\n  - id: price\n    seeds: [cheap]\n", "seeds must map languages to lists"),
+    ],
+)
 def test_bad_packs_say_what_to_fix(tmp_path, body, message):
     with pytest.raises(ConfigError, match=message):
         load_taxonomy(_pack(tmp_path, body))

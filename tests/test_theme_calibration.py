@@ -79,18 +79,24 @@ def test_judged_rows_reads_verdicts_as_review_import_does(tmp_path):
     from vocnlp.taxonomy.calibration import judged_rows
 
     path = tmp_path / "review.csv"
-    pd.DataFrame({"theme_id": ["billing", "billing", "billing", "staff", "staff"],
-                  "confidence": [0.5, 0.4, 0.45, 0.6, 0.3],
-                  "verdict": ["yes", "non", "no", "", ""],
-                  "correct_themes": ["", "", "billing.refund", "", "billing"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "theme_id": ["billing", "billing", "billing", "staff", "staff"],
+            "confidence": [0.5, 0.4, 0.45, 0.6, 0.3],
+            "verdict": ["yes", "non", "no", "", ""],
+            "correct_themes": ["", "", "billing.refund", "", "billing"],
+        }
+    ).to_csv(path, index=False)
     confidence, right = judged_rows(path)
     # A correction that keeps the theme (only the sub-theme was wrong) still says the theme was right;
     # a correction alone, with no verdict, is a no; an empty row is not judged.
     assert confidence.tolist() == [0.5, 0.4, 0.45, 0.3] and right.tolist() == [1, 0, 1, 0]
 
 
-@pytest.mark.parametrize("verdict, confidence, message", [("peut-être", "0.5", r"neither yes nor no \(lines \[3\]\)"),
-                                                          ("yes", "high", "Line 3 .*is not a number")])
+@pytest.mark.parametrize(
+    "verdict, confidence, message",
+    [("peut-être", "0.5", r"neither yes nor no \(lines \[3\]\)"), ("yes", "high", "Line 3 .*is not a number")],
+)
 def test_judged_rows_names_the_bad_line(tmp_path, verdict, confidence, message):
     from vocnlp.errors import InputFileError
     from vocnlp.taxonomy.calibration import judged_rows

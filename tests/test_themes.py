@@ -17,8 +17,21 @@ TAXONOMY = ROOT / "configs" / "taxonomies" / "generic_cx.yaml"
 @pytest.fixture(scope="module")
 def theme_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("themes") / "tiny-themes"
-    done = run_cli("train", "--task", "themes", "--train-file", str(TINY_THEMES), "--label-column", "themes",
-                   "--language-column", "language", "--taxonomy", str(TAXONOMY), "--out", str(folder))
+    done = run_cli(
+        "train",
+        "--task",
+        "themes",
+        "--train-file",
+        str(TINY_THEMES),
+        "--label-column",
+        "themes",
+        "--language-column",
+        "language",
+        "--taxonomy",
+        str(TAXONOMY),
+        "--out",
+        str(folder),
+    )
     assert done.returncode == 0, done.stderr
     return folder
 
@@ -45,8 +58,11 @@ def test_pipeline_reads_the_trained_theme_model(theme_model):
     cfg.stage("themes").params["model"] = str(theme_model)
     # The delivery sentence paraphrases a seed phrase: a model with no labelled delivery row knows the theme only
     # from the taxonomy, and on looser paraphrases ("Le colis n'est jamais arrivé.") this tiny model misses it.
-    texts = ["Conseillère adorable mais la facture est fausse.", "Le colis a été livré avec deux semaines de retard.",
-             "Bonjour"]
+    texts = [
+        "Conseillère adorable mais la facture est fausse.",
+        "Le colis a été livré avec deux semaines de retard.",
+        "Bonjour",
+    ]
     result = analyze(pd.DataFrame({"comment": texts}), cfg)
     found = result.mentions.groupby("comment_id")["theme_id"].agg(set)
     assert found["row-1"] == {"staff", "billing"}
@@ -61,22 +77,45 @@ def test_pipeline_reads_the_trained_theme_model(theme_model):
 def test_theme_labels_must_be_taxonomy_ids(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("text,themes\nThe bill was wrong,billing\nToo slow,speed_of_light\nRude staff,staff\n")
-    done = run_cli("train", "--task", "themes", "--train-file", str(bad), "--label-column", "themes",
-                   "--taxonomy", str(TAXONOMY), "--out", str(tmp_path / "x"))
+    done = run_cli(
+        "train",
+        "--task",
+        "themes",
+        "--train-file",
+        str(bad),
+        "--label-column",
+        "themes",
+        "--taxonomy",
+        str(TAXONOMY),
+        "--out",
+        str(tmp_path / "x"),
+    )
     assert done.returncode == 2 and "speed_of_light" in done.stderr and "not theme ids" in done.stderr
 
 
 def test_pipeline_refuses_a_theme_model_with_foreign_themes(tmp_path):
     from vocnlp import Pipeline, load_config
 
-    rows = [("The bill was wrong", "billing"), ("Wrong amount charged", "billing"), ("Billed twice", "billing"),
-            ("Invoice error", "billing"), ("Overcharged again", "billing"), ("Facture fausse", "billing"),
-            ("The parrot was sad", "parrots"), ("Our parrot got ill", "parrots"), ("A parrot in the shop", "parrots"),
-            ("Parrots everywhere", "parrots"), ("Le perroquet", "parrots"), ("Parrot food", "parrots")]
+    rows = [
+        ("The bill was wrong", "billing"),
+        ("Wrong amount charged", "billing"),
+        ("Billed twice", "billing"),
+        ("Invoice error", "billing"),
+        ("Overcharged again", "billing"),
+        ("Facture fausse", "billing"),
+        ("The parrot was sad", "parrots"),
+        ("Our parrot got ill", "parrots"),
+        ("A parrot in the shop", "parrots"),
+        ("Parrots everywhere", "parrots"),
+        ("Le perroquet", "parrots"),
+        ("Parrot food", "parrots"),
+    ]
     path = tmp_path / "parrots.csv"
     pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False)
-    assert run_cli("train", "--task", "themes", "--train-file", str(path), "--out",
-                   str(tmp_path / "parrots")).returncode == 0
+    assert (
+        run_cli("train", "--task", "themes", "--train-file", str(path), "--out", str(tmp_path / "parrots")).returncode
+        == 0
+    )
     cfg = load_config()
     cfg.stage("themes").params["model"] = str(tmp_path / "parrots")
     with pytest.raises(ConfigError, match="parrots"):
@@ -129,22 +168,32 @@ def test_review_queue_round_trip(sample_run, tmp_path):
     near = pd.read_parquet(out_dir / "near_misses.parquet")
     missed = queue[queue["queue"] == NEAR_MISS]
     assert len(near) and len(missed) and missed["theme_id"].nunique() >= 3
-    assert ((near["threshold"] - near["confidence"] > 0)
-            & (near["threshold"] - near["confidence"] <= 0.06 + 1e-9)).all()
-    assert not near.set_index(["comment_id", "sentence_index"]).index.isin(
-        mentions.set_index(["comment_id", "sentence_index"]).index).any()
+    assert (
+        (near["threshold"] - near["confidence"] > 0) & (near["threshold"] - near["confidence"] <= 0.06 + 1e-9)
+    ).all()
+    assert (
+        not near.set_index(["comment_id", "sentence_index"])
+        .index.isin(mentions.set_index(["comment_id", "sentence_index"]).index)
+        .any()
+    )
     filled = pd.read_csv(queue_file, keep_default_na=False)
     filled["verdict"] = ["oui", "no", "no", ""] * (len(filled) // 4) + ["yes"] * (len(filled) % 4)
     filled.loc[filled["verdict"] == "no", "correct_themes"] = ["staff|billing.refund", ""] * int(
-        (filled["verdict"] == "no").sum() // 2) + [""] * int((filled["verdict"] == "no").sum() % 2)
+        (filled["verdict"] == "no").sum() // 2
+    ) + [""] * int((filled["verdict"] == "no").sum() % 2)
     filled.to_csv(queue_file, index=False)
     labelled_file = tmp_path / "labelled.csv"
     counts = import_review(queue_file, labelled_file)
     labelled = pd.read_csv(labelled_file)
-    assert counts["written"] == len(labelled) == (counts["confirmed"] + counts["corrected"]
-                                                  + counts["rejected_without_correction"])
-    assert counts["rejected_without_correction"] and (labelled["themes"] == "none").sum() == counts[
-        "rejected_without_correction"]
+    assert (
+        counts["written"]
+        == len(labelled)
+        == (counts["confirmed"] + counts["corrected"] + counts["rejected_without_correction"])
+    )
+    assert (
+        counts["rejected_without_correction"]
+        and (labelled["themes"] == "none").sum() == counts["rejected_without_correction"]
+    )
     assert counts["not_reviewed"] == (filled["verdict"] == "").sum()
     assert set(labelled["text"]) <= set(filled["evidence"])
     # The imported file is training data as it stands: sub-theme ids map to their parent.
@@ -153,8 +202,9 @@ def test_review_queue_round_trip(sample_run, tmp_path):
     # A rejected assignment is a negative example: a row with no theme at all.
     rows = pd.concat([pd.Series(s.texts) for s in data.train + data.dev + data.test], ignore_index=True)
     labels = np.vstack([np.asarray(s.y) for s in data.train + data.dev + data.test])
-    rejected = (set(labelled.loc[labelled["themes"] == "none", "text"])
-                - set(labelled.loc[labelled["themes"] != "none", "text"]))
+    rejected = set(labelled.loc[labelled["themes"] == "none", "text"]) - set(
+        labelled.loc[labelled["themes"] != "none", "text"]
+    )
     assert rejected and (labels[rows.isin(rejected).to_numpy()].sum(axis=1) == 0).all()
 
 
@@ -163,8 +213,10 @@ def test_review_import_names_bad_verdicts(tmp_path):
     from vocnlp.taxonomy.review import import_review
 
     path = tmp_path / "review.csv"
-    path.write_text("comment_id,theme_id,theme_name,evidence,confidence,verdict,correct_themes\n"
-                    "C1,billing,Billing,The bill was wrong,0.5,yes,\nC2,staff,Staff,Kind adviser,0.5,maybe,\n")
+    path.write_text(
+        "comment_id,theme_id,theme_name,evidence,confidence,verdict,correct_themes\n"
+        "C1,billing,Billing,The bill was wrong,0.5,yes,\nC2,staff,Staff,Kind adviser,0.5,maybe,\n"
+    )
     with pytest.raises(InputFileError, match=r"neither yes nor no \(lines \[3\]\)"):
         import_review(path, tmp_path / "out.csv")
 
@@ -186,20 +238,43 @@ def test_none_rows_train_as_negative_examples(tmp_path):
     from vocnlp.training.train import file_training_data
 
     frame = pd.read_csv(TINY_THEMES)
-    negatives = pd.DataFrame({"text": ["Nothing else to add.", "I filled in this survey on my phone.",
-                                       "Rien d'autre à dire.", "J'ai répondu depuis mon téléphone.",
-                                       "See my previous answer.", "Client depuis 2019."],
-                              "themes": ["none", "None", "none", "none", "NONE", "none"],
-                              "language": ["en", "en", "fr", "fr", "en", "fr"]})
+    negatives = pd.DataFrame(
+        {
+            "text": [
+                "Nothing else to add.",
+                "I filled in this survey on my phone.",
+                "Rien d'autre à dire.",
+                "J'ai répondu depuis mon téléphone.",
+                "See my previous answer.",
+                "Client depuis 2019.",
+            ],
+            "themes": ["none", "None", "none", "none", "NONE", "none"],
+            "language": ["en", "en", "fr", "fr", "en", "fr"],
+        }
+    )
     path = tmp_path / "with_negatives.csv"
     pd.concat([frame, negatives], ignore_index=True).to_csv(path, index=False)
-    data = file_training_data("themes", path, label_column="themes", language_column="language",
-                              taxonomy=load_taxonomy(TAXONOMY))
+    data = file_training_data(
+        "themes", path, label_column="themes", language_column="language", taxonomy=load_taxonomy(TAXONOMY)
+    )
     splits = data.train + data.dev + data.test
     assert "none" not in data.labels
     assert sum(int((np.asarray(s.y).sum(axis=1) == 0).sum()) for s in splits) == len(negatives)
-    done = run_cli("train", "--task", "themes", "--train-file", str(path), "--label-column", "themes",
-                   "--language-column", "language", "--taxonomy", str(TAXONOMY), "--out", str(tmp_path / "model"))
+    done = run_cli(
+        "train",
+        "--task",
+        "themes",
+        "--train-file",
+        str(path),
+        "--label-column",
+        "themes",
+        "--language-column",
+        "language",
+        "--taxonomy",
+        str(TAXONOMY),
+        "--out",
+        str(tmp_path / "model"),
+    )
     assert done.returncode == 0, done.stderr
     assert load_model_folder(tmp_path / "model").multilabel
     pd.DataFrame({"text": ["The bill is wrong"], "themes": ["billing|none"]}).to_csv(tmp_path / "bad.csv", index=False)
@@ -230,8 +305,10 @@ def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_pat
     wide = pd.read_parquet(run / "themes_wide.parquet")
     drivers = pd.read_csv(run / "drivers.csv")
     book = pd.read_csv(run / "codebook.csv")
-    assert "waiting" not in set(mentions["theme_id"]) and set(mentions.loc[mentions["theme_id"] == "effort",
-                                                                           "comment_id"]) == either
+    assert (
+        "waiting" not in set(mentions["theme_id"])
+        and set(mentions.loc[mentions["theme_id"] == "effort", "comment_id"]) == either
+    )
     assert not comments["themes"].fillna("").str.contains("waiting").any()
     counts = comments["comment_id"].map(mentions.groupby("comment_id").size()).fillna(0)
     assert (comments["theme_count"] == counts).all()

@@ -67,7 +67,7 @@ def test_a_neighbour_head_hears_a_rare_phrasing_that_a_linear_boundary_cannot_se
     ball = centre + 0.05 * rng.normal(size=(12, 6))
     X = np.vstack([X, ball])
     Y = np.column_stack([X[:, 1] > 0, np.r_[np.zeros(600), np.ones(12)]]).astype(int)
-    query = (centre + 0.05 * rng.normal(size=(5, 6)))
+    query = centre + 0.05 * rng.normal(size=(5, 6))
     neighbour = NeighbourHead(multilabel=True, C=1.0).fit(X, Y, classes=["common", "rare"])
     linear = LinearHead(multilabel=True, C=1.0).fit(X, Y, classes=["common", "rare"])
     assert linear.predict_proba(query)[:, 1].max() < 0.3
@@ -106,7 +106,9 @@ def test_ece_sampling_floor_is_what_a_calibrated_model_scores_and_shrinks_with_s
     # Labels drawn from the confidences: a calibrated model, whose ECE is sampling error alone.
     y = np.where(rng.random(len(confidence)) < confidence, "a", "b")
     small, large = ece_sampling_floor(proba[:300]), ece_sampling_floor(proba)
-    measured = [expected_calibration_error(proba[i:i + 300], y[i:i + 300], ["a", "b"]) for i in range(0, 20_000, 300)]
+    measured = [
+        expected_calibration_error(proba[i : i + 300], y[i : i + 300], ["a", "b"]) for i in range(0, 20_000, 300)
+    ]
     assert small == pytest.approx(np.mean(measured), rel=0.15)
     assert 0.02 < small < 0.08 and large < small / 4
     assert ece_sampling_floor(np.array([[1.0, 0.0]] * 50)) == 0.0
@@ -120,8 +122,10 @@ def test_macro_f1_interval_matches_resampling_rows_with_sklearn():
     truth = (rng.random((4000, 5)) < 0.25).astype(int)
     predicted = np.where(rng.random(truth.shape) < 0.75, truth, 1 - truth)
     low, high = macro_f1_interval(truth[:800], predicted[:800])
-    draws = [f1_score(truth[i], predicted[i], average="macro", zero_division=0)
-             for i in (rng.integers(0, 800, 800) for _ in range(600))]
+    draws = [
+        f1_score(truth[i], predicted[i], average="macro", zero_division=0)
+        for i in (rng.integers(0, 800, 800) for _ in range(600))
+    ]
     expected_low, expected_high = np.percentile(draws, [2.5, 97.5])
     assert low == pytest.approx(expected_low, abs=0.006) and high == pytest.approx(expected_high, abs=0.006)
     assert low < f1_score(truth[:800], predicted[:800], average="macro") < high
@@ -148,8 +152,19 @@ def test_labelled_file_errors_name_the_problem(tmp_path):
 def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path, monkeypatch):
     monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))  # inherited by the CLI subprocesses
     model_dir = tmp_path / "tiny-model"
-    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--language-column", "language",
-                   "--out", str(model_dir), "--seed", "1")
+    done = run_cli(
+        "train",
+        "--task",
+        "sentiment",
+        "--train-file",
+        str(TINY),
+        "--language-column",
+        "language",
+        "--out",
+        str(model_dir),
+        "--seed",
+        "1",
+    )
     assert done.returncode == 0, done.stderr
     model = load_model_folder(model_dir)
     assert model.labels == ["negative", "positive"] and model.task == "sentiment"
@@ -157,8 +172,17 @@ def test_train_and_evaluate_a_tiny_file_end_to_end(tmp_path, monkeypatch):
     assert "tiny_sentiment.csv" in card and "its licence is its owner's" in card
     metrics = json.loads((model_dir / "metrics.json").read_text())
     assert metrics["tiny_sentiment_test"]["n"] == 6
-    evaluated = run_cli("evaluate", "--model", str(model_dir), "--file", str(TINY), "--language-column",
-                        "language", "--json", str(tmp_path / "eval.json"))
+    evaluated = run_cli(
+        "evaluate",
+        "--model",
+        str(model_dir),
+        "--file",
+        str(TINY),
+        "--language-column",
+        "language",
+        "--json",
+        str(tmp_path / "eval.json"),
+    )
     assert evaluated.returncode == 0, evaluated.stderr
     figures = json.loads((tmp_path / "eval.json").read_text())["tiny_sentiment"]
     # Mostly training rows, but 28 examples of 512-d vectors under default regularisation: clearly
@@ -179,15 +203,18 @@ def test_train_config_file_is_read_relative_to_itself_and_checked(tmp_path):
     from vocnlp.errors import ConfigError
     from vocnlp.training.run_config import load_training_run
 
-    (tmp_path / "train.yaml").write_text("task: themes\nout: models/mine\ntrain-file: data/labelled.csv\n"
-                                         "label_column: themes\nseed: 3\n")
+    (tmp_path / "train.yaml").write_text(
+        "task: themes\nout: models/mine\ntrain-file: data/labelled.csv\nlabel_column: themes\nseed: 3\n"
+    )
     run = load_training_run(tmp_path / "train.yaml", {"seed": 7})  # the command line wins
     assert run.out == (tmp_path / "models" / "mine").resolve() and run.seed == 7
     assert run.train_file == (tmp_path / "data" / "labelled.csv").resolve() and run.profile == "fast"
-    for text, key in [("task: themes\nout: x\nepochs: many\n", "epochs"),
-                      ("task: themes\nout: x\nhead: forest\n", "head"),
-                      ("task: themes\nout: x\nlearning_rate: 0.1\n", "learning_rate"),
-                      ("task: themes\n", "out")]:
+    for text, key in [
+        ("task: themes\nout: x\nepochs: many\n", "epochs"),
+        ("task: themes\nout: x\nhead: forest\n", "head"),
+        ("task: themes\nout: x\nlearning_rate: 0.1\n", "learning_rate"),
+        ("task: themes\n", "out"),
+    ]:
         (tmp_path / "bad.yaml").write_text(text)
         with pytest.raises(ConfigError, match=key):
             load_training_run(tmp_path / "bad.yaml", {})
@@ -202,12 +229,18 @@ def test_train_refuses_unknown_task_and_profile(tmp_path):
     assert done.returncode == 2 and "Unknown profile 'huge'" in done.stderr
 
 
-@pytest.mark.parametrize("backbone,method,body_file,prior", [("minilm", "full", "modules.json", "keep"),
-                                                             ("minilm", "contrastive", "modules.json", "keep"),
-                                                             ("usem3", "full", "use_layers.npz", "keep"),
-                                                             ("usem3", "full", "use_layers.npz", "english")])
-def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, method, body_file, prior, tmp_path,
-                                                                  monkeypatch):
+@pytest.mark.parametrize(
+    "backbone,method,body_file,prior",
+    [
+        ("minilm", "full", "modules.json", "keep"),
+        ("minilm", "contrastive", "modules.json", "keep"),
+        ("usem3", "full", "use_layers.npz", "keep"),
+        ("usem3", "full", "use_layers.npz", "english"),
+    ],
+)
+def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(
+    backbone, method, body_file, prior, tmp_path, monkeypatch
+):
     import pandas as pd
 
     from vocnlp import analyze, load_config
@@ -218,9 +251,17 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
     monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))
     data = file_training_data("sentiment", TINY, language_column="language", seed=1)
     folder = tmp_path / "tuned"
-    metrics = train_model("sentiment", folder, data, backbone=backbone, head="linear", seed=1,
-                          body=BodyTuning.for_backbone(backbone, method, epochs=1), language_prior=prior,
-                          log=lambda m: None)
+    metrics = train_model(
+        "sentiment",
+        folder,
+        data,
+        backbone=backbone,
+        head="linear",
+        seed=1,
+        body=BodyTuning.for_backbone(backbone, method, epochs=1),
+        language_prior=prior,
+        log=lambda m: None,
+    )
     model = load_model_folder(folder)
     assert model.has_own_body and (folder / "body" / body_file).is_file()
     assert (model.language_prior is not None) == (prior == "english")  # the head reads the French column
@@ -229,8 +270,15 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
     assert evaluated["tiny_sentiment"]["n"] == 40 and set(evaluated["tiny_sentiment"]["by_language"]) == {"en", "fr"}
     assert metrics["tiny_sentiment_test"]["n"] == 6
     stages = [{"name": n} for n in ("normalise", "language", "sentences", "embed")]
-    cfg = load_config(None, {"pipeline": {"stages": stages + [{"name": "sentiment", "params": {
-        "model": str(folder), "blend_model": None, "sentence_weight": 0.0}}]}})  # the model alone, as predicted below
+    cfg = load_config(
+        None,
+        {
+            "pipeline": {
+                "stages": stages
+                + [{"name": "sentiment", "params": {"model": str(folder), "blend_model": None, "sentence_weight": 0.0}}]
+            }
+        },
+    )  # the model alone, as predicted below
     texts = ["The staff were wonderful and very helpful.", "Horrible, je ne recommande pas."]
     result = analyze(pd.DataFrame({"comment": texts}), cfg)
     direct = model.predict_proba(model.own_encoder().encode(texts), ["en", "fr"])
@@ -239,14 +287,37 @@ def test_fine_tuned_body_travels_with_its_model_into_the_pipeline(backbone, meth
 
 
 def test_body_fine_tuning_refuses_what_it_cannot_do(tmp_path):
-    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3",
-                   "--body", "contrastive", "--out", str(tmp_path / "x"))
+    done = run_cli(
+        "train",
+        "--task",
+        "sentiment",
+        "--train-file",
+        str(TINY),
+        "--backbone",
+        "usem3",
+        "--body",
+        "contrastive",
+        "--out",
+        str(tmp_path / "x"),
+    )
     assert done.returncode == 2 and "'full' recipe only" in done.stderr
-    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3+minilm",
-                   "--body", "full", "--out", str(tmp_path / "x"))
+    done = run_cli(
+        "train",
+        "--task",
+        "sentiment",
+        "--train-file",
+        str(TINY),
+        "--backbone",
+        "usem3+minilm",
+        "--body",
+        "full",
+        "--out",
+        str(tmp_path / "x"),
+    )
     assert done.returncode == 2 and "cannot be fine-tuned" in done.stderr
-    done = run_cli("train", "--task", "sentiment", "--train-file", str(TINY), "--body", "full",
-                   "--out", str(tmp_path / "x"))
+    done = run_cli(
+        "train", "--task", "sentiment", "--train-file", str(TINY), "--body", "full", "--out", str(tmp_path / "x")
+    )
     assert done.returncode == 2 and "name it with --backbone" in done.stderr
 
 
@@ -269,8 +340,13 @@ def test_torch_port_of_use_matches_the_numpy_encoder():
     from vocnlp.modeling.encoders.use_torch import USEEncoder, pad_batch
     from vocnlp.training.use_tuning import _usem3_weights, tokenize
 
-    texts = ["The bill was wrong again!", "pas mal du tout", "Le service client est nul, j'ai attendu deux semaines.",
-             "ok", "NOT BAD AT ALL 😀"]
+    texts = [
+        "The bill was wrong again!",
+        "pas mal du tout",
+        "Le service client est nul, j'ai attendu deux semaines.",
+        "ok",
+        "NOT BAD AT ALL 😀",
+    ]
     with torch.no_grad():
         ported = USEEncoder(_usem3_weights())(*pad_batch(tokenize(texts))).numpy()
     original = load_backbone("usem3").encode(texts)
@@ -307,8 +383,19 @@ def test_use_body_fine_tuning_takes_use_defaults_and_is_reproducible(tmp_path):
     assert profile_spec("accurate", "emotion")["body"].learning_rate == 3e-4  # the accurate emotion model's recipe
     assert profile_spec("fast", "emotion")["body"] is None
     folder = tmp_path / "tuned"
-    args = ("train", "--task", "sentiment", "--train-file", str(TINY), "--backbone", "usem3", "--body", "full",
-            "--body-epochs", "1")
+    args = (
+        "train",
+        "--task",
+        "sentiment",
+        "--train-file",
+        str(TINY),
+        "--backbone",
+        "usem3",
+        "--body",
+        "full",
+        "--body-epochs",
+        "1",
+    )
     done = run_cli(*args, "--out", str(folder))
     assert done.returncode == 0, done.stderr
     model = load_model_folder(folder)
@@ -348,8 +435,9 @@ def test_a_sentence_transformer_object_trains_a_model_that_predicts_from_text(tm
         model.predict("one string")
 
 
-@pytest.mark.parametrize("head", [LinearHead(), MLPHead(epochs=3, min_steps=50), NeighbourHead()],
-                         ids=lambda h: type(h).__name__)
+@pytest.mark.parametrize(
+    "head", [LinearHead(), MLPHead(epochs=3, min_steps=50), NeighbourHead()], ids=lambda h: type(h).__name__
+)
 def test_every_head_passes_sklearns_estimator_checks(head):
     """Every kind of head the shipped models use passes scikit-learn's own contract checks (check_estimator)."""
     import warnings
@@ -371,9 +459,13 @@ def test_training_profiles_are_read_from_yaml_and_checked():
 
     profiles = training_profiles()
     assert set(profiles) == {"fast", "accurate"}
-    assert profile_spec("fast", "sentiment") == {"backbone": "usem3", "head": "linear",
-                                                 "head_params": {"class_weight": "balanced"}, "body": None,
-                                                 "language_prior": "keep"}
+    assert profile_spec("fast", "sentiment") == {
+        "backbone": "usem3",
+        "head": "linear",
+        "head_params": {"class_weight": "balanced"},
+        "body": None,
+        "language_prior": "keep",
+    }
     assert profile_spec("fast", "emotion")["language_prior"] == "english"
     assert profile_spec("accurate", "themes")["backbone"] == "usem3+minilm"
     with pytest.raises(ValidationError, match="head.themes"):

@@ -8,11 +8,13 @@ from vocnlp.training.datasets import LabelledSplit, TrainingData
 from vocnlp.training.xed_sources import source_pairs, without_held_out_translations
 
 # (English line, its French translation, XED label numbers): a tiny XED folder in the published format.
-LINES = [("I am so angry at you !", "Je suis tellement en colère contre toi !", "1"),
-         ("I'm scared of the dark .", "J'ai peur du noir.", "4"),
-         ("What a wonderful surprise !", "Quelle merveilleuse surprise !", "5,7"),
-         ("Thank you , I trust you completely .", "Merci, je te fais entièrement confiance.", "8"),
-         ("He died last night .", "Il est mort hier soir.", "6")]
+LINES = [
+    ("I am so angry at you !", "Je suis tellement en colère contre toi !", "1"),
+    ("I'm scared of the dark .", "J'ai peur du noir.", "4"),
+    ("What a wonderful surprise !", "Quelle merveilleuse surprise !", "5,7"),
+    ("Thank you , I trust you completely .", "Merci, je te fais entièrement confiance.", "8"),
+    ("He died last night .", "Il est mort hier soir.", "6"),
+]
 # A French line with different labels from its closest English line is not taken for its translation.
 UNMATCHED_FRENCH = ("Tu me dégoûtes.", "3")
 
@@ -54,9 +56,15 @@ def test_training_and_dev_rows_that_translate_a_held_out_line_are_removed(tmp_pa
 
 
 def test_data_without_a_public_root_or_without_both_languages_is_left_alone(tmp_path):
-    english_only = TrainingData("toy", [_split("a", ["I'm scared of the dark ."], "en")], [],
-                                [_split("b", ["He died last night ."], "en")], root=_xed_folder(tmp_path))
+    english_only = TrainingData(
+        "toy",
+        [_split("a", ["I'm scared of the dark ."], "en")],
+        [],
+        [_split("b", ["He died last night ."], "en")],
+        root=_xed_folder(tmp_path),
+    )
     assert without_held_out_translations(english_only) is english_only
-    users = TrainingData("file:x.csv", [_split("a", ["J'ai peur du noir."], "fr")], [],
-                         [_split("b", ["I'm scared of the dark ."], "en")])
+    users = TrainingData(
+        "file:x.csv", [_split("a", ["J'ai peur du noir."], "fr")], [], [_split("b", ["I'm scared of the dark ."], "en")]
+    )
     assert without_held_out_translations(users) is users

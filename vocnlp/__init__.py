@@ -18,10 +18,19 @@ __version__ = "0.1.0"
 
 # The public names are loaded on first use (PEP 562): `import vocnlp` stays light, so the command line can start
 # (and a Ctrl-C during start-up be answered cleanly) before pandas, torch and the models are imported.
-_PUBLIC = {"RunConfig": "config", "load_config": "config", "AnalysisResult": "pipeline.result",
-           "Pipeline": "pipeline.runner", "analyze": "pipeline.runner", "analyze_file": "pipeline.runner",
-           "load": "pipeline.runner", "write_outputs": "io.writers", "Stage": "pipeline.registry",
-           "Batch": "pipeline.registry", "register_stage": "pipeline.registry"}
+_PUBLIC = {
+    "RunConfig": "config",
+    "load_config": "config",
+    "AnalysisResult": "pipeline.result",
+    "Pipeline": "pipeline.runner",
+    "analyze": "pipeline.runner",
+    "analyze_file": "pipeline.runner",
+    "load": "pipeline.runner",
+    "write_outputs": "io.writers",
+    "Stage": "pipeline.registry",
+    "Batch": "pipeline.registry",
+    "register_stage": "pipeline.registry",
+}
 
 __all__ = [*_PUBLIC, "__version__"]
 

@@ -34,10 +34,10 @@ class ColumnMapping(_Strict):
     ces: str | None = None
     churn: str | None = None
     date: str | None = None
-    fcr: str | None = None              # resolved at first contact: yes/no
+    fcr: str | None = None  # resolved at first contact: yes/no
     resolution_time: str | None = None  # time to resolution, a number in `resolution_time_unit`
-    referral: str | None = None         # referred someone (or joined through a referral): yes/no
-    tenure: str | None = None           # time as a customer until churn (or until now): time-to-churn drivers
+    referral: str | None = None  # referred someone (or joined through a referral): yes/no
+    tenure: str | None = None  # time as a customer until churn (or until now): time-to-churn drivers
     segments: list[str] = Field(default_factory=list)
 
 
@@ -57,7 +57,7 @@ class InputConfig(_Strict):
     delimiter: str | None = None
     csat_scale: ScaleConfig = ScaleConfig(min=1, max=5)
     ces_scale: ScaleConfig = ScaleConfig(min=1, max=7)
-    ces_higher_is_easier: bool = True   # "how easy was it" scales; false for "how much effort" scales
+    ces_higher_is_easier: bool = True  # "how easy was it" scales; false for "how much effort" scales
     resolution_time_unit: str = "hours"  # what the resolution-time numbers count; shown next to them
 
 
@@ -120,7 +120,7 @@ class ScoresConfig(_Strict):
 
     nps_interval: Literal["adjusted_wald", "wald"] = "adjusted_wald"
     period: Literal["month", "quarter"] = "month"
-    adjustment: Literal["holm", "bh"] = "holm"   # for comparisons between segments or periods
+    adjustment: Literal["holm", "bh"] = "holm"  # for comparisons between segments or periods
 
 
 class OutputConfig(_Strict):
@@ -136,8 +136,8 @@ class AdaptationConfig(_Strict):
     enabled: bool = False
     outcome: Literal["auto", "nps", "csat"] = "auto"  # auto: NPS when the dump has it, else CSAT (stars)
     folds: int = 5
-    C: float = 1.0                  # inverse regularisation of the logistic model
-    min_weak_labels: int = 100      # fewer usable scores than this (or 20 per side): no adaptation, a warning
+    C: float = 1.0  # inverse regularisation of the logistic model
+    min_weak_labels: int = 100  # fewer usable scores than this (or 20 per side): no adaptation, a warning
 
     @field_validator("folds")
     @classmethod
@@ -181,25 +181,31 @@ def _read_yaml(path: Path) -> dict:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"Config file '{path}' does not exist.",
-                          "Check the path given to --config, or omit --config to use the bundled default.") from None
+        raise ConfigError(
+            f"Config file '{path}' does not exist.",
+            "Check the path given to --config, or omit --config to use the bundled default.",
+        ) from None
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
-        raise ConfigError(f"Config file '{path}' cannot be read ({exc.__class__.__name__}).",
-                          "A config must be a UTF-8 YAML text file; see configs/default.yaml for an example.") from None
+        raise ConfigError(
+            f"Config file '{path}' cannot be read ({exc.__class__.__name__}).",
+            "A config must be a UTF-8 YAML text file; see configs/default.yaml for an example.",
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         loc = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-        raise ConfigError(f"Config file '{path}' is not valid YAML{loc}: {getattr(exc, 'problem', exc)}.",
-                          "Fix the YAML syntax (indentation, colons, quotes); configs/default.yaml shows the "
-                          "expected layout.") from None
+        raise ConfigError(
+            f"Config file '{path}' is not valid YAML{loc}: {getattr(exc, 'problem', exc)}.",
+            "Fix the YAML syntax (indentation, colons, quotes); configs/default.yaml shows the expected layout.",
+        ) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"Config file '{path}' must hold a YAML mapping at the top level, found "
-                          f"{type(data).__name__}.",
-                          "Start from configs/default.yaml and change only the keys you need.")
+        raise ConfigError(
+            f"Config file '{path}' must hold a YAML mapping at the top level, found {type(data).__name__}.",
+            "Start from configs/default.yaml and change only the keys you need.",
+        )
     return data
 
 
@@ -229,20 +235,27 @@ def _apply_stage_edits(data: dict) -> dict:
     names = [s.get("name") if isinstance(s, dict) else None for s in stages]
     for name in pipeline.pop("remove", None) or []:
         if name not in names:
-            raise ConfigError(f"pipeline.remove names '{name}', which is not in the pipeline.",
-                              f"The stages are: {', '.join(map(str, names))}.")
+            raise ConfigError(
+                f"pipeline.remove names '{name}', which is not in the pipeline.",
+                f"The stages are: {', '.join(map(str, names))}.",
+            )
         del stages[names.index(name)]
         names.remove(name)
     for entry in pipeline.pop("add", None) or []:
         if not isinstance(entry, dict) or "name" not in entry:
-            raise ConfigError(f"pipeline.add holds {entry!r}; each entry needs a stage name.",
-                              "Write e.g. '- name: my_stage' with 'after: themes' and its 'params'.")
+            raise ConfigError(
+                f"pipeline.add holds {entry!r}; each entry needs a stage name.",
+                "Write e.g. '- name: my_stage' with 'after: themes' and its 'params'.",
+            )
         entry = dict(entry)
         before, after = entry.pop("before", None), entry.pop("after", None)
         anchor = before or after
         if anchor is not None and anchor not in names:
-            raise ConfigError(f"pipeline.add places '{entry['name']}' {'before' if before else 'after'} '{anchor}', "
-                              "which is not in the pipeline.", f"The stages are: {', '.join(map(str, names))}.")
+            raise ConfigError(
+                f"pipeline.add places '{entry['name']}' {'before' if before else 'after'} '{anchor}', "
+                "which is not in the pipeline.",
+                f"The stages are: {', '.join(map(str, names))}.",
+            )
         at = len(stages) if anchor is None else names.index(anchor) + (0 if before else 1)
         stages.insert(at, entry)
         names.insert(at, entry["name"])
@@ -284,8 +297,11 @@ def _apply_industry(data: dict) -> dict:
     folder = resource_path("configs/taxonomies")
     known = bundled_industries(folder)
     if industry not in known:
-        raise ConfigError(f"Unknown industry '{industry}'.", f"Use one of {', '.join(known)}, or write your own pack "
-                          "(a taxonomy with 'extends: generic_cx.yaml') and give it as themes.taxonomy.")
+        raise ConfigError(
+            f"Unknown industry '{industry}'.",
+            f"Use one of {', '.join(known)}, or write your own pack "
+            "(a taxonomy with 'extends: generic_cx.yaml') and give it as themes.taxonomy.",
+        )
     pack = f"configs/taxonomies/{industry}.yaml"
     stages = []
     for stage in data.get("pipeline", {}).get("stages", []):
@@ -293,9 +309,11 @@ def _apply_industry(data: dict) -> dict:
         if isinstance(stage, dict) and stage.get("name") in ("themes", "effort"):
             current = params.get("taxonomy", GENERIC_TAXONOMY)
             if current not in (GENERIC_TAXONOMY, pack):
-                raise ConfigError(f"industry '{industry}' and the {stage['name']} stage's taxonomy '{current}' "
-                                  "both choose a taxonomy.", "Keep one: drop --industry, or make your taxonomy "
-                                  f"extend {pack} and give only the taxonomy.")
+                raise ConfigError(
+                    f"industry '{industry}' and the {stage['name']} stage's taxonomy '{current}' "
+                    "both choose a taxonomy.",
+                    f"Keep one: drop --industry, or make your taxonomy extend {pack} and give only the taxonomy.",
+                )
             stage = {**stage, "params": {**params, "taxonomy": pack}}
         stages.append(stage)
     return {**data, "pipeline": {**data["pipeline"], "stages": stages}} if "pipeline" in data else data
@@ -324,10 +342,11 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
-        raise ConfigError(f"Config {source} is invalid: {problems}.",
-                          "Compare with configs/default.yaml; unknown keys are refused to catch typos.") from None
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5])
+        raise ConfigError(
+            f"Config {source} is invalid: {problems}.",
+            "Compare with configs/default.yaml; unknown keys are refused to catch typos.",
+        ) from None
     return _with_stage_defaults(config, source)
 
 

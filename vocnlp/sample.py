@@ -27,87 +27,174 @@ import numpy as np
 
 PHRASES: dict[str, dict[str, list[str]]] = {
     "billing": {
-        "en": ["My last invoice had a charge I never agreed to.", "They took the money twice this month.",
-               "The amount on the bill was completely wrong.", "Billed for an option I cancelled long ago.",
-               "Three months of wrong bills and still no correction.", "There was a mistake on my invoice again.",
-               "They debited far more than the agreed amount.", "Got overcharged and had to prove it myself."],
-        "fr": ["Ma dernière facture comportait des frais que je n'ai jamais acceptés.",
-               "Ils m'ont prélevé deux fois ce mois-ci.", "Le montant de la facture était complètement faux.",
-               "Facturé pour une option résiliée depuis longtemps.",
-               "Trois mois de factures fausses et toujours pas de correction.", "Encore une erreur sur ma facture.",
-               "Prélèvement bien supérieur au montant prévu.", "On m'a surfacturé et j'ai dû le prouver moi-même."],
+        "en": [
+            "My last invoice had a charge I never agreed to.",
+            "They took the money twice this month.",
+            "The amount on the bill was completely wrong.",
+            "Billed for an option I cancelled long ago.",
+            "Three months of wrong bills and still no correction.",
+            "There was a mistake on my invoice again.",
+            "They debited far more than the agreed amount.",
+            "Got overcharged and had to prove it myself.",
+        ],
+        "fr": [
+            "Ma dernière facture comportait des frais que je n'ai jamais acceptés.",
+            "Ils m'ont prélevé deux fois ce mois-ci.",
+            "Le montant de la facture était complètement faux.",
+            "Facturé pour une option résiliée depuis longtemps.",
+            "Trois mois de factures fausses et toujours pas de correction.",
+            "Encore une erreur sur ma facture.",
+            "Prélèvement bien supérieur au montant prévu.",
+            "On m'a surfacturé et j'ai dû le prouver moi-même.",
+        ],
     },
     "effort": {
-        "en": ["I must have phoned them five times for the same thing.",
-               "Every time I call I have to explain everything again from scratch.",
-               "Had to ring back over and over before anyone did anything.",
-               "Third call this week and nothing has moved.", "I keep contacting them and nobody follows up.",
-               "It took six calls and two emails to sort this out."],
-        "fr": ["J'ai téléphoné au moins cinq fois pour la même chose.",
-               "À chaque appel il faut tout réexpliquer depuis le début.",
-               "J'ai multiplié les appels avant que quelqu'un bouge.",
-               "Troisième appel cette semaine et rien n'a bougé.",
-               "Je les contacte sans arrêt et personne ne fait le suivi.",
-               "Il a fallu six appels et deux mails pour régler ça."],
+        "en": [
+            "I must have phoned them five times for the same thing.",
+            "Every time I call I have to explain everything again from scratch.",
+            "Had to ring back over and over before anyone did anything.",
+            "Third call this week and nothing has moved.",
+            "I keep contacting them and nobody follows up.",
+            "It took six calls and two emails to sort this out.",
+        ],
+        "fr": [
+            "J'ai téléphoné au moins cinq fois pour la même chose.",
+            "À chaque appel il faut tout réexpliquer depuis le début.",
+            "J'ai multiplié les appels avant que quelqu'un bouge.",
+            "Troisième appel cette semaine et rien n'a bougé.",
+            "Je les contacte sans arrêt et personne ne fait le suivi.",
+            "Il a fallu six appels et deux mails pour régler ça.",
+        ],
     },
     "waiting": {
-        "en": ["Spent almost an hour on hold before speaking to anyone.",
-               "The waiting time on the hotline is ridiculous.", "I waited two weeks for a simple answer.",
-               "Nobody picks up, you just wait and wait.", "Queue music for 45 minutes, unacceptable.",
-               "Far too long to get through to an adviser."],
-        "fr": ["Presque une heure en ligne avant de parler à quelqu'un.",
-               "Le temps d'attente à la hotline est ridicule.", "Deux semaines d'attente pour une simple réponse.",
-               "Personne ne décroche, on attend et on attend.", "45 minutes de musique d'attente, inadmissible.",
-               "Beaucoup trop long pour joindre un conseiller."],
+        "en": [
+            "Spent almost an hour on hold before speaking to anyone.",
+            "The waiting time on the hotline is ridiculous.",
+            "I waited two weeks for a simple answer.",
+            "Nobody picks up, you just wait and wait.",
+            "Queue music for 45 minutes, unacceptable.",
+            "Far too long to get through to an adviser.",
+        ],
+        "fr": [
+            "Presque une heure en ligne avant de parler à quelqu'un.",
+            "Le temps d'attente à la hotline est ridicule.",
+            "Deux semaines d'attente pour une simple réponse.",
+            "Personne ne décroche, on attend et on attend.",
+            "45 minutes de musique d'attente, inadmissible.",
+            "Beaucoup trop long pour joindre un conseiller.",
+        ],
     },
     "staff": {
-        "en": ["The lady I spoke to was lovely and really helpful.",
-               "Very friendly adviser, took the time to explain.", "Staff in the shop were welcoming and kind.",
-               "The technician was polite and cheerful.", "Great person on the phone, patient and warm.",
-               "Really nice customer service rep."],
-        "fr": ["La dame que j'ai eue était adorable et très serviable.",
-               "Conseiller très sympathique qui a pris le temps d'expliquer.",
-               "Personnel de la boutique accueillant et gentil.", "Le technicien était poli et de bonne humeur.",
-               "Interlocutrice au top, patiente et chaleureuse.", "Une conseillère vraiment agréable."],
+        "en": [
+            "The lady I spoke to was lovely and really helpful.",
+            "Very friendly adviser, took the time to explain.",
+            "Staff in the shop were welcoming and kind.",
+            "The technician was polite and cheerful.",
+            "Great person on the phone, patient and warm.",
+            "Really nice customer service rep.",
+        ],
+        "fr": [
+            "La dame que j'ai eue était adorable et très serviable.",
+            "Conseiller très sympathique qui a pris le temps d'expliquer.",
+            "Personnel de la boutique accueillant et gentil.",
+            "Le technicien était poli et de bonne humeur.",
+            "Interlocutrice au top, patiente et chaleureuse.",
+            "Une conseillère vraiment agréable.",
+        ],
     },
     "price": {
-        "en": ["Way too pricey compared with other providers.", "The subscription costs too much for what it is.",
-               "They raised the price again without asking.", "I pay more every year for the same thing."],
-        "fr": ["Bien trop cher par rapport aux autres opérateurs.", "L'abonnement coûte trop cher pour ce que c'est.",
-               "Ils ont encore augmenté le tarif sans demander.", "Je paie plus chaque année pour la même chose."],
+        "en": [
+            "Way too pricey compared with other providers.",
+            "The subscription costs too much for what it is.",
+            "They raised the price again without asking.",
+            "I pay more every year for the same thing.",
+        ],
+        "fr": [
+            "Bien trop cher par rapport aux autres opérateurs.",
+            "L'abonnement coûte trop cher pour ce que c'est.",
+            "Ils ont encore augmenté le tarif sans demander.",
+            "Je paie plus chaque année pour la même chose.",
+        ],
     },
     "digital": {
-        "en": ["The app crashes every time I open my bills.", "Could not log into the customer portal for days.",
-               "The website is a maze, impossible to find anything.", "Password reset on the site never works."],
-        "fr": ["L'appli plante dès que j'ouvre mes factures.",
-               "Impossible d'accéder à l'espace client pendant des jours.",
-               "Le site est un labyrinthe, on ne trouve rien.",
-               "La réinitialisation du mot de passe sur le site ne marche jamais."],
+        "en": [
+            "The app crashes every time I open my bills.",
+            "Could not log into the customer portal for days.",
+            "The website is a maze, impossible to find anything.",
+            "Password reset on the site never works.",
+        ],
+        "fr": [
+            "L'appli plante dès que j'ouvre mes factures.",
+            "Impossible d'accéder à l'espace client pendant des jours.",
+            "Le site est un labyrinthe, on ne trouve rien.",
+            "La réinitialisation du mot de passe sur le site ne marche jamais.",
+        ],
     },
     "delivery": {
-        "en": ["The engineer didn't turn up for the appointment.", "My router arrived ten days late.",
-               "They cancelled the installation the day before.", "Nobody came on the day booked for the install."],
-        "fr": ["Le technicien ne s'est pas présenté au rendez-vous.", "Ma box est arrivée avec dix jours de retard.",
-               "Ils ont annulé l'installation la veille.", "Personne n'est venu le jour prévu pour l'installation."],
+        "en": [
+            "The engineer didn't turn up for the appointment.",
+            "My router arrived ten days late.",
+            "They cancelled the installation the day before.",
+            "Nobody came on the day booked for the install.",
+        ],
+        "fr": [
+            "Le technicien ne s'est pas présenté au rendez-vous.",
+            "Ma box est arrivée avec dix jours de retard.",
+            "Ils ont annulé l'installation la veille.",
+            "Personne n'est venu le jour prévu pour l'installation.",
+        ],
     },
     "quality": {
-        "en": ["Internet drops out several times a day.", "The line was down for a whole week.",
-               "The signal is terrible in my area.", "Service keeps cutting off in the evening."],
-        "fr": ["Internet se coupe plusieurs fois par jour.", "La ligne a été coupée pendant une semaine entière.",
-               "Le réseau est catastrophique dans mon quartier.", "Le service coupe sans cesse le soir."],
+        "en": [
+            "Internet drops out several times a day.",
+            "The line was down for a whole week.",
+            "The signal is terrible in my area.",
+            "Service keeps cutting off in the evening.",
+        ],
+        "fr": [
+            "Internet se coupe plusieurs fois par jour.",
+            "La ligne a été coupée pendant une semaine entière.",
+            "Le réseau est catastrophique dans mon quartier.",
+            "Le service coupe sans cesse le soir.",
+        ],
     },
 }
-PRAISE = {"en": ["Overall very happy with the service.", "Everything works, nothing to complain about.",
-                 "Great service, I recommend."],
-          "fr": ["Globalement très satisfait du service.", "Tout fonctionne, rien à redire.",
-                 "Super service, je recommande."]}
+PRAISE = {
+    "en": [
+        "Overall very happy with the service.",
+        "Everything works, nothing to complain about.",
+        "Great service, I recommend.",
+    ],
+    "fr": [
+        "Globalement très satisfait du service.",
+        "Tout fonctionne, rien à redire.",
+        "Super service, je recommande.",
+    ],
+}
 SHORT = ["ok", "RAS", "rien à signaler", "nothing to add", "n/a", "...", "bien", "fine", "no comment", "-", "RAS merci"]
 POSITIVE_THEMES = {"staff"}
 
-THEME_WEIGHTS = {"billing": .14, "effort": .12, "waiting": .15, "staff": .17, "price": .13, "digital": .10,
-                 "delivery": .09, "quality": .10}
-NPS_EFFECTS = {"billing": -4.2, "effort": -3.8, "waiting": -1.0, "price": -1.0, "digital": -0.8, "delivery": -1.2,
-               "quality": -1.4, "staff": 1.0, "praise": 1.0}
+THEME_WEIGHTS = {
+    "billing": 0.14,
+    "effort": 0.12,
+    "waiting": 0.15,
+    "staff": 0.17,
+    "price": 0.13,
+    "digital": 0.10,
+    "delivery": 0.09,
+    "quality": 0.10,
+}
+NPS_EFFECTS = {
+    "billing": -4.2,
+    "effort": -3.8,
+    "waiting": -1.0,
+    "price": -1.0,
+    "digital": -0.8,
+    "delivery": -1.2,
+    "quality": -1.4,
+    "staff": 1.0,
+    "praise": 1.0,
+}
 CHURN_EFFECTS = {"waiting": 2.4, "billing": 0.4, "effort": 0.5, "price": 0.5, "quality": 0.5, "staff": -0.4}
 NPS_BASE, NPS_NOISE, CHURN_BASE = 8.4, 1.2, -2.8
 
@@ -120,8 +207,8 @@ def _typo(text: str, rng: np.random.Generator) -> str:
         return text
     i = int(rng.choice(letters))
     if rng.random() < 0.5:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
-    return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    return text[:i] + text[i + 1 :]
 
 
 def _strip_accents(text: str) -> str:
@@ -180,12 +267,26 @@ def generate(rows: int = 2000, seed: int = 7) -> tuple[list[dict], list[dict]]:
         logit = CHURN_BASE + sum(CHURN_EFFECTS.get(t, 0) for t in effects)
         churned = rng.random() < 1 / (1 + math.exp(-logit))
         respondent = f"C{100000 + i}"
-        survey.append({"id_client": respondent, "commentaire": text, "note_recommandation": str(nps),
-                       "resilie": "oui" if churned else "non",
-                       "date_reponse": (start + timedelta(days=int(rng.integers(0, 181)))).strftime("%d/%m/%Y"),
-                       "segment": "Professionnels" if rng.random() < 0.3 else "Particuliers"})
-        truth.append({"id_client": respondent, "kind": kind, "language": lang_mode,
-                      "planted_themes": ";".join(sorted(themes)), "nps_true": nps, "churned_true": int(churned)})
+        survey.append(
+            {
+                "id_client": respondent,
+                "commentaire": text,
+                "note_recommandation": str(nps),
+                "resilie": "oui" if churned else "non",
+                "date_reponse": (start + timedelta(days=int(rng.integers(0, 181)))).strftime("%d/%m/%Y"),
+                "segment": "Professionnels" if rng.random() < 0.3 else "Particuliers",
+            }
+        )
+        truth.append(
+            {
+                "id_client": respondent,
+                "kind": kind,
+                "language": lang_mode,
+                "planted_themes": ";".join(sorted(themes)),
+                "nps_true": nps,
+                "churned_true": int(churned),
+            }
+        )
     _inject_invalid(survey, rng)
     return survey, truth
 

@@ -3,12 +3,24 @@
 Usage: python3 data/written_cx/check.py data/written_cx/<file>.jsonl
 Prints counts per language, sentiment, theme and length band, and every line that breaks the format.
 """
+
 import json
 import sys
 from collections import Counter
 
-THEMES = {"price", "billing", "staff", "waiting", "resolution", "communication", "quality", "delivery",
-          "digital", "contract", "effort"}
+THEMES = {
+    "price",
+    "billing",
+    "staff",
+    "waiting",
+    "resolution",
+    "communication",
+    "quality",
+    "delivery",
+    "digital",
+    "contract",
+    "effort",
+}
 SENTIMENTS = {"negative", "neutral", "positive", "mixed"}
 POLARITIES = {"negative", "neutral", "positive"}
 

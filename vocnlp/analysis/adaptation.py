@@ -59,8 +59,13 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float | None:
     return float(roc_auc_score(y, score)) if 0 < y.sum() < len(y) else None
 
 
-def adapt_sentiment(comments: pd.DataFrame, vectors: np.ndarray, settings: AdaptationConfig,
-                    csat_scale: tuple[float, float], seed: int = 0) -> dict:
+def adapt_sentiment(
+    comments: pd.DataFrame,
+    vectors: np.ndarray,
+    settings: AdaptationConfig,
+    csat_scale: tuple[float, float],
+    seed: int = 0,
+) -> dict:
     """Rewrite ``sentiment_score`` / ``sentiment`` in place with the cross-fitted adapted model; return its
     description for the summary (``used`` false, with a reason, when it could not run)."""
     y, outcome = weak_labels(comments, settings.outcome, csat_scale)
@@ -68,13 +73,22 @@ def adapt_sentiment(comments: pd.DataFrame, vectors: np.ndarray, settings: Adapt
     live = np.isfinite(score)
     labelled = live & np.isfinite(y)
     counts = {"high": int((y[labelled] == 1).sum()), "low": int((y[labelled] == 0).sum())}
-    base = {"used": False, "outcome": outcome, "weak_labels": int(labelled.sum()), **counts,
-            "folds": settings.folds, "cross_fitted": True}
+    base = {
+        "used": False,
+        "outcome": outcome,
+        "weak_labels": int(labelled.sum()),
+        **counts,
+        "folds": settings.folds,
+        "cross_fitted": True,
+    }
     if outcome is None:
         return {**base, "reason": "the dump has no NPS or CSAT column to learn from"}
     if labelled.sum() < settings.min_weak_labels or min(counts.values()) < 20:
-        return {**base, "reason": f"too few usable scores ({counts['high']} high, {counts['low']} low; "
-                                  f"needs {settings.min_weak_labels} in all and 20 on each side)"}
+        return {
+            **base,
+            "reason": f"too few usable scores ({counts['high']} high, {counts['low']} low; "
+            f"needs {settings.min_weak_labels} in all and 20 on each side)",
+        }
     features = np.hstack([vectors, score[:, None]]).astype(np.float64)
     rows = np.flatnonzero(labelled)
     adapted = np.full(len(comments), np.nan)
@@ -96,5 +110,10 @@ def adapt_sentiment(comments: pd.DataFrame, vectors: np.ndarray, settings: Adapt
     polar = live & np.isin(label, ["positive", "negative"])
     label[polar] = np.where(new_score[polar] >= 0, "positive", "negative")
     comments["sentiment"] = label
-    return {**base, "used": True, "changed_polarity": int((label != before).sum()),
-            "auc_model_score": _auc(y[rows], score[rows]), "auc_adapted_out_of_fold": _auc(y[rows], adapted[rows])}
+    return {
+        **base,
+        "used": True,
+        "changed_polarity": int((label != before).sum()),
+        "auc_model_score": _auc(y[rows], score[rows]),
+        "auc_adapted_out_of_fold": _auc(y[rows], adapted[rows]),
+    }

@@ -19,14 +19,46 @@ from scipy import stats
 
 from vocnlp.analysis.scores import mean_with_interval, nps, proportion
 
-GROUP_COLUMNS = ["grouping", "group", "n", "nps", "nps_se", "nps_ci_low", "nps_ci_high", "churn_rate",
-                 "churn_ci_low", "churn_ci_high", "csat_mean", "ces_mean", "fcr_rate", "fcr_ci_low", "fcr_ci_high",
-                 "resolution_time_mean", "resolution_time_median", "referral_rate", "referral_ci_low",
-                 "referral_ci_high"]
+GROUP_COLUMNS = [
+    "grouping",
+    "group",
+    "n",
+    "nps",
+    "nps_se",
+    "nps_ci_low",
+    "nps_ci_high",
+    "churn_rate",
+    "churn_ci_low",
+    "churn_ci_high",
+    "csat_mean",
+    "ces_mean",
+    "fcr_rate",
+    "fcr_ci_low",
+    "fcr_ci_high",
+    "resolution_time_mean",
+    "resolution_time_median",
+    "referral_rate",
+    "referral_ci_low",
+    "referral_ci_high",
+]
 # (measure name, boolean column) pairs compared as proportions between groups.
 RATES = (("churn_rate", "churned"), ("fcr_rate", "first_contact_resolved"), ("referral_rate", "referred"))
-COMPARISON_COLUMNS = ["grouping", "measure", "group_a", "group_b", "n_a", "n_b", "value_a", "value_b", "difference",
-                      "difference_ci_low", "difference_ci_high", "p_value", "p_adjusted", "adjustment"]
+COMPARISON_COLUMNS = [
+    "grouping",
+    "measure",
+    "group_a",
+    "group_b",
+    "n_a",
+    "n_b",
+    "value_a",
+    "value_b",
+    "difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "p_value",
+    "p_adjusted",
+    "adjustment",
+]
 
 
 def add_period(comments: pd.DataFrame, period: str = "month") -> pd.Series | None:
@@ -53,15 +85,23 @@ def group_scores(comments: pd.DataFrame, labels: pd.Series, grouping: str, level
     rows = []
     for group, frame in comments.groupby(labels.fillna("(missing)"), sort=True):
         score = nps(frame["nps_score"], level) if "nps_score" in frame else {"n": 0}
-        row = {"grouping": grouping, "group": str(group), "n": len(frame), "nps": score.get("nps"),
-               "nps_se": score.get("se"), "nps_ci_low": score.get("ci_low"), "nps_ci_high": score.get("ci_high"),
-               "csat_mean": mean_with_interval(frame["csat_score"]).get("mean") if "csat_score" in frame else None,
-               "ces_mean": mean_with_interval(frame["ces_score"]).get("mean") if "ces_score" in frame else None}
+        row = {
+            "grouping": grouping,
+            "group": str(group),
+            "n": len(frame),
+            "nps": score.get("nps"),
+            "nps_se": score.get("se"),
+            "nps_ci_low": score.get("ci_low"),
+            "nps_ci_high": score.get("ci_high"),
+            "csat_mean": mean_with_interval(frame["csat_score"]).get("mean") if "csat_score" in frame else None,
+            "ces_mean": mean_with_interval(frame["ces_score"]).get("mean") if "ces_score" in frame else None,
+        }
         for measure, column in RATES:
             prefix = measure.removesuffix("_rate")
             rate = proportion(*_yes_count(frame, column), level)
-            row.update({measure: rate["rate"], f"{prefix}_ci_low": rate["ci_low"],
-                        f"{prefix}_ci_high": rate["ci_high"]})
+            row.update(
+                {measure: rate["rate"], f"{prefix}_ci_low": rate["ci_low"], f"{prefix}_ci_high": rate["ci_high"]}
+            )
         if "resolution_time" in frame:
             times = mean_with_interval(frame["resolution_time"], level, distribution=False)
             row.update(resolution_time_mean=times.get("mean"), resolution_time_median=times.get("median"))
@@ -78,8 +118,14 @@ def nps_difference(scores_a, scores_b, level: float = 0.95) -> dict:
     se = math.sqrt(a["se"] ** 2 + b["se"] ** 2)
     z = float(stats.norm.ppf(0.5 + level / 2))
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else (1.0 if diff == 0 else 0.0)
-    return {"value_a": a["nps"], "value_b": b["nps"], "difference": diff, "ci_low": diff - z * se,
-            "ci_high": diff + z * se, "p_value": p}
+    return {
+        "value_a": a["nps"],
+        "value_b": b["nps"],
+        "difference": diff,
+        "ci_low": diff - z * se,
+        "ci_high": diff + z * se,
+        "p_value": p,
+    }
 
 
 def proportion_difference(x_a: int, n_a: int, x_b: int, n_b: int, level: float = 0.95) -> dict:
@@ -105,8 +151,14 @@ def mean_difference(values_a, values_b, level: float = 0.95) -> dict:
         return {"difference": math.nan, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
     test = stats.ttest_ind(a, b, equal_var=False)
     ci = test.confidence_interval(level)
-    return {"value_a": float(a.mean()), "value_b": float(b.mean()), "difference": float(a.mean() - b.mean()),
-            "ci_low": float(ci.low), "ci_high": float(ci.high), "p_value": float(test.pvalue)}
+    return {
+        "value_a": float(a.mean()),
+        "value_b": float(b.mean()),
+        "difference": float(a.mean() - b.mean()),
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "p_value": float(test.pvalue),
+    }
 
 
 def adjust(p_values, method: str = "holm") -> np.ndarray:
@@ -131,8 +183,14 @@ def adjust(p_values, method: str = "holm") -> np.ndarray:
     return out
 
 
-def compare_groups(comments: pd.DataFrame, labels: pd.Series, grouping: str, pairs: str = "all",
-                   level: float = 0.95, method: str = "holm") -> pd.DataFrame:
+def compare_groups(
+    comments: pd.DataFrame,
+    labels: pd.Series,
+    grouping: str,
+    pairs: str = "all",
+    level: float = 0.95,
+    method: str = "holm",
+) -> pd.DataFrame:
     """NPS, rate (churn, first-contact resolution, referral) and mean resolution-time differences between groups,
     p-values adjusted over every comparison made.
 
@@ -147,18 +205,40 @@ def compare_groups(comments: pd.DataFrame, labels: pd.Series, grouping: str, pai
         fa, fb = comments[labels == a], comments[labels == b]
         if "nps_score" in comments:
             r = nps_difference(fa["nps_score"], fb["nps_score"], level)
-            rows.append({"measure": "nps", "group_a": a, "group_b": b, "n_a": int(fa["nps_score"].notna().sum()),
-                         "n_b": int(fb["nps_score"].notna().sum()), **r})
+            rows.append(
+                {
+                    "measure": "nps",
+                    "group_a": a,
+                    "group_b": b,
+                    "n_a": int(fa["nps_score"].notna().sum()),
+                    "n_b": int(fb["nps_score"].notna().sum()),
+                    **r,
+                }
+            )
         for measure, column in RATES:
             if column in comments:
                 (xa, na), (xb, nb) = _yes_count(fa, column), _yes_count(fb, column)
-                rows.append({"measure": measure, "group_a": a, "group_b": b, "n_a": na, "n_b": nb,
-                             **proportion_difference(xa, na, xb, nb, level)})
+                rows.append(
+                    {
+                        "measure": measure,
+                        "group_a": a,
+                        "group_b": b,
+                        "n_a": na,
+                        "n_b": nb,
+                        **proportion_difference(xa, na, xb, nb, level),
+                    }
+                )
         if "resolution_time" in comments:
-            rows.append({"measure": "resolution_time_mean", "group_a": a, "group_b": b,
-                         "n_a": int(fa["resolution_time"].notna().sum()),
-                         "n_b": int(fb["resolution_time"].notna().sum()),
-                         **mean_difference(fa["resolution_time"], fb["resolution_time"], level)})
+            rows.append(
+                {
+                    "measure": "resolution_time_mean",
+                    "group_a": a,
+                    "group_b": b,
+                    "n_a": int(fa["resolution_time"].notna().sum()),
+                    "n_b": int(fb["resolution_time"].notna().sum()),
+                    **mean_difference(fa["resolution_time"], fb["resolution_time"], level),
+                }
+            )
     table = pd.DataFrame(rows).rename(columns={"ci_low": "difference_ci_low", "ci_high": "difference_ci_high"})
     if not len(table):
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
@@ -168,8 +248,9 @@ def compare_groups(comments: pd.DataFrame, labels: pd.Series, grouping: str, pai
     return table.reindex(columns=COMPARISON_COLUMNS)
 
 
-def scores_by_group(comments: pd.DataFrame, segments: list[str], period: str = "month", level: float = 0.95,
-                    method: str = "holm") -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def scores_by_group(
+    comments: pd.DataFrame, segments: list[str], period: str = "month", level: float = 0.95, method: str = "holm"
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Scores per segment value and per period, the comparisons between them, and warnings."""
     groupings, warnings = [], []
     for column in segments:
@@ -187,6 +268,8 @@ def scores_by_group(comments: pd.DataFrame, segments: list[str], period: str = "
             groupings.append((f"period ({period})", periods, "consecutive"))
     scores = [group_scores(comments, labels, name, level) for name, labels, _ in groupings]
     comparisons = [compare_groups(comments, labels, name, how, level, method) for name, labels, how in groupings]
-    return (pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=GROUP_COLUMNS),
-            pd.concat(comparisons, ignore_index=True) if comparisons else pd.DataFrame(columns=COMPARISON_COLUMNS),
-            warnings)
+    return (
+        pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=GROUP_COLUMNS),
+        pd.concat(comparisons, ignore_index=True) if comparisons else pd.DataFrame(columns=COMPARISON_COLUMNS),
+        warnings,
+    )

@@ -35,8 +35,16 @@ def nps(scores, level: float = 0.95, method: str = "adjusted_wald") -> dict:
     s = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce").dropna(), dtype=float)
     n = len(s)
     if n == 0:
-        return {"n": 0, "nps": None, "se": None, "ci_low": None, "ci_high": None,
-                "promoters": 0, "passives": 0, "detractors": 0}
+        return {
+            "n": 0,
+            "nps": None,
+            "se": None,
+            "ci_low": None,
+            "ci_high": None,
+            "promoters": 0,
+            "passives": 0,
+            "detractors": 0,
+        }
     promoters, detractors = int((s >= 9).sum()), int((s <= 6).sum())
     p, d = promoters / n, detractors / n
     se = 100 * math.sqrt(max(p + d - (p - d) ** 2, 0.0) / n)
@@ -46,11 +54,19 @@ def nps(scores, level: float = 0.95, method: str = "adjusted_wald") -> dict:
     pa, da, na = (promoters + shift) / (n + extra), (detractors + shift) / (n + extra), n + extra
     centre = 100 * (pa - da)
     half = _z(level) * 100 * math.sqrt(max(pa + da - (pa - da) ** 2, 0.0) / na)
-    return {"n": n, "nps": 100 * (p - d), "se": se,
-            "ci_low": max(-100.0, centre - half), "ci_high": min(100.0, centre + half),
-            "interval": f"{method.replace('_', ' ')} {int(level * 100)}%",
-            "promoters": promoters, "passives": n - promoters - detractors, "detractors": detractors,
-            "promoter_share": p, "detractor_share": d}
+    return {
+        "n": n,
+        "nps": 100 * (p - d),
+        "se": se,
+        "ci_low": max(-100.0, centre - half),
+        "ci_high": min(100.0, centre + half),
+        "interval": f"{method.replace('_', ' ')} {int(level * 100)}%",
+        "promoters": promoters,
+        "passives": n - promoters - detractors,
+        "detractors": detractors,
+        "promoter_share": p,
+        "detractor_share": d,
+    }
 
 
 def proportion(successes: int, n: int, level: float = 0.95) -> dict:
@@ -62,8 +78,14 @@ def proportion(successes: int, n: int, level: float = 0.95) -> dict:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return {"n": n, "count": int(successes), "rate": p, "ci_low": max(0.0, centre - half),
-            "ci_high": min(1.0, centre + half), "interval": f"Wilson {int(level * 100)}%"}
+    return {
+        "n": n,
+        "count": int(successes),
+        "rate": p,
+        "ci_low": max(0.0, centre - half),
+        "ci_high": min(1.0, centre + half),
+        "interval": f"Wilson {int(level * 100)}%",
+    }
 
 
 def mean_with_interval(values, level: float = 0.95, distribution: bool = True) -> dict:
@@ -89,9 +111,14 @@ def _yes_rate(values: pd.Series, level: float) -> dict:
     return proportion(int(valid.sum()), len(valid), level)
 
 
-def summarise_scores(comments: pd.DataFrame, mapping: dict, level: float = 0.95,
-                     csat_top_box: float = 4, nps_method: str = "adjusted_wald",
-                     resolution_time_unit: str = "hours") -> dict:
+def summarise_scores(
+    comments: pd.DataFrame,
+    mapping: dict,
+    level: float = 0.95,
+    csat_top_box: float = 4,
+    nps_method: str = "adjusted_wald",
+    resolution_time_unit: str = "hours",
+) -> dict:
     """Overall NPS, CSAT, CES, churn, first-contact resolution, resolution time and referral summaries,
     for the columns the input has."""
     out: dict = {}
@@ -109,8 +136,10 @@ def summarise_scores(comments: pd.DataFrame, mapping: dict, level: float = 0.95,
     if "first_contact_resolved" in comments:
         out["fcr"] = _yes_rate(comments["first_contact_resolved"], level)
     if "resolution_time" in comments:
-        out["resolution_time"] = {**mean_with_interval(comments["resolution_time"], level, distribution=False),
-                                  "unit": resolution_time_unit}
+        out["resolution_time"] = {
+            **mean_with_interval(comments["resolution_time"], level, distribution=False),
+            "unit": resolution_time_unit,
+        }
     if "referred" in comments:
         out["referral"] = _yes_rate(comments["referred"], level)
     return out

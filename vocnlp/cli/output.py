@@ -34,9 +34,14 @@ def crash(error: BaseException) -> None:
 
     from vocnlp import __version__
 
-    text = "\n".join([f"vocnlp {__version__}, Python {platform.python_version()} ({platform.platform()})",
-                       "command: " + " ".join(sys.argv), "",
-                       "".join(traceback.format_exception(type(error), error, error.__traceback__))])
+    text = "\n".join(
+        [
+            f"vocnlp {__version__}, Python {platform.python_version()} ({platform.platform()})",
+            "command: " + " ".join(sys.argv),
+            "",
+            "".join(traceback.format_exception(type(error), error, error.__traceback__)),
+        ]
+    )
     name = f"vocnlp-crash-{datetime.now():%Y%m%d-%H%M%S}.txt"
     for folder in (os.getcwd(), tempfile.gettempdir()):
         try:
@@ -47,6 +52,10 @@ def crash(error: BaseException) -> None:
         except OSError:
             path = None
     where = f" The details are in {path}: please attach that file when you report it." if path else ""
-    err.print(f"[bold red]Internal error:[/] vocnlp stopped on something it did not expect "
-              f"({error.__class__.__name__}: {error}).{where}", highlight=False, soft_wrap=True)
+    err.print(
+        f"[bold red]Internal error:[/] vocnlp stopped on something it did not expect "
+        f"({error.__class__.__name__}: {error}).{where}",
+        highlight=False,
+        soft_wrap=True,
+    )
     raise SystemExit(1)

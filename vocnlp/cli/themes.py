@@ -18,10 +18,15 @@ review_app = typer.Typer(no_args_is_help=True, help="Human review of the least c
 def review_export(
     run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
     out_file: Path = typer.Option(..., "--out", "-o", help="Review file to write (.csv or .xlsx)."),
-    per_theme: int = typer.Option(20, "--per-theme", help="Least confident mentions (and near misses) to review "
-                                  "per theme."),
-    sampled: int = typer.Option(10, "--sampled-per-theme", help="Other mentions per theme drawn at random, so "
-                                "'vocnlp review calibrate' sees confident ones too (0: none)."),
+    per_theme: int = typer.Option(
+        20, "--per-theme", help="Least confident mentions (and near misses) to review per theme."
+    ),
+    sampled: int = typer.Option(
+        10,
+        "--sampled-per-theme",
+        help="Other mentions per theme drawn at random, so "
+        "'vocnlp review calibrate' sees confident ones too (0: none).",
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the random sample."),
 ) -> None:
     """Write each theme's least confident mentions, closest near misses and a random sample of the rest, with
@@ -33,8 +38,10 @@ def review_export(
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"{len(queue):,} mentions of {queue['theme_id'].nunique()} themes written to {out_file}. Fill in "
-              "'verdict' (yes/no) and, when wrong, 'correct_themes' (theme ids separated by |).")
+    out.print(
+        f"{len(queue):,} mentions of {queue['theme_id'].nunique()} themes written to {out_file}. Fill in "
+        "'verdict' (yes/no) and, when wrong, 'correct_themes' (theme ids separated by |)."
+    )
 
 
 @review_app.command("import")
@@ -50,16 +57,22 @@ def review_import(
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"{counts['written']:,} labelled rows written to {out_file} ({counts['confirmed']} confirmed, "
-              f"{counts['corrected']} corrected, {counts['rejected_without_correction']} rejected without a "
-              f"correction, written with the label 'none'; {counts['not_reviewed']} not reviewed were left out).")
+    out.print(
+        f"{counts['written']:,} labelled rows written to {out_file} ({counts['confirmed']} confirmed, "
+        f"{counts['corrected']} corrected, {counts['rejected_without_correction']} rejected without a "
+        f"correction, written with the label 'none'; {counts['not_reviewed']} not reviewed were left out)."
+    )
 
 
 @review_app.command("calibrate")
 def review_calibrate(
     review_file: Path = typer.Argument(..., help="The filled review file (zero-shot run)."),
-    out_file: Path = typer.Option(..., "--out", "-o", help="Calibration file to write (.json); name it in the "
-                                  "themes stage's 'calibration' parameter."),
+    out_file: Path = typer.Option(
+        ...,
+        "--out",
+        "-o",
+        help="Calibration file to write (.json); name it in the themes stage's 'calibration' parameter.",
+    ),
 ) -> None:
     """Learn calibrated probabilities for zero-shot themes from the judged rows of a review file."""
     try:
@@ -72,13 +85,18 @@ def review_calibrate(
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"Calibration from {check['judged']:,} judged rows ({check['share_right']:.0%} right) written to "
-              f"{out_file}.")
-    out.print(f"Expected calibration error, {check['folds']}-fold cross-validated: raw confidence "
-              f"{check['ece_raw_confidence']:.3f}, calibrated {check['ece_calibrated']:.3f} (Brier "
-              f"{check['brier_raw_confidence']:.3f} → {check['brier_calibrated']:.3f}).")
-    out.print(f"Use it with 'vocnlp run … --theme-calibration {out_file}' (or the themes stage's 'calibration' "
-              "parameter); zero-shot mentions then carry 'probability'.")
+    out.print(
+        f"Calibration from {check['judged']:,} judged rows ({check['share_right']:.0%} right) written to {out_file}."
+    )
+    out.print(
+        f"Expected calibration error, {check['folds']}-fold cross-validated: raw confidence "
+        f"{check['ece_raw_confidence']:.3f}, calibrated {check['ece_calibrated']:.3f} (Brier "
+        f"{check['brier_raw_confidence']:.3f} → {check['brier_calibrated']:.3f})."
+    )
+    out.print(
+        f"Use it with 'vocnlp run … --theme-calibration {out_file}' (or the themes stage's 'calibration' "
+        "parameter); zero-shot mentions then carry 'probability'."
+    )
 
 
 taxonomy_app = typer.Typer(no_args_is_help=True, help="Edit a theme taxonomy; ids stay traceable through aliases.")
@@ -95,14 +113,20 @@ def _edit_taxonomy(path: Path, out_file: Optional[Path], edit) -> None:
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"{document['history'][-1]['change']} — taxonomy '{taxonomy.id}' version {taxonomy.version} written "
-              f"to {out_file or path}")
+    out.print(
+        f"{document['history'][-1]['change']} — taxonomy '{taxonomy.id}' version {taxonomy.version} written "
+        f"to {out_file or path}"
+    )
 
 
 @taxonomy_app.command("rename")
-def taxonomy_rename(path: Path = _TAXONOMY_ARG, theme: str = typer.Argument(..., help="Theme or sub-theme id."),
-                    en: Optional[str] = typer.Option(None, "--en"), fr: Optional[str] = typer.Option(None, "--fr"),
-                    out_file: Optional[Path] = _TAXONOMY_OUT) -> None:
+def taxonomy_rename(
+    path: Path = _TAXONOMY_ARG,
+    theme: str = typer.Argument(..., help="Theme or sub-theme id."),
+    en: Optional[str] = typer.Option(None, "--en"),
+    fr: Optional[str] = typer.Option(None, "--fr"),
+    out_file: Optional[Path] = _TAXONOMY_OUT,
+) -> None:
     """Give a theme new names (its id, used in every output, stays)."""
     from vocnlp.taxonomy.edits import rename
 
@@ -110,9 +134,12 @@ def taxonomy_rename(path: Path = _TAXONOMY_ARG, theme: str = typer.Argument(...,
 
 
 @taxonomy_app.command("merge")
-def taxonomy_merge(path: Path = _TAXONOMY_ARG, source: str = typer.Argument(..., help="Theme to fold in."),
-                   into: str = typer.Argument(..., help="Theme that absorbs it."),
-                   out_file: Optional[Path] = _TAXONOMY_OUT) -> None:
+def taxonomy_merge(
+    path: Path = _TAXONOMY_ARG,
+    source: str = typer.Argument(..., help="Theme to fold in."),
+    into: str = typer.Argument(..., help="Theme that absorbs it."),
+    out_file: Optional[Path] = _TAXONOMY_OUT,
+) -> None:
     """Merge one top-level theme into another; the old id becomes an alias."""
     from vocnlp.taxonomy.edits import merge
 
@@ -120,9 +147,12 @@ def taxonomy_merge(path: Path = _TAXONOMY_ARG, source: str = typer.Argument(...,
 
 
 @taxonomy_app.command("move")
-def taxonomy_move(path: Path = _TAXONOMY_ARG, subtheme: str = typer.Argument(..., help="Sub-theme id."),
-                  parent: str = typer.Argument(..., help="New parent theme id."),
-                  out_file: Optional[Path] = _TAXONOMY_OUT) -> None:
+def taxonomy_move(
+    path: Path = _TAXONOMY_ARG,
+    subtheme: str = typer.Argument(..., help="Sub-theme id."),
+    parent: str = typer.Argument(..., help="New parent theme id."),
+    out_file: Optional[Path] = _TAXONOMY_OUT,
+) -> None:
     """Move a sub-theme under another theme; its old id becomes an alias."""
     from vocnlp.taxonomy.edits import move
 
@@ -130,11 +160,15 @@ def taxonomy_move(path: Path = _TAXONOMY_ARG, subtheme: str = typer.Argument(...
 
 
 @taxonomy_app.command("split")
-def taxonomy_split(path: Path = _TAXONOMY_ARG, theme: str = typer.Argument(..., help="Theme to split."),
-                   new_id: str = typer.Argument(..., help="Id of the new top-level theme."),
-                   subtheme: list[str] = typer.Option(..., "--subtheme", help="Sub-theme to move (repeatable)."),
-                   en: str = typer.Option(..., "--en"), fr: str = typer.Option(..., "--fr"),
-                   out_file: Optional[Path] = _TAXONOMY_OUT) -> None:
+def taxonomy_split(
+    path: Path = _TAXONOMY_ARG,
+    theme: str = typer.Argument(..., help="Theme to split."),
+    new_id: str = typer.Argument(..., help="Id of the new top-level theme."),
+    subtheme: list[str] = typer.Option(..., "--subtheme", help="Sub-theme to move (repeatable)."),
+    en: str = typer.Option(..., "--en"),
+    fr: str = typer.Option(..., "--fr"),
+    out_file: Optional[Path] = _TAXONOMY_OUT,
+) -> None:
     """Make a new top-level theme from some sub-themes of an existing one."""
     from vocnlp.taxonomy.edits import split
 
@@ -142,9 +176,11 @@ def taxonomy_split(path: Path = _TAXONOMY_ARG, theme: str = typer.Argument(..., 
 
 
 @taxonomy_app.command("remap")
-def taxonomy_remap(run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
-                   taxonomy: Path = typer.Option(..., "--taxonomy", help="The edited taxonomy."),
-                   language: str = typer.Option("en", "--lang", help="Language of theme names.")) -> None:
+def taxonomy_remap(
+    run_dir: Path = typer.Argument(..., help="The --out folder of a 'vocnlp run'."),
+    taxonomy: Path = typer.Option(..., "--taxonomy", help="The edited taxonomy."),
+    language: str = typer.Option("en", "--lang", help="Language of theme names."),
+) -> None:
     """Carry a run over to an edited taxonomy (renames, merges, moves) without re-running the models: mentions,
     comments' themes, wide table, codebook and drivers are rewritten."""
     try:
@@ -155,5 +191,7 @@ def taxonomy_remap(run_dir: Path = typer.Argument(..., help="The --out folder of
     except VocnlpError as exc:
         _fail(exc)
         return
-    out.print(f"{done['mentions_before']:,} mentions re-expressed as {done['mentions_after']:,} in {run_dir} (merged "
-              f"themes count once per comment); rewrote {', '.join(done['written'])}.")
+    out.print(
+        f"{done['mentions_before']:,} mentions re-expressed as {done['mentions_after']:,} in {run_dir} (merged "
+        f"themes count once per comment); rewrote {', '.join(done['written'])}."
+    )

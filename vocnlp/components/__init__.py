@@ -13,5 +13,14 @@ from vocnlp.pipeline.registry import (
     stage_params_model,
 )
 
-__all__ = ["Batch", "RunContext", "Stage", "build_stage", "check_stage_order", "register_stage", "registered_stages",
-           "resolve_stage_params", "stage_params_model"]
+__all__ = [
+    "Batch",
+    "RunContext",
+    "Stage",
+    "build_stage",
+    "check_stage_order",
+    "register_stage",
+    "registered_stages",
+    "resolve_stage_params",
+    "stage_params_model",
+]

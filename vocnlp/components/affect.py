@@ -20,8 +20,10 @@ ROUND = 6  # decimals kept in output probabilities: stable bytes, far finer than
 def _load_head(model: str, context: RunContext, task: str) -> TextClassifier:
     classifier = load_model_folder(resolve_user_or_bundled(model, context.base_dir))
     if classifier.task != task:
-        raise ModelLoadError(f"The model '{model}' is a {classifier.task} model, not a {task} model.",
-                             f"Point the {task} stage at a {task} model folder.")
+        raise ModelLoadError(
+            f"The model '{model}' is a {classifier.task} model, not a {task} model.",
+            f"Point the {task} stage at a {task} model folder.",
+        )
     return classifier
 
 
@@ -45,12 +47,16 @@ class ModelReader:
                         f"The {task} model '{model}' was trained on '{self.classifier.backbone}' embeddings, "
                         f"but the run embeds with '{name}'.",
                         f"Set the embed stage's backbone to '{self.classifier.backbone}' (or one that contains it, "
-                        f"such as '{self.classifier.backbone}+minilm'), or train a {task} model on '{name}'.")
+                        f"such as '{self.classifier.backbone}+minilm'), or train a {task} model on '{name}'.",
+                    )
 
     def describe(self) -> dict:
         """The folder, its version and its language prior (for the run's manifest)."""
-        return {"model": self.model, "model_version": self.classifier.info.get("version"),
-                "language_prior": self.classifier.info.get("language_prior")}
+        return {
+            "model": self.model,
+            "model_version": self.classifier.info.get("version"),
+            "language_prior": self.classifier.info.get("language_prior"),
+        }
 
     def predict_proba(self, shared: np.ndarray, texts, languages: np.ndarray, prepare=lambda text: text) -> np.ndarray:
         """Probabilities for rows whose shared embeddings are ``shared``; an own body embeds ``texts`` (after
@@ -73,14 +79,16 @@ class TrainedModelInput:
     def _load(self, context: RunContext, task: str) -> None:
         self.reader = ModelReader(self.model, context, task)
         self.classifier = self.reader.classifier
-        self.language_readers = {lang: ModelReader(path, context, task)
-                                 for lang, path in sorted((self.models_by_language or {}).items())}
+        self.language_readers = {
+            lang: ModelReader(path, context, task) for lang, path in sorted((self.models_by_language or {}).items())
+        }
         for lang, reader in self.language_readers.items():
             if reader.classifier.labels != self.classifier.labels:
                 raise ModelLoadError(
                     f"The {task} model for '{lang}' ('{reader.model}') has labels {reader.classifier.labels}, "
                     f"but '{self.model}' has {self.classifier.labels}.",
-                    "Route languages only to models trained on the same label set.")
+                    "Route languages only to models trained on the same label set.",
+                )
         self._prepare = context.prepare_text or (lambda text: text)
 
     def _route(self, languages: np.ndarray, values) -> np.ndarray:
@@ -101,25 +109,32 @@ class TrainedModelInput:
         return out if out is not None else np.zeros((0, len(self.classifier.labels)))
 
     def _proba(self, shared: np.ndarray, texts: np.ndarray, languages: np.ndarray) -> np.ndarray:
-        return self._route(languages, lambda reader, rows: reader.predict_proba(
-            shared[rows], texts[rows], languages[rows], self._prepare))
+        return self._route(
+            languages,
+            lambda reader, rows: reader.predict_proba(shared[rows], texts[rows], languages[rows], self._prepare),
+        )
 
     def row_thresholds(self, languages: np.ndarray) -> np.ndarray:
         """Each row's decision thresholds (multi-label models), from the model that reads its language."""
-        return self._route(languages, lambda reader, rows: np.tile(reader.classifier.head.thresholds_,
-                                                                   (int(rows.sum()), 1)))
+        return self._route(
+            languages, lambda reader, rows: np.tile(reader.classifier.head.thresholds_, (int(rows.sum()), 1))
+        )
 
     def sentence_proba(self, batch: Batch) -> np.ndarray:
         """Probabilities for ``batch.sentences``."""
         assert batch.sentence_vectors is not None and batch.sentences is not None  # set by the sentences/embed stages
-        return self._proba(batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
-                           self.sentence_languages(batch))
+        return self._proba(
+            batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object), self.sentence_languages(batch)
+        )
 
     def comment_proba(self, batch: Batch, mask: np.ndarray) -> np.ndarray:
         """Probabilities for the comments selected by ``mask``."""
         assert batch.comment_vectors is not None  # set by the embed stage
-        return self._proba(batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
-                           self.comment_languages(batch, mask))
+        return self._proba(
+            batch.comment_vectors[mask],
+            batch.comments["_text"].to_numpy(dtype=object)[mask],
+            self.comment_languages(batch, mask),
+        )
 
     def sentence_languages(self, batch: Batch) -> np.ndarray:
         """The language of each sentence's comment ('' when the run has no language stage)."""
@@ -138,8 +153,10 @@ class TrainedModelInput:
 
     def describe_models(self) -> dict:
         """The model folders read, their versions and language priors (for the run's manifest)."""
-        return {**self.reader.describe(),
-                "models_by_language": {lang: r.describe() for lang, r in self.language_readers.items()}}
+        return {
+            **self.reader.describe(),
+            "models_by_language": {lang: r.describe() for lang, r in self.language_readers.items()},
+        }
 
 
 @register_stage("sentiment")
@@ -166,10 +183,18 @@ class Sentiment(TrainedModelInput, Stage):
 
     VERDICTS = ("recommends", "warns_off")
 
-    def __init__(self, model: str = "models/sentiment-usem3", mixed_threshold: Share = 0.7,
-                 rules: str | None = "configs/sentiment_rules.yaml", models_by_language: dict[str, str] | None = None,
-                 mixed_max_polarity: Share = 0.55, blend_model: str | None = "models/sentiment-usem3-written",
-                 blend_weight: Share = 0.5, verdict_weight: Share = 0.5, sentence_weight: Share = 0.5):
+    def __init__(
+        self,
+        model: str = "models/sentiment-usem3",
+        mixed_threshold: Share = 0.7,
+        rules: str | None = "configs/sentiment_rules.yaml",
+        models_by_language: dict[str, str] | None = None,
+        mixed_max_polarity: Share = 0.55,
+        blend_model: str | None = "models/sentiment-usem3-written",
+        blend_weight: Share = 0.5,
+        verdict_weight: Share = 0.5,
+        sentence_weight: Share = 0.5,
+    ):
         self.model = model
         self.sentence_weight = sentence_weight
         self.verdict_weight = verdict_weight
@@ -189,14 +214,16 @@ class Sentiment(TrainedModelInput, Stage):
         # comments each know what the other misses (subtitles' neutral facts; insurers' and telecoms' complaints).
         self._blend = ModelReader(self.blend_model, context, "sentiment") if self.blend_model else None
         if self._blend is not None and self._blend.classifier.labels != labels:
-            raise ModelLoadError(f"The blended sentiment model '{self.blend_model}' has labels "
-                                 f"{self._blend.classifier.labels}, but '{self.model}' has {labels}.",
-                                 "Blend only sentiment models trained on the same label set.")
-        self.rules = (load_rules(resolve_user_or_bundled(self.rules_file, context.base_dir))
-                      if self.rules_file else None)
+            raise ModelLoadError(
+                f"The blended sentiment model '{self.blend_model}' has labels "
+                f"{self._blend.classifier.labels}, but '{self.model}' has {labels}.",
+                "Blend only sentiment models trained on the same label set.",
+            )
+        self.rules = load_rules(resolve_user_or_bundled(self.rules_file, context.base_dir)) if self.rules_file else None
 
-    def _apply_rules(self, sentences: pd.DataFrame, sp: np.ndarray, comments: pd.DataFrame, mask: np.ndarray,
-                     cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _apply_rules(
+        self, sentences: pd.DataFrame, sp: np.ndarray, comments: pd.DataFrame, mask: np.ndarray, cp: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Override rule-decided sentences and comments in place; the rule name per sentence and per live comment,
         and whether a verdict decided the comment."""
         labels = self.classifier.labels
@@ -212,8 +239,11 @@ class Sentiment(TrainedModelInput, Stage):
         comment_rule = np.full(len(live_ids), None, dtype=object)
         verdict = np.zeros(len(live_ids), dtype=bool)
         if decided.any():
-            touched = pd.Series(sentence_rule[decided]).groupby(sentence_ids[decided]).agg(
-                lambda kinds: ";".join(sorted(set(kinds))))
+            touched = (
+                pd.Series(sentence_rule[decided])
+                .groupby(sentence_ids[decided])
+                .agg(lambda kinds: ";".join(sorted(set(kinds))))
+            )
             # Only comments with a rule-decided sentence are re-averaged.
             touched_rows = np.isin(sentence_ids, touched.index.to_numpy())
             means = pd.DataFrame(sp[touched_rows], index=sentence_ids[touched_rows]).groupby(level=0).mean()
@@ -226,8 +256,9 @@ class Sentiment(TrainedModelInput, Stage):
                     said = [k for k in kinds.split(";") if k in self.VERDICTS]
                     if said and len({KINDS[k] for k in said}) == 1:  # "je recommande" and "à fuir" cancel out
                         verdict[i] = True
-                        cp[i] = ((1 - self.verdict_weight) * cp[i]
-                                 + self.verdict_weight * self.rules.probabilities(np.asarray(said[:1]), labels)[0])
+                        cp[i] = (1 - self.verdict_weight) * cp[i] + self.verdict_weight * self.rules.probabilities(
+                            np.asarray(said[:1]), labels
+                        )[0]
         if non_answer.any():
             cp[non_answer] = self.rules.probabilities(np.full(int(non_answer.sum()), "non_answer"), labels)
             comment_rule[non_answer] = "non_answer"
@@ -246,8 +277,9 @@ class Sentiment(TrainedModelInput, Stage):
         if self._blend is not None:
             sp, cp = self._blended(batch, sp, cp, mask)
         if self.sentence_weight and len(sentences):
-            cp = self._with_sentences(cp, sp, sentences["comment_id"].to_numpy(),
-                                      comments["comment_id"].to_numpy()[mask])
+            cp = self._with_sentences(
+                cp, sp, sentences["comment_id"].to_numpy(), comments["comment_id"].to_numpy()[mask]
+            )
         sentence_rule = np.full(len(sentences), None, dtype=object)
         comment_rule = np.full(int(mask.sum()), None, dtype=object)
         verdict = np.zeros(int(mask.sum()), dtype=bool)
@@ -256,12 +288,15 @@ class Sentiment(TrainedModelInput, Stage):
         sentences["sentiment"] = labels[sp.argmax(axis=1)] if len(sentences) else []
         sentences["sentiment_score"] = np.round(sp[:, self._pos] - sp[:, self._neg], ROUND)
         sentences["sentiment_rule"] = sentence_rule
-        clear_pos = pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(
-            sentences["comment_id"].to_numpy()).any()
-        clear_neg = pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(
-            sentences["comment_id"].to_numpy()).any()
-        mixed = (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(),
-                                                fill_value=False).to_numpy().copy()
+        clear_pos = (
+            pd.Series(sp[:, self._pos] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
+        )
+        clear_neg = (
+            pd.Series(sp[:, self._neg] >= self.mixed_threshold).groupby(sentences["comment_id"].to_numpy()).any()
+        )
+        mixed = (
+            (clear_pos & clear_neg).reindex(comments["comment_id"][mask].to_numpy(), fill_value=False).to_numpy().copy()
+        )
         # A comment that reads clearly one way as a whole is that way, whatever one clause says: a 5-star review
         # with one reservation is positive, an angry one with a polite "thanks anyway" negative.
         mixed &= np.maximum(cp[:, self._pos], cp[:, self._neg]) < self.mixed_max_polarity
@@ -279,8 +314,9 @@ class Sentiment(TrainedModelInput, Stage):
         comments["sentiment_rule"] = rule
         return batch
 
-    def _with_sentences(self, cp: np.ndarray, sp: np.ndarray, sentence_ids: np.ndarray, live_ids: np.ndarray
-                        ) -> np.ndarray:
+    def _with_sentences(
+        self, cp: np.ndarray, sp: np.ndarray, sentence_ids: np.ndarray, live_ids: np.ndarray
+    ) -> np.ndarray:
         """Comment probabilities averaged with the mean of their sentences' (``sentence_weight`` of the way).
 
         One encoding of a long review blurs a sharp sentence ("never again") among polite ones; the sentences'
@@ -292,28 +328,38 @@ class Sentiment(TrainedModelInput, Stage):
         out[has] = (1 - self.sentence_weight) * cp[has] + self.sentence_weight * means.to_numpy()[has]
         return out
 
-    def _blended(self, batch: Batch, sp: np.ndarray, cp: np.ndarray, mask: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+    def _blended(self, batch: Batch, sp: np.ndarray, cp: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sentence and comment probabilities averaged with the blended model's."""
         w = self.blend_weight
         assert self._blend is not None  # only called when a blend model is loaded
         if len(sp):
             assert batch.sentence_vectors is not None and batch.sentences is not None  # sentences, embed stages
             sp = (1 - w) * sp + w * self._blend.predict_proba(
-                batch.sentence_vectors, batch.sentences["text"].to_numpy(dtype=object),
-                self.sentence_languages(batch), self._prepare)
+                batch.sentence_vectors,
+                batch.sentences["text"].to_numpy(dtype=object),
+                self.sentence_languages(batch),
+                self._prepare,
+            )
         if len(cp):
             assert batch.comment_vectors is not None  # set by the embed stage
             cp = (1 - w) * cp + w * self._blend.predict_proba(
-                batch.comment_vectors[mask], batch.comments["_text"].to_numpy(dtype=object)[mask],
-                self.comment_languages(batch, mask), self._prepare)
+                batch.comment_vectors[mask],
+                batch.comments["_text"].to_numpy(dtype=object)[mask],
+                self.comment_languages(batch, mask),
+                self._prepare,
+            )
         return sp, cp
 
     def describe(self) -> dict:
         """Model folder and its version."""
-        return {**super().describe(), **self.describe_models(), "labels": self.classifier.labels + ["mixed"],
-                "blend_model": self.blend_model, "blend_weight": self.blend_weight if self.blend_model else None,
-                "rules": self.rules_file}
+        return {
+            **super().describe(),
+            **self.describe_models(),
+            "labels": self.classifier.labels + ["mixed"],
+            "blend_model": self.blend_model,
+            "blend_weight": self.blend_weight if self.blend_model else None,
+            "rules": self.rules_file,
+        }
 
 
 @register_stage("emotion")
@@ -363,11 +409,13 @@ class Emotion(TrainedModelInput, Stage):
         """
         if "neutral" not in labels:
             return
-        against = {"non_answer": [lab for lab in labels if lab != "neutral"],
-                   "negated_complaint": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
-                   "negated_praise": [lab for lab in POSITIVE_EMOTIONS if lab in labels],
-                   "recommends": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
-                   "warns_off": [lab for lab in POSITIVE_EMOTIONS if lab in labels]}
+        against = {
+            "non_answer": [lab for lab in labels if lab != "neutral"],
+            "negated_complaint": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
+            "negated_praise": [lab for lab in POSITIVE_EMOTIONS if lab in labels],
+            "recommends": [lab for lab in NEGATIVE_EMOTIONS if lab in labels],
+            "warns_off": [lab for lab in POSITIVE_EMOTIONS if lab in labels],
+        }
         for kind, dropped in against.items():
             rows = rules == kind
             if rows.any() and dropped:

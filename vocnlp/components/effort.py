@@ -24,8 +24,9 @@ class Effort(Stage):
     requires = ("sentences", "sentence_vectors", "encoder")
     assigns = ("effort",)
 
-    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", theme: str = "effort",
-                 threshold: Share = 0.45):
+    def __init__(
+        self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", theme: str = "effort", threshold: Share = 0.45
+    ):
         self.taxonomy = taxonomy
         self.theme = theme
         self.threshold = threshold
@@ -34,14 +35,18 @@ class Effort(Stage):
         """Embed the high- and low-effort phrases."""
         encoder = context.encoder
         if encoder is None:
-            raise ConfigError("The effort stage needs the embed stage before it.",
-                              "Put '- name: embed' before '- name: effort' in pipeline.stages.")
+            raise ConfigError(
+                "The effort stage needs the embed stage before it.",
+                "Put '- name: embed' before '- name: effort' in pipeline.stages.",
+            )
         tax = _taxonomy(self.taxonomy, context)
         try:
             theme = tax.theme(self.theme)
         except KeyError:
-            raise ConfigError(f"The effort stage's theme '{self.theme}' is not in taxonomy '{tax.source}'.",
-                              "Set effort.params.theme to the id of the taxonomy's effort theme.") from None
+            raise ConfigError(
+                f"The effort stage's theme '{self.theme}' is not in taxonomy '{tax.source}'.",
+                "Set effort.params.theme to the id of the taxonomy's effort theme.",
+            ) from None
         high = [p for _, _, p in tax.prototypes(theme.id)]
         low = [p for lang in ("en", "fr") for p in (theme.extra.get("low_effort_seeds") or {}).get(lang, [])]
         self._high = encoder.encode(high)
@@ -52,8 +57,9 @@ class Effort(Stage):
         vectors = batch.sentence_vectors
         assert vectors is not None and batch.sentences is not None  # set by the sentences and embed stages
         high = (vectors @ self._high.T).max(axis=1) if len(vectors) else np.zeros(0)
-        low = ((vectors @ self._low.T).max(axis=1) if self._low is not None and len(vectors)
-               else np.full(len(high), -1.0))
+        low = (
+            (vectors @ self._low.T).max(axis=1) if self._low is not None and len(vectors) else np.full(len(high), -1.0)
+        )
         flag = (high >= self.threshold) & (high > low)
         ids = batch.sentences["comment_id"].to_numpy()
         score = pd.Series(high, dtype="float64").groupby(ids).max()

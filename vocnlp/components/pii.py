@@ -29,24 +29,55 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[\w-]+(
 # Two letters, two check digits, then 11-30 letters/digits, possibly in groups of four.
 _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){11,30}\b")
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_TITLE = (r"(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Dr\.?|Docteur|Maître|"
-          r"conseill[eè]re?|agente?|technicien(?:ne)?|adviser|advisor|agent|technician|rep|engineer)")
+_TITLE = (
+    r"(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme\.?|Mlle\.?|Madame|Monsieur|Mademoiselle|Dr\.?|Docteur|Maître|"
+    r"conseill[eè]re?|agente?|technicien(?:ne)?|adviser|advisor|agent|technician|rep|engineer)"
+)
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+"
 # "Mme Durand", "l'agent Paul", "my adviser Sarah Jones": the cue is kept, the name is masked.
 _TITLED = re.compile(rf"(?<![\w]){_TITLE}\s+(?P<name>{_NAME_WORD}(?:[ -]{_NAME_WORD})?)")
-_CALLED = re.compile(rf"(?:named|called|appel[ée]e?|nomm[ée]e?|s'appelle|s’appelle|qui s'appelait|thanks to|"
-                     rf"thank you to|merci à|grâce à)\s+"
-                     rf"(?P<name>{_NAME_WORD}(?:[ -]{_NAME_WORD})?)")
+_CALLED = re.compile(
+    rf"(?:named|called|appel[ée]e?|nomm[ée]e?|s'appelle|s’appelle|qui s'appelait|thanks to|"
+    rf"thank you to|merci à|grâce à)\s+"
+    rf"(?P<name>{_NAME_WORD}(?:[ -]{_NAME_WORD})?)"
+)
 # Capitalised words the French NER model tends to take for people in survey comments.
-_NOT_NAMES = {"service", "client", "clients", "merci", "bonjour", "ras", "sav", "ok", "nps", "internet", "box",
-              "orange", "free", "sfr", "bouygues", "mobile", "fibre", "wifi", "appli", "application", "facture"}
+_NOT_NAMES = {
+    "service",
+    "client",
+    "clients",
+    "merci",
+    "bonjour",
+    "ras",
+    "sav",
+    "ok",
+    "nps",
+    "internet",
+    "box",
+    "orange",
+    "free",
+    "sfr",
+    "bouygues",
+    "mobile",
+    "fibre",
+    "wifi",
+    "appli",
+    "application",
+    "facture",
+}
 _PHONE_REGIONS = {"fr": ("FR",), "en": ("GB", "US")}
 # A number that is only *possibly* a phone (a range libphonenumber does not list as assigned) is masked when
 # it is written internationally or follows one of these words; one that follows a reference word is not.
-_PHONE_CUE = re.compile(r"(?:t[ée]l[ée]?phone|\btel\b|\bt[ée]l\b|phone|mobile|portable|\bcell|\bfixe|numéro|number|"
-                        r"\bcall|\btext me|appel|joindre|rappel|\bligne|\bline)\W*(?:\w+\W+){0,4}$", re.I)
-_REFERENCE_CUE = re.compile(r"(?:client|commande|dossier|contrat|facture|référence|order|account|ticket|invoice|"
-                            r"\bref)\W*(?:\w+\W+){0,3}$", re.I)
+_PHONE_CUE = re.compile(
+    r"(?:t[ée]l[ée]?phone|\btel\b|\bt[ée]l\b|phone|mobile|portable|\bcell|\bfixe|numéro|number|"
+    r"\bcall|\btext me|appel|joindre|rappel|\bligne|\bline)\W*(?:\w+\W+){0,4}$",
+    re.I,
+)
+_REFERENCE_CUE = re.compile(
+    r"(?:client|commande|dossier|contrat|facture|référence|order|account|ticket|invoice|"
+    r"\bref)\W*(?:\w+\W+){0,3}$",
+    re.I,
+)
 
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+")
@@ -56,8 +87,27 @@ _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+")
 def _common_french() -> frozenset[str]:
     from spacy.lang.fr.stop_words import STOP_WORDS
 
-    return frozenset(STOP_WORDS) | _NOT_NAMES | {"très", "trop", "pas", "super", "bien", "rien", "attente", "aucun",
-                                                "aucune", "toujours", "jamais", "encore", "déçu", "déçue", "nul"}
+    return (
+        frozenset(STOP_WORDS)
+        | _NOT_NAMES
+        | {
+            "très",
+            "trop",
+            "pas",
+            "super",
+            "bien",
+            "rien",
+            "attente",
+            "aucun",
+            "aucune",
+            "toujours",
+            "jamais",
+            "encore",
+            "déçu",
+            "déçue",
+            "nul",
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +120,7 @@ class PiiSpan:
 
     def text(self, source: str) -> str:
         """The characters this span covers in ``source``."""
-        return source[self.start:self.end]
+        return source[self.start : self.end]
 
 
 class PiiMasker:
@@ -122,8 +172,10 @@ class PiiMasker:
 
     def mask_many(self, texts: list[str], languages: list[str] | None = None) -> list[tuple[str, list[str]]]:
         """(masked text, kinds found) for each text."""
-        return [(_apply(t, spans), sorted({s.kind for s in spans}))
-                for t, spans in zip(texts, self.find_many(texts, languages))]
+        return [
+            (_apply(t, spans), sorted({s.kind for s in spans}))
+            for t, spans in zip(texts, self.find_many(texts, languages))
+        ]
 
     def _patterns(self, text: str, language: str) -> list[PiiSpan]:
         if not text:
@@ -135,31 +187,45 @@ class PiiMasker:
         if "iban" in self.kinds and digits >= 8:
             spans += [s for m in _IBAN.finditer(text) if (s := _valid_iban(text, m.start(), m.end()))]
         if "card" in self.kinds and digits >= 13:
-            spans += [PiiSpan(m.start(), m.end(), "card") for m in _CARD.finditer(text)
-                      if _luhn.is_valid(re.sub(r"\D", "", m.group()))]
+            spans += [
+                PiiSpan(m.start(), m.end(), "card")
+                for m in _CARD.finditer(text)
+                if _luhn.is_valid(re.sub(r"\D", "", m.group()))
+            ]
         if "phone" in self.kinds and digits >= 6:
             spans += _phones(text, language)
         if "person" in self.kinds:
             for pattern in (_TITLED, _CALLED):
-                spans += [PiiSpan(m.start("name"), m.end("name"), "person") for m in pattern.finditer(text)
-                          if m.group("name").lower() not in _NOT_NAMES]
+                spans += [
+                    PiiSpan(m.start("name"), m.end("name"), "person")
+                    for m in pattern.finditer(text)
+                    if m.group("name").lower() not in _NOT_NAMES
+                ]
         return spans
 
     def _add_ner_names(self, texts: list[str], languages: list[str], found: list[list[PiiSpan]]) -> None:
         # The French model reads English sentence starts ("They", "Nobody") as people, so it only sees
         # French comments, and only those with a capitalised word that is not a common one ("Le", "Très").
-        todo = [i for i, (t, lang) in enumerate(zip(texts, languages))
-                if lang == "fr" and any(w.lower() not in _common_french() for w in _CAPITALISED.findall(t or ""))]
+        todo = [
+            i
+            for i, (t, lang) in enumerate(zip(texts, languages))
+            if lang == "fr" and any(w.lower() not in _common_french() for w in _CAPITALISED.findall(t or ""))
+        ]
         if not todo:
             return
         nlp = self._french_ner()
         for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=256)):
             for ent in doc.ents:
                 # "Merci", "Remboursez" open sentences and get tagged PER; a name's first word is a proper noun.
-                if ent.label_ == "PER" and ent[0].pos_ == "PROPN" and ent.text[:1].isupper() \
-                        and ent.text.lower() not in _NOT_NAMES and not _misspelt_common_word(ent.text) \
-                        and not any(c.isdigit() for c in ent.text) \
-                        and not _in_english_sentence(texts[i], ent.start_char):
+                if (
+                    ent.label_ == "PER"
+                    and ent[0].pos_ == "PROPN"
+                    and ent.text[:1].isupper()
+                    and ent.text.lower() not in _NOT_NAMES
+                    and not _misspelt_common_word(ent.text)
+                    and not any(c.isdigit() for c in ent.text)
+                    and not _in_english_sentence(texts[i], ent.start_char)
+                ):
                     found[i].append(PiiSpan(ent.start_char, ent.end_char, "person"))
 
 
@@ -181,7 +247,7 @@ def _in_english_sentence(text: str, position: int) -> bool:
 
     start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, position)), default=0)
     end = _SENTENCE_END.search(text, position)
-    sentence = text[start:end.start() if end else len(text)].strip()
+    sentence = text[start : end.start() if end else len(text)].strip()
     if len(sentence.split()) < 3:
         return False
     return detect(sentence.lower(), model="lite", k=1)[0]["lang"] == "en"
@@ -206,7 +272,7 @@ def _phones(text: str, language: str) -> list[PiiSpan]:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
             if (match.start, match.end) in seen:
                 continue
-            before = text[max(0, match.start - 40):match.start]
+            before = text[max(0, match.start - 40) : match.start]
             international = match.raw_string.startswith(("+", "00"))
             if _REFERENCE_CUE.search(before) and not match.raw_string.startswith("+"):
                 continue
@@ -231,6 +297,6 @@ def _resolve(spans: list[PiiSpan]) -> list[PiiSpan]:
 def _apply(text: str, spans: list[PiiSpan]) -> str:
     parts, last = [], 0
     for span in spans:
-        parts += [text[last:span.start], MASKS[span.kind]]
+        parts += [text[last : span.start], MASKS[span.kind]]
         last = span.end
     return "".join(parts) + text[last:]

@@ -22,9 +22,12 @@ class MaskPersonalData(Stage):
     requires = ()
     assigns = ("pii_masked",)
 
-    def __init__(self, enabled: bool = True,
-                 kinds: Sequence[Literal["email", "phone", "iban", "card", "person"]] = KINDS,
-                 person_names: bool = True):
+    def __init__(
+        self,
+        enabled: bool = True,
+        kinds: Sequence[Literal["email", "phone", "iban", "card", "person"]] = KINDS,
+        person_names: bool = True,
+    ):
         self.enabled = enabled
         self.masker = PiiMasker(kinds, person_names=person_names)
 
@@ -55,6 +58,11 @@ class MaskPersonalData(Stage):
 
     def describe(self) -> dict:
         """What is masked and with which name model."""
-        return {**super().describe(), "enabled": self.enabled, "kinds": list(self.masker.kinds),
-                "person_names": "spaCy fr_core_news_sm entities on French comments, plus titles and cues"
-                if self.masker.person_names else "off"}
+        return {
+            **super().describe(),
+            "enabled": self.enabled,
+            "kinds": list(self.masker.kinds),
+            "person_names": "spaCy fr_core_news_sm entities on French comments, plus titles and cues"
+            if self.masker.person_names
+            else "off",
+        }

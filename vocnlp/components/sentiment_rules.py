@@ -19,8 +19,13 @@ import yaml
 
 from vocnlp.errors import ConfigError
 
-KINDS = {"non_answer": "neutral", "negated_complaint": "positive", "negated_praise": "negative",
-         "recommends": "positive", "warns_off": "negative"}
+KINDS = {
+    "non_answer": "neutral",
+    "negated_complaint": "positive",
+    "negated_praise": "negative",
+    "recommends": "positive",
+    "warns_off": "negative",
+}
 SENTENCE_KINDS = [kind for kind in KINDS if kind != "non_answer"]
 _TRAILING = re.compile(r"[\s.!?…,;:]+$")
 
@@ -36,8 +41,9 @@ class SentimentRules:
     def non_answer(self, texts) -> np.ndarray:
         """Boolean per comment: the whole comment is a survey non-answer."""
         stripped = [_TRAILING.sub("", str(t).strip()) for t in texts]
-        return np.array([any(p.fullmatch(t) for p in self.patterns["non_answer"]) or t == "" for t in stripped],
-                        dtype=bool)
+        return np.array(
+            [any(p.fullmatch(t) for p in self.patterns["non_answer"]) or t == "" for t in stripped], dtype=bool
+        )
 
     def sentence_rules(self, texts) -> np.ndarray:
         """Rule kind per sentence (one of ``SENTENCE_KINDS``), or None; kinds of opposite polarity give None."""
@@ -69,8 +75,11 @@ def load_rules(path: str | Path) -> SentimentRules:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     confidence = data.get("confidence", 0.8)
     if not isinstance(confidence, (int, float)) or not 1 / 3 < confidence <= 1:
-        raise _err(source, f"confidence must be a number above 1/3 and at most 1, got {confidence!r}.",
-                   "Write e.g. 'confidence: 0.8'.")
+        raise _err(
+            source,
+            f"confidence must be a number above 1/3 and at most 1, got {confidence!r}.",
+            "Write e.g. 'confidence: 0.8'.",
+        )
     unknown = set(data) - set(KINDS) - {"version", "confidence"}
     if unknown:
         raise _err(source, f"unknown key(s) {', '.join(sorted(unknown))}.", f"Use {', '.join(KINDS)}.")
@@ -78,16 +87,20 @@ def load_rules(path: str | Path) -> SentimentRules:
     for kind in KINDS:
         by_language = data.get(kind) or {}
         if not isinstance(by_language, dict):
-            raise _err(source, f"'{kind}' must map languages to lists of patterns.",
-                       f"Write {kind}: {{en: [...], fr: [...]}}.")
+            raise _err(
+                source, f"'{kind}' must map languages to lists of patterns.", f"Write {kind}: {{en: [...], fr: [...]}}."
+            )
         compiled = []
         for language, items in sorted(by_language.items()):
             for item in items or []:
                 try:
                     compiled.append(re.compile(str(item), re.IGNORECASE))
                 except re.error as exc:
-                    raise _err(source, f"{kind}/{language} pattern {item!r} is not a valid regular expression ({exc}).",
-                               "Fix the pattern (YAML double quotes need '\\\\b' for a word boundary).") from exc
+                    raise _err(
+                        source,
+                        f"{kind}/{language} pattern {item!r} is not a valid regular expression ({exc}).",
+                        "Fix the pattern (YAML double quotes need '\\\\b' for a word boundary).",
+                    ) from exc
         patterns[kind] = compiled
     return SentimentRules(patterns, float(confidence), source)
 

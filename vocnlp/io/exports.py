@@ -21,8 +21,18 @@ from vocnlp.taxonomy.schema import Taxonomy
 EXCEL_MAX_ROWS = 1_048_575  # one row is the header
 # The control characters an .xlsx cell cannot hold (the same set openpyxl refuses).
 XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-CODEBOOK_COLUMNS = ["theme_id", "level", "parent_id", "name_en", "name_fr", "description_en", "description_fr",
-                    "wide_column", "taxonomy_id", "taxonomy_version"]
+CODEBOOK_COLUMNS = [
+    "theme_id",
+    "level",
+    "parent_id",
+    "name_en",
+    "name_fr",
+    "description_en",
+    "description_fr",
+    "wide_column",
+    "taxonomy_id",
+    "taxonomy_version",
+]
 
 
 def wide_column(theme_id: str) -> str:
@@ -37,18 +47,29 @@ def codebook(taxonomy: Taxonomy | None) -> pd.DataFrame:
     rows = []
     for theme in taxonomy.themes:
         for item in [theme, *taxonomy.children(theme.id)]:
-            rows.append({"theme_id": item.id, "level": "subtheme" if item.parent else "theme",
-                         "parent_id": item.parent or "", "name_en": item.names.get("en", ""),
-                         "name_fr": item.names.get("fr", ""), "description_en": item.description.get("en", ""),
-                         "description_fr": item.description.get("fr", ""), "wide_column": wide_column(item.id),
-                         "taxonomy_id": taxonomy.id, "taxonomy_version": taxonomy.version})
+            rows.append(
+                {
+                    "theme_id": item.id,
+                    "level": "subtheme" if item.parent else "theme",
+                    "parent_id": item.parent or "",
+                    "name_en": item.names.get("en", ""),
+                    "name_fr": item.names.get("fr", ""),
+                    "description_en": item.description.get("en", ""),
+                    "description_fr": item.description.get("fr", ""),
+                    "wide_column": wide_column(item.id),
+                    "taxonomy_id": taxonomy.id,
+                    "taxonomy_version": taxonomy.version,
+                }
+            )
     book = pd.DataFrame(rows, columns=CODEBOOK_COLUMNS)
     clashes = book["wide_column"][book["wide_column"].duplicated()].tolist()
     if clashes:
         from vocnlp.errors import ConfigError
 
-        raise ConfigError(f"Taxonomy '{taxonomy.source}': theme ids {clashes} give the same export column.",
-                          "Make ids differ by more than punctuation ('billing.error' vs 'billing_error').")
+        raise ConfigError(
+            f"Taxonomy '{taxonomy.source}': theme ids {clashes} give the same export column.",
+            "Make ids differ by more than punctuation ('billing.error' vs 'billing_error').",
+        )
     return book
 
 
@@ -77,10 +98,16 @@ def themes_wide(comments: pd.DataFrame, mentions: pd.DataFrame, book: pd.DataFra
 def run_info(result, config) -> pd.DataFrame:
     """Key/value rows describing the run: version, source, rows, seed, profile, stages and their models."""
     summary, meta = result.summary, result.meta
-    rows = [("vocnlp version", meta.get("vocnlp_version")), ("source", summary.get("source")),
-            ("profile", config.profile), ("seed", meta.get("seed")),
-            ("rows read", summary["rows"]["read"]), ("rows with text", summary["rows"]["analysed"]),
-            ("rows without text", summary["rows"]["empty_text"]), ("unreadable records", summary["rows"]["unreadable"])]
+    rows = [
+        ("vocnlp version", meta.get("vocnlp_version")),
+        ("source", summary.get("source")),
+        ("profile", config.profile),
+        ("seed", meta.get("seed")),
+        ("rows read", summary["rows"]["read"]),
+        ("rows with text", summary["rows"]["analysed"]),
+        ("rows without text", summary["rows"]["empty_text"]),
+        ("unreadable records", summary["rows"]["unreadable"]),
+    ]
     rows += [(f"language: {k}", v) for k, v in summary.get("languages", {}).items()]
     for stage in meta.get("stages", []):
         details = ", ".join(f"{k}={v}" for k, v in stage.items() if k not in ("name", "version"))
@@ -109,9 +136,12 @@ def _plain(value):
 
 
 # Number formats by column name, so that Excel shows 0.53 not 0.5312345 and percentages as such.
-_FORMATS = [(re.compile(r"^rank"), "0"), (re.compile(r"(share|rate|prevalence)$|^churn_"), "0.0%"),
-            (re.compile(r"^(p_value|p_adjusted)$"), "0.0000"),
-            (re.compile(r"(confidence|^emotion_|probability|_r2$|auc|^vif$|sentiment_score|effort_score)"), "0.000")]
+_FORMATS = [
+    (re.compile(r"^rank"), "0"),
+    (re.compile(r"(share|rate|prevalence)$|^churn_"), "0.0%"),
+    (re.compile(r"^(p_value|p_adjusted)$"), "0.0000"),
+    (re.compile(r"(confidence|^emotion_|probability|_r2$|auc|^vif$|sentiment_score|effort_score)"), "0.000"),
+]
 
 
 WORKBOOK = FILES.workbook
@@ -121,10 +151,18 @@ def write_excel(result, path: Path, config, book: pd.DataFrame, wide: pd.DataFra
     """One workbook: comments, mentions, themes_wide, drivers, scores (+ by group, comparisons), codebook, run_info,
     unreadable_rows; typed columns, bold frozen header, column widths and an autofilter on every sheet."""
     unreadable = pd.DataFrame(result.validation.get("unreadable", []), columns=["line", "reason", "excerpt"])
-    sheets = (("comments", result.comments), ("mentions", result.mentions), ("themes_wide", wide),
-              ("drivers", result.drivers), ("scores", scores_table(result.summary)),
-              ("scores_by_group", result.scores_by_group), ("score_comparisons", result.score_comparisons),
-              ("codebook", book), ("run_info", run_info(result, config)), ("unreadable_rows", unreadable))
+    sheets = (
+        ("comments", result.comments),
+        ("mentions", result.mentions),
+        ("themes_wide", wide),
+        ("drivers", result.drivers),
+        ("scores", scores_table(result.summary)),
+        ("scores_by_group", result.scores_by_group),
+        ("score_comparisons", result.score_comparisons),
+        ("codebook", book),
+        ("run_info", run_info(result, config)),
+        ("unreadable_rows", unreadable),
+    )
     return write_excel_sheets(path, sheets)
 
 

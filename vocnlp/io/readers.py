@@ -45,8 +45,9 @@ class RawTable:
     details: dict = field(default_factory=dict)
 
 
-def read_table(path: str | Path, *, sheet: str | int | None = None,
-               encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, encoding: str | None = None, delimiter: str | None = None
+) -> RawTable:
     """Read a comment dump, choosing the reader from the file's suffix and content.
 
     ``encoding`` and ``delimiter`` override sniffing for CSV; ``sheet`` picks an
@@ -54,17 +55,19 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
     """
     path = Path(path)
     if not path.exists():
-        raise InputFileError(f"Input file '{path}' does not exist.",
-                             "Check the path (relative paths start from the current folder).")
+        raise InputFileError(
+            f"Input file '{path}' does not exist.", "Check the path (relative paths start from the current folder)."
+        )
     if path.is_dir():
-        raise InputFileError(f"Input '{path}' is a folder, not a file.",
-                             "Pass one file: " + ", ".join(SUPPORTED) + ".")
+        raise InputFileError(f"Input '{path}' is a folder, not a file.", "Pass one file: " + ", ".join(SUPPORTED) + ".")
     suffix = path.suffix.lower()
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
-        raise InputFileError(f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
-                             "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.")
+        raise InputFileError(
+            f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
+            "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.",
+        )
     if suffix in CSV_SUFFIXES:
         return unwrap_survey_export(read_csv(path, encoding=encoding, delimiter=delimiter))
     if suffix in EXCEL_SUFFIXES:
@@ -74,15 +77,20 @@ def read_table(path: str | Path, *, sheet: str | int | None = None,
     if suffix in JSONL_SUFFIXES:
         return read_jsonl(path)
     if suffix == ".xls":
-        raise InputFileError(f"'{path.name}' is an old Excel 97-2003 (.xls) workbook, which vocnlp does not read.",
-                             "Open it in Excel or LibreOffice and save it as .xlsx or .csv.")
-    raise InputFileError(f"vocnlp cannot read '{path.name}': the file type '{suffix or '(no suffix)'}' "
-                         "is not supported.",
-                         "Supported types are " + ", ".join(SUPPORTED)
-                         + "; export your survey tool's data to one of them (CSV or XLSX usually).")
+        raise InputFileError(
+            f"'{path.name}' is an old Excel 97-2003 (.xls) workbook, which vocnlp does not read.",
+            "Open it in Excel or LibreOffice and save it as .xlsx or .csv.",
+        )
+    raise InputFileError(
+        f"vocnlp cannot read '{path.name}': the file type '{suffix or '(no suffix)'}' is not supported.",
+        "Supported types are "
+        + ", ".join(SUPPORTED)
+        + "; export your survey tool's data to one of them (CSV or XLSX usually).",
+    )
 
 
 # ---------------------------------------------------------------- CSV
+
 
 def free_name(candidates: Iterable[str], taken: set[str]) -> str:
     """The first of ``candidates`` not in ``taken`` (which it joins): ``free_name((f"a.{k}" for k in count(1)), …)``."""
@@ -115,8 +123,10 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     raw = path.read_bytes()
     head = raw[:4096]
     if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > _BINARY_NUL_SHARE * len(head):
-        raise InputFileError(f"'{path.name}' looks like a binary file, not delimited text.",
-                             "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.")
+        raise InputFileError(
+            f"'{path.name}' looks like a binary file, not delimited text.",
+            "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.",
+        )
     text, used_encoding = decode(raw, encoding)
     found: dict = {}
     # Stray NUL characters (a damaged export) are removed wherever they are, and counted in validation.json.
@@ -126,7 +136,7 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     sep_line = _EXCEL_SEP_LINE.match(text)
     if sep_line:
         delimiter = delimiter or sep_line.group(1)
-        text = "\n" + text[sep_line.end():]  # an empty first line keeps every later line number
+        text = "\n" + text[sep_line.end() :]  # an empty first line keeps every later line number
         found["excel_sep_line"] = True
     if delimiter is None:
         delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(text[:200_000])
@@ -147,11 +157,14 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         if len(record) > n:
             extra = record[n:]
             if any(f.strip() for f in extra):
-                unreadable.append(UnreadableRow(
-                    start_line,
-                    f"{len(record)} fields where the header has {n} "
-                    f"(an unquoted '{_printable(delimiter)}' inside a comment?)",
-                    delimiter.join(record)[:200]))
+                unreadable.append(
+                    UnreadableRow(
+                        start_line,
+                        f"{len(record)} fields where the header has {n} "
+                        f"(an unquoted '{_printable(delimiter)}' inside a comment?)",
+                        delimiter.join(record)[:200],
+                    )
+                )
                 continue
             record = record[:n]
         elif len(record) < n:
@@ -160,11 +173,19 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
         rows.append(record)
         source_rows.append(start_line)
     if header is None:
-        raise InputFileError(f"'{path.name}' is empty: no header row was found.",
-                             "Check that you exported the right file; the first line must name the columns.")
+        raise InputFileError(
+            f"'{path.name}' is empty: no header row was found.",
+            "Check that you exported the right file; the first line must name the columns.",
+        )
     frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
-    return RawTable(frame, source_rows, unreadable, ragged, blank - bool(sep_line),
-                    {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter), **found})
+    return RawTable(
+        frame,
+        source_rows,
+        unreadable,
+        ragged,
+        blank - bool(sep_line),
+        {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter), **found},
+    )
 
 
 def _printable(delim: str) -> str:
@@ -173,19 +194,30 @@ def _printable(delim: str) -> str:
 
 # ---------------------------------------------------------------- other formats
 
+
 def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
     """Read one sheet of an .xlsx workbook; source rows are Excel row numbers."""
     try:
         # Only empty cells are missing: pandas' default would also read the text "NA", "null" or "nan" (an id, a
         # comment) as missing, and lose it.
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, engine="openpyxl",
-                              keep_default_na=False, na_values=[""])
+        frame = pd.read_excel(
+            path,
+            sheet_name=0 if sheet is None else sheet,
+            dtype=object,
+            engine="openpyxl",
+            keep_default_na=False,
+            na_values=[""],
+        )
     except ValueError as exc:
-        raise InputFileError(f"Cannot read sheet {sheet!r} of '{path.name}': {exc}.",
-                             "Pass --sheet with an existing sheet name or 0-based index.") from None
+        raise InputFileError(
+            f"Cannot read sheet {sheet!r} of '{path.name}': {exc}.",
+            "Pass --sheet with an existing sheet name or 0-based index.",
+        ) from None
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise InputFileError(f"'{path.name}' is not a readable Excel workbook ({exc.__class__.__name__}: {exc}).",
-                             "Open it in Excel/LibreOffice and save it again as .xlsx, or export it as CSV.") from None
+        raise InputFileError(
+            f"'{path.name}' is not a readable Excel workbook ({exc.__class__.__name__}: {exc}).",
+            "Open it in Excel/LibreOffice and save it again as .xlsx, or export it as CSV.",
+        ) from None
     frame.columns = _unique_header([str(c) for c in frame.columns])
     details: dict = {"format": "xlsx", "sheet": sheet if sheet is not None else 0}
     recovered = _formulas_without_values(path, sheet, frame)
@@ -204,8 +236,11 @@ def _formulas_without_values(path: Path, sheet: str | int | None, frame: pd.Data
     written by a tool that did not guard it): Excel's reader sees them as empty and the comment would be lost.
     Returns how many were put back; a workbook with no formula at all is not opened a second time."""
     with zipfile.ZipFile(path) as archive:
-        if not any(b"<f" in archive.read(name) for name in archive.namelist()
-                   if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+        if not any(
+            b"<f" in archive.read(name)
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        ):
             return 0
     import openpyxl
 
@@ -215,8 +250,13 @@ def _formulas_without_values(path: Path, sheet: str | int | None, frame: pd.Data
         recovered = 0
         for r, row in enumerate(ws.iter_rows(min_row=2, values_only=True)):
             for c, value in enumerate(row):
-                if isinstance(value, str) and value.startswith("=") and r < len(frame) and c < frame.shape[1] \
-                        and pd.isna(frame.iat[r, c]):
+                if (
+                    isinstance(value, str)
+                    and value.startswith("=")
+                    and r < len(frame)
+                    and c < frame.shape[1]
+                    and pd.isna(frame.iat[r, c])
+                ):
                     frame.iat[r, c] = value
                     recovered += 1
         return recovered
@@ -229,8 +269,10 @@ def read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:
-        raise InputFileError(f"'{path.name}' is not a readable Parquet file ({exc.__class__.__name__}: {exc}).",
-                             "Check the file was fully written, or export the data as CSV.") from None
+        raise InputFileError(
+            f"'{path.name}' is not a readable Parquet file ({exc.__class__.__name__}: {exc}).",
+            "Check the file was fully written, or export the data as CSV.",
+        ) from None
     # A named index (an id pandas wrote as the index) is data: keep it as a column. The plain 0..n-1 one is not.
     named = [name for name in frame.index.names if name is not None]
     frame = frame.reset_index(drop=not named)
@@ -245,8 +287,10 @@ def read_jsonl(path: Path) -> RawTable:
         try:
             records = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"'{path.name}' starts like a JSON array but is not valid JSON ({exc}).",
-                                 "Write one JSON object per line (JSON Lines) or fix the array.") from None
+            raise InputFileError(
+                f"'{path.name}' starts like a JSON array but is not valid JSON ({exc}).",
+                "Write one JSON object per line (JSON Lines) or fix the array.",
+            ) from None
         lines = [(i + 1, r) for i, r in enumerate(records)]
         unit = "item"
     else:
@@ -271,12 +315,14 @@ def read_jsonl(path: Path) -> RawTable:
         else:
             item_obj = item
         if not isinstance(item_obj, dict):
-            unreadable.append(UnreadableRow(lineno, f"JSON {unit} is a {type(item_obj).__name__}, not an object",
-                                            str(item)[:200]))
+            unreadable.append(
+                UnreadableRow(lineno, f"JSON {unit} is a {type(item_obj).__name__}, not an object", str(item)[:200])
+            )
             continue
         rows.append(item_obj)
         source.append(lineno)
     frame = pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
     frame = frame.astype(object) if len(frame.columns) else frame
-    return RawTable(frame, source, unreadable, blank_lines=blank,
-                    details={"format": "jsonl", "encoding": used_encoding})
+    return RawTable(
+        frame, source, unreadable, blank_lines=blank, details={"format": "jsonl", "encoding": used_encoding}
+    )

@@ -77,29 +77,38 @@ def check_out_dir(out_dir: str | Path, overwrite: bool = False, keep: tuple[str 
     for precious in (Path.cwd(), *map(Path, keep)):
         precious = precious.resolve()
         if resolved == precious or resolved in precious.parents:
-            raise VocnlpError(f"--out '{out}' holds "
-                              f"{'the current folder' if precious == Path.cwd().resolve() else precious}"
-                              ", and a run replaces its --out folder as a whole.",
-                              "Give a folder of its own for the outputs, e.g. --out results/.")
+            raise VocnlpError(
+                f"--out '{out}' holds "
+                f"{'the current folder' if precious == Path.cwd().resolve() else precious}"
+                ", and a run replaces its --out folder as a whole.",
+                "Give a folder of its own for the outputs, e.g. --out results/.",
+            )
     if out.exists() and not out.is_dir():
-        raise VocnlpError(f"--out '{out}' is a file, not a folder.",
-                          "Give a folder for the outputs (created if needed).")
+        raise VocnlpError(
+            f"--out '{out}' is a file, not a folder.", "Give a folder for the outputs (created if needed)."
+        )
     # A folder written by an earlier vocnlp (no manifest yet) is a run folder too: re-running into it is expected.
     earlier_run = all((out / name).is_file() for name in (FILES.summary, FILES.config))
-    if (out.is_dir() and not is_run_folder(out) and not earlier_run
-            and any(p.name != ".DS_Store" for p in out.iterdir())):
+    if (
+        out.is_dir()
+        and not is_run_folder(out)
+        and not earlier_run
+        and any(p.name != ".DS_Store" for p in out.iterdir())
+    ):
         if not overwrite:
-            raise VocnlpError(f"--out '{out}' holds other files and is not a vocnlp run folder.",
-                              "Give a new or empty folder, or add --overwrite to replace that folder and "
-                              "everything in it.")
+            raise VocnlpError(
+                f"--out '{out}' holds other files and is not a vocnlp run folder.",
+                "Give a new or empty folder, or add --overwrite to replace that folder and everything in it.",
+            )
     parent = out.absolute().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         probe = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=parent))
         probe.rmdir()
     except OSError as exc:
-        raise VocnlpError(f"vocnlp cannot write beside --out '{out}' ({exc.strerror or exc}).",
-                          "Choose a folder you can write to.") from None
+        raise VocnlpError(
+            f"vocnlp cannot write beside --out '{out}' ({exc.strerror or exc}).", "Choose a folder you can write to."
+        ) from None
     return out
 
 
@@ -117,8 +126,11 @@ def write_manifest(folder: str | Path, rows: dict[str, int] | None = None) -> Pa
     from vocnlp import __version__
 
     folder = Path(folder)
-    files = {p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-             for p in sorted(folder.iterdir()) if p.is_file() and p.name not in UNPINNED and not p.name.startswith(".")}
+    files = {
+        p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.name not in UNPINNED and not p.name.startswith(".")
+    }
     manifest = {"format": "vocnlp-run", "vocnlp_version": __version__, "rows": dict(rows or {}), "files": files}
     partial = folder / f".{MANIFEST}.partial"
     partial.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -147,21 +159,29 @@ def check_run_folder(folder: str | Path) -> dict:
         raise VocnlpError(f"'{folder}' is not a folder.", "Give the --out folder of a 'vocnlp run'.")
     path = folder / MANIFEST
     if not path.is_file():
-        raise VocnlpError(f"'{folder}' has no {MANIFEST}: it is not a complete vocnlp run folder (not written by "
-                          "'vocnlp run', written by an earlier vocnlp, or its run was interrupted).",
-                          f"Run 'vocnlp run COMMENTS --out {folder}' again.")
+        raise VocnlpError(
+            f"'{folder}' has no {MANIFEST}: it is not a complete vocnlp run folder (not written by "
+            "'vocnlp run', written by an earlier vocnlp, or its run was interrupted).",
+            f"Run 'vocnlp run COMMENTS --out {folder}' again.",
+        )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
     except (ValueError, KeyError, TypeError):
         raise VocnlpError(f"'{path}' is damaged.", f"Run 'vocnlp run COMMENTS --out {folder}' again.") from None
-    changed = [name for name, entry in files.items()
-               if not (folder / name).is_file() or (folder / name).stat().st_size != entry.get("bytes")
-               or _sha256(folder / name) != entry.get("sha256")]
+    changed = [
+        name
+        for name, entry in files.items()
+        if not (folder / name).is_file()
+        or (folder / name).stat().st_size != entry.get("bytes")
+        or _sha256(folder / name) != entry.get("sha256")
+    ]
     if changed:
-        raise VocnlpError(f"'{folder}' does not match its {MANIFEST}: {', '.join(changed[:8])} "
-                          f"{'is' if len(changed) == 1 else 'are'} missing or changed since the run, so its files "
-                          "may come from different runs.",
-                          f"Run 'vocnlp run COMMENTS --out {folder}' again (or 'vocnlp taxonomy remap' if you "
-                          "changed only the taxonomy).")
+        raise VocnlpError(
+            f"'{folder}' does not match its {MANIFEST}: {', '.join(changed[:8])} "
+            f"{'is' if len(changed) == 1 else 'are'} missing or changed since the run, so its files "
+            "may come from different runs.",
+            f"Run 'vocnlp run COMMENTS --out {folder}' again (or 'vocnlp taxonomy remap' if you "
+            "changed only the taxonomy).",
+        )
     return manifest

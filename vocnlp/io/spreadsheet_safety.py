@@ -54,8 +54,9 @@ def write_spreadsheet_csv(frame: pd.DataFrame, path: str | Path, *, guard: bool 
     Lines end with CRLF (RFC 4180): the writer then quotes every field holding a carriage return, which a reader
     would otherwise take for the end of the record.
     """
-    (guarded(frame) if guard else frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n",
-                                                **options)
+    (guarded(frame) if guard else frame).to_csv(
+        path, index=False, encoding="utf-8-sig", lineterminator="\r\n", **options
+    )
     return Path(path)
 
 

@@ -24,8 +24,10 @@ _PLACEHOLDER = re.compile(r"^(column_\d+|Unnamed: \d+)$")
 # Wording of the questions that play a role, on lower-case text without accents.
 QUESTION_PATTERNS = {
     "nps": re.compile(r"recommend|recommand"),
-    "text": re.compile(r"\bwhy\b|reason|comment|tell us|explain|improve|better|anything else|describe|pourquoi|raison"
-                       r"|commentaire|expliqu|amelior|mieux|autre chose|decri|precis|suggest"),
+    "text": re.compile(
+        r"\bwhy\b|reason|comment|tell us|explain|improve|better|anything else|describe|pourquoi|raison"
+        r"|commentaire|expliqu|amelior|mieux|autre chose|decri|precis|suggest"
+    ),
     "csat": re.compile(r"satisf"),
     "ces": re.compile(r"\beasy\b|\beffort\b|facile"),
 }
@@ -55,8 +57,14 @@ def unwrap_survey_export(raw):
 
 
 # Google Forms names its first column after the time of the answer, in the form owner's language.
-_FORMS_TIMESTAMP = {"timestamp", "horodateur", "marca temporal", "zeitstempel", "informazioni cronologiche",
-                    "carimbo de data/hora"}
+_FORMS_TIMESTAMP = {
+    "timestamp",
+    "horodateur",
+    "marca temporal",
+    "zeitstempel",
+    "informazioni cronologiche",
+    "carimbo de data/hora",
+}
 
 
 def _one_header_platform(raw):
@@ -86,8 +94,14 @@ def _without_rows(raw, n: int, columns, questions: dict, platform: str):
     body = raw.frame.iloc[n:].reset_index(drop=True)
     body.columns = list(columns)
     ragged = {i - n for i in raw.ragged_rows if i >= n}
-    return RawTable(body, raw.source_rows[n:], raw.unreadable, ragged, raw.blank_lines,
-                    {**raw.details, "survey_platform": platform, "questions": questions})
+    return RawTable(
+        body,
+        raw.source_rows[n:],
+        raw.unreadable,
+        ragged,
+        raw.blank_lines,
+        {**raw.details, "survey_platform": platform, "questions": questions},
+    )
 
 
 def roles_from_questions(frame: pd.DataFrame, questions: dict[str, str]) -> dict[str, str]:
@@ -102,12 +116,16 @@ def roles_from_questions(frame: pd.DataFrame, questions: dict[str, str]) -> dict
     wording = {c: normalise_name(q).replace("_", " ") for c, q in questions.items() if c in frame.columns}
     for role in ("nps", "csat", "ces"):
         for column, text in wording.items():
-            if QUESTION_PATTERNS[role].search(text) and not normalise_name(column).endswith("nps_group") \
-                    and _mostly_scores(frame[column]):
+            if (
+                QUESTION_PATTERNS[role].search(text)
+                and not normalise_name(column).endswith("nps_group")
+                and _mostly_scores(frame[column])
+            ):
                 found[role] = column
                 break
-    candidates = [c for c, text in wording.items()
-                  if QUESTION_PATTERNS["text"].search(text) and c not in found.values()]
+    candidates = [
+        c for c, text in wording.items() if QUESTION_PATTERNS["text"].search(text) and c not in found.values()
+    ]
     if candidates:
         lengths = [frame[c].dropna().astype(str).str.len().mean() if frame[c].notna().any() else 0 for c in candidates]
         if max(lengths) >= 15:  # answers, not codes or choices

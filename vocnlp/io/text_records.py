@@ -34,9 +34,10 @@ def decode(raw: bytes, encoding: str | None) -> tuple[str, str]:
         try:
             return raw.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
-            raise InputFileError(f"The file cannot be decoded as '{encoding}' ({exc}).",
-                                 "Omit --encoding to let vocnlp detect it, "
-                                 "or give the right one (utf-8, cp1252, latin-1).") from None
+            raise InputFileError(
+                f"The file cannot be decoded as '{encoding}' ({exc}).",
+                "Omit --encoding to let vocnlp detect it, or give the right one (utf-8, cp1252, latin-1).",
+            ) from None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16"), "utf-16"
     # Excel's "CSV UTF-8" writes a BOM; utf-8-sig strips it.
@@ -122,8 +123,10 @@ def records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tupl
     starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
     offset_line = 0  # lines before the part of the text the current reader reads
     while True:
-        reader = csv.reader(io.StringIO(text[starts[offset_line]:] if offset_line < len(starts) else "", newline=""),
-                            delimiter=delimiter)
+        reader = csv.reader(
+            io.StringIO(text[starts[offset_line] :] if offset_line < len(starts) else "", newline=""),
+            delimiter=delimiter,
+        )
         last_end = 0  # the reader's line where the previous record ended
         for_restart = None
         while True:
@@ -137,13 +140,26 @@ def records(text: str, delimiter: str, width, unreadable: list) -> Iterator[tupl
                 continue
             start, end, last_end = offset_line + last_end + 1, offset_line + reader.line_num, reader.line_num
             n = width()
-            if n and end > start and any("\n" in f or "\r" in f for f in record) and (
-                    len(record) < n or not _strictly_quoted(text[starts[start - 1]:starts[end] if end < len(starts)
-                                                                 else len(text)], delimiter)):
+            if (
+                n
+                and end > start
+                and any("\n" in f or "\r" in f for f in record)
+                and (
+                    len(record) < n
+                    or not _strictly_quoted(
+                        text[starts[start - 1] : starts[end] if end < len(starts) else len(text)], delimiter
+                    )
+                )
+            ):
                 for_restart = start
                 break
             yield start, record
-        line_text = text[starts[for_restart - 1]:starts[for_restart] if for_restart < len(starts) else len(text)]
-        unreadable.append(UnreadableRow(for_restart, "a quote opened on this line is never closed (the lines after "
-                                        "it were read on their own)", line_text.rstrip("\r\n")[:200]))
+        line_text = text[starts[for_restart - 1] : starts[for_restart] if for_restart < len(starts) else len(text)]
+        unreadable.append(
+            UnreadableRow(
+                for_restart,
+                "a quote opened on this line is never closed (the lines after it were read on their own)",
+                line_text.rstrip("\r\n")[:200],
+            )
+        )
         offset_line = for_restart

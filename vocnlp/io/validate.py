@@ -24,28 +24,131 @@ from vocnlp.io.survey_exports import roles_from_questions
 # Candidate names per role, in priority order, after normalisation
 # (lower case, accents stripped, non-alphanumerics turned into "_").
 COLUMN_CANDIDATES: dict[str, list[str]] = {
-    "text": ["comment", "comments", "commentaire", "commentaires", "verbatim", "verbatims", "text", "texte",
-             "feedback", "open_text", "open_comment", "comment_text", "response_text", "reponse", "reponse_libre",
-             "remarque", "remarques", "avis", "review", "message", "suggestion", "suggestions"],
-    "id": ["comment_id", "id", "respondent_id", "response_id", "customer_id", "client_id", "id_client",
-           "id_repondant", "identifiant", "numero_client", "record_id", "uid", "responseid"],
-    "nps": ["nps", "nps_score", "score_nps", "note_nps", "ltr", "likelihood_to_recommend", "recommend",
-            "recommandation", "note_recommandation", "probabilite_de_recommandation", "note"],
+    "text": [
+        "comment",
+        "comments",
+        "commentaire",
+        "commentaires",
+        "verbatim",
+        "verbatims",
+        "text",
+        "texte",
+        "feedback",
+        "open_text",
+        "open_comment",
+        "comment_text",
+        "response_text",
+        "reponse",
+        "reponse_libre",
+        "remarque",
+        "remarques",
+        "avis",
+        "review",
+        "message",
+        "suggestion",
+        "suggestions",
+    ],
+    "id": [
+        "comment_id",
+        "id",
+        "respondent_id",
+        "response_id",
+        "customer_id",
+        "client_id",
+        "id_client",
+        "id_repondant",
+        "identifiant",
+        "numero_client",
+        "record_id",
+        "uid",
+        "responseid",
+    ],
+    "nps": [
+        "nps",
+        "nps_score",
+        "score_nps",
+        "note_nps",
+        "ltr",
+        "likelihood_to_recommend",
+        "recommend",
+        "recommandation",
+        "note_recommandation",
+        "probabilite_de_recommandation",
+        "note",
+    ],
     "csat": ["csat", "csat_score", "satisfaction", "note_satisfaction", "score_satisfaction"],
     "ces": ["ces", "ces_score", "customer_effort", "effort_score", "effort", "score_effort", "note_effort"],
-    "churn": ["churn", "churned", "has_churned", "resilie", "resiliation", "a_resilie", "cancelled", "canceled",
-              "attrition", "depart", "lost_customer"],
-    "fcr": ["fcr", "first_contact_resolution", "resolved_first_contact", "resolved_at_first_contact",
-            "resolu_premier_contact", "resolution_premier_contact", "resolu_au_premier_contact", "rpc"],
-    "resolution_time": ["resolution_time", "time_to_resolution", "resolution_hours", "resolution_days",
-                        "delai_resolution", "delai_de_resolution", "duree_resolution", "temps_resolution",
-                        "temps_de_resolution"],
-    "referral": ["referral", "referred", "referred_a_friend", "has_referred", "parrainage", "a_parraine",
-                 "parraine", "recommandation_effective"],
-    "tenure": ["tenure", "tenure_months", "tenure_days", "tenure_years", "customer_tenure", "months_as_customer",
-               "anciennete", "anciennete_mois", "anciennete_client", "duree_client", "duree_abonnement"],
-    "date": ["date", "response_date", "survey_date", "date_reponse", "date_de_reponse", "submitted_at",
-             "created_at", "timestamp", "date_enquete", "recordeddate", "end_date", "enddate"],
+    "churn": [
+        "churn",
+        "churned",
+        "has_churned",
+        "resilie",
+        "resiliation",
+        "a_resilie",
+        "cancelled",
+        "canceled",
+        "attrition",
+        "depart",
+        "lost_customer",
+    ],
+    "fcr": [
+        "fcr",
+        "first_contact_resolution",
+        "resolved_first_contact",
+        "resolved_at_first_contact",
+        "resolu_premier_contact",
+        "resolution_premier_contact",
+        "resolu_au_premier_contact",
+        "rpc",
+    ],
+    "resolution_time": [
+        "resolution_time",
+        "time_to_resolution",
+        "resolution_hours",
+        "resolution_days",
+        "delai_resolution",
+        "delai_de_resolution",
+        "duree_resolution",
+        "temps_resolution",
+        "temps_de_resolution",
+    ],
+    "referral": [
+        "referral",
+        "referred",
+        "referred_a_friend",
+        "has_referred",
+        "parrainage",
+        "a_parraine",
+        "parraine",
+        "recommandation_effective",
+    ],
+    "tenure": [
+        "tenure",
+        "tenure_months",
+        "tenure_days",
+        "tenure_years",
+        "customer_tenure",
+        "months_as_customer",
+        "anciennete",
+        "anciennete_mois",
+        "anciennete_client",
+        "duree_client",
+        "duree_abonnement",
+    ],
+    "date": [
+        "date",
+        "response_date",
+        "survey_date",
+        "date_reponse",
+        "date_de_reponse",
+        "submitted_at",
+        "created_at",
+        "timestamp",
+        "date_enquete",
+        "recordeddate",
+        "end_date",
+        "enddate",
+    ],
 }
 
 ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral", "tenure")
@@ -56,11 +159,30 @@ FALSE_TOKENS = {"0", "0.0", "false", "no", "n", "non", "faux", "active", "actif"
 
 # Output columns the pipeline adds; input columns with these names (or the output families' prefixes) are renamed.
 RESERVED_PATTERN = re.compile(r"^(_.*|emotion_.*|theme_.*|sentiment_.*|pii_.*|effort_.*|text_masked)$")
-RESERVED = {"comment_id", "source_row", "status", "language", "sentiment", "sentiment_score", "sentiment_score_model",
-            "emotions",
-            "themes", "theme_count", "effort", "effort_score", "nps_score", "nps_category", "csat_score",
-            "ces_score", "churned", "response_date", "first_contact_resolved", "resolution_time", "referred",
-            "tenure"}
+RESERVED = {
+    "comment_id",
+    "source_row",
+    "status",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "sentiment_score_model",
+    "emotions",
+    "themes",
+    "theme_count",
+    "effort",
+    "effort_score",
+    "nps_score",
+    "nps_category",
+    "csat_score",
+    "ces_score",
+    "churned",
+    "response_date",
+    "first_contact_resolved",
+    "resolution_time",
+    "referred",
+    "tenure",
+}
 
 
 def normalise_name(name: str) -> str:
@@ -78,8 +200,9 @@ class ValidatedTable:
     report: dict = field(default_factory=dict)
 
 
-def resolve_mapping(columns: list[str], mapping: ColumnMapping, by_question: dict[str, str] | None = None
-                    ) -> dict[str, str | list[str] | None]:
+def resolve_mapping(
+    columns: list[str], mapping: ColumnMapping, by_question: dict[str, str] | None = None
+) -> dict[str, str | list[str] | None]:
     """Resolve each role to an input column: explicit mapping first, then known names, then the wording of the
     survey question (``by_question``: :func:`vocnlp.io.survey_exports.roles_from_questions`)."""
     by_question = by_question or {}
@@ -92,8 +215,9 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping, by_question: dic
         if explicit is not None:
             resolved[role] = _require_column(explicit, columns, role)
         else:
-            resolved[role] = next((by_norm[c] for c in COLUMN_CANDIDATES[role] if c in by_norm), None) \
-                or by_question.get(role)
+            resolved[role] = next(
+                (by_norm[c] for c in COLUMN_CANDIDATES[role] if c in by_norm), None
+            ) or by_question.get(role)
     resolved["segments"] = [_require_column(s, columns, "segment") for s in mapping.segments]
     taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
     # One column must not play two roles by accident (e.g. 'effort' as CES and as text).
@@ -106,7 +230,8 @@ def resolve_mapping(columns: list[str], mapping: ColumnMapping, by_question: dic
     if resolved["text"] is None:
         raise ColumnMappingError(
             f"No comment text column found. Columns in the file: {_list(columns)}.",
-            "Name the text column with --text COLUMN (or input.columns.text in the config).")
+            "Name the text column with --text COLUMN (or input.columns.text in the config).",
+        )
     return resolved
 
 
@@ -120,7 +245,8 @@ def _require_column(name: str, columns: list[str], role: str) -> str:
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise ColumnMappingError(
         f"The {role} column '{name}' is not in the file. Columns in the file: {_list(columns)}.{hint}",
-        f"Pass the exact column name to --{role.replace('_', '-')}.")
+        f"Pass the exact column name to --{role.replace('_', '-')}.",
+    )
 
 
 def _list(columns: list[str]) -> str:
@@ -134,8 +260,9 @@ def _as_text(values: pd.Series) -> pd.Series:
     return out.map(lambda v: str(v).strip())
 
 
-def _parse_numeric(values: pd.Series, prefix: str, low: float, high: float, integer: bool,
-                   flags: list[list[str]]) -> pd.Series:
+def _parse_numeric(
+    values: pd.Series, prefix: str, low: float, high: float, integer: bool, flags: list[list[str]]
+) -> pd.Series:
     """Parse scores leniently ('8', '8,0', ' 8 ') and flag missing/non-numeric/out-of-range."""
     text = _as_text(values)
     lowered = text.str.lower()
@@ -266,8 +393,9 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         added["first_contact_resolved"] = _parse_yes_no(frame[mapping["fcr"]], "fcr", flags)
     if mapping["resolution_time"]:
         # Durations have no upper bound; a negative one is a data error.
-        added["resolution_time"] = _parse_numeric(frame[mapping["resolution_time"]], "resolution_time", 0, np.inf,
-                                                  False, flags)
+        added["resolution_time"] = _parse_numeric(
+            frame[mapping["resolution_time"]], "resolution_time", 0, np.inf, False, flags
+        )
     if mapping["tenure"]:
         added["tenure"] = _parse_numeric(frame[mapping["tenure"]], "tenure", 0, np.inf, False, flags)
     if mapping["referral"]:

@@ -72,10 +72,12 @@ def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> No
     for name in ("scores_by_group", "score_comparisons"):
         write_spreadsheet_csv(getattr(result, name), out / f"{name}.csv", guard=guard)
     summary = {**result.summary, "meta": result.meta}
-    (out / FILES.summary).write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
-    (out / FILES.validation).write_text(json.dumps(jsonable(result.validation), indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")
+    (out / FILES.summary).write_text(
+        json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (out / FILES.validation).write_text(
+        json.dumps(jsonable(result.validation), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (out / FILES.config).write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
         write_excel(result, out / WORKBOOK, config, result.codebook, wide)

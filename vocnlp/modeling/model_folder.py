@@ -93,8 +93,10 @@ class TextClassifier:
 
             given = load_backbone(backbone)
             if given.name != self.backbone:
-                raise ModelLoadError(f"The model in '{self.folder}' was trained on the '{self.backbone}' backbone, "
-                                     f"not '{given.name}'.", "Pass the backbone it was trained on, or retrain it.")
+                raise ModelLoadError(
+                    f"The model in '{self.folder}' was trained on the '{self.backbone}' backbone, not '{given.name}'.",
+                    "Pass the backbone it was trained on, or retrain it.",
+                )
             self._encoder = given
         if getattr(self, "_encoder", None) is None:
             from vocnlp.modeling.encoders import load_backbone
@@ -146,8 +148,11 @@ def load_own_body(folder: Path, name: str):
     from vocnlp.modeling.encoders.backends import SentenceTransformerBackbone
     from vocnlp.modeling.encoders.tuned_use import TunedUSE, is_tuned_use_folder
 
-    return TunedUSE(folder, name=name) if is_tuned_use_folder(folder) else SentenceTransformerBackbone(str(folder),
-                                                                                                         name=name)
+    return (
+        TunedUSE(folder, name=name)
+        if is_tuned_use_folder(folder)
+        else SentenceTransformerBackbone(str(folder), name=name)
+    )
 
 
 def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: str, task: str, info: dict) -> Path:
@@ -163,15 +168,26 @@ def save_model_folder(folder: str | Path, head: ProbabilisticHead, *, backbone: 
         raise ModelLoadError(f"Cannot save a head of type {kind}.", f"Use one of {sorted(HEADS)}.")
     # Weights as float32; integer arrays (a neighbour head's quantised memory and its labels) keep their type.
     arrays: dict[str, Any]
-    arrays = {k.rstrip("_"): (v if np.asarray(v).dtype.kind in "iu" else np.asarray(v, dtype=np.float32))
-              for k, v in head.get_weights().items()}
+    arrays = {
+        k.rstrip("_"): (v if np.asarray(v).dtype.kind in "iu" else np.asarray(v, dtype=np.float32))
+        for k, v in head.get_weights().items()
+    }
     np.savez_compressed(folder / "head.npz", **arrays)
-    meta = {"format_version": FORMAT_VERSION, "task": task, "backbone": backbone, "head": kind,
-            "params": head.get_params(), "labels": [str(c) for c in head.classes_],
-            "temperature": float(head.temperature_),
-            **({"thresholds": {str(c): float(t) for c, t in zip(head.classes_, head.thresholds_)}}
-               if head.multilabel else {}),
-            **info}
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "task": task,
+        "backbone": backbone,
+        "head": kind,
+        "params": head.get_params(),
+        "labels": [str(c) for c in head.classes_],
+        "temperature": float(head.temperature_),
+        **(
+            {"thresholds": {str(c): float(t) for c, t in zip(head.classes_, head.thresholds_)}}
+            if head.multilabel
+            else {}
+        ),
+        **info,
+    }
     (folder / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return folder
 
@@ -181,21 +197,30 @@ def load_model_folder(folder: str | Path) -> TextClassifier:
     folder = Path(folder)
     meta_path, weights_path = folder / "model.json", folder / "head.npz"
     if not meta_path.is_file() or not weights_path.is_file():
-        raise ModelLoadError(f"'{folder}' is not a vocnlp model folder (model.json and head.npz are needed).",
-                             "Point the stage's 'model' parameter at a folder written by 'vocnlp train', "
-                             "or remove it to use the shipped default.")
+        raise ModelLoadError(
+            f"'{folder}' is not a vocnlp model folder (model.json and head.npz are needed).",
+            "Point the stage's 'model' parameter at a folder written by 'vocnlp train', "
+            "or remove it to use the shipped default.",
+        )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ModelLoadError(f"Model folder '{folder}' has format version {meta.get('format_version')}, "
-                             f"this vocnlp reads version {FORMAT_VERSION}.", "Retrain it with this vocnlp version.")
+        raise ModelLoadError(
+            f"Model folder '{folder}' has format version {meta.get('format_version')}, "
+            f"this vocnlp reads version {FORMAT_VERSION}.",
+            "Retrain it with this vocnlp version.",
+        )
     if meta.get("head") not in HEADS:
-        raise ModelLoadError(f"Model folder '{folder}' holds an unknown head type {meta.get('head')!r}.",
-                             f"This vocnlp knows {sorted(HEADS)}.")
+        raise ModelLoadError(
+            f"Model folder '{folder}' holds an unknown head type {meta.get('head')!r}.",
+            f"This vocnlp knows {sorted(HEADS)}.",
+        )
     with np.load(weights_path) as stored:
         arrays = {(k if k in {"temperature", "thresholds"} else k + "_"): stored[k] for k in stored.files}
     head = HEADS[meta["head"]](**meta["params"]).set_weights(arrays, meta["labels"])
     info = {k: v for k, v in meta.items() if k not in {"params", "labels"}}
     if meta["backbone"] == OWN_BODY and not (folder / OWN_BODY).is_dir():
-        raise ModelLoadError(f"Model folder '{folder}' was trained with a fine-tuned body, but '{folder / OWN_BODY}' "
-                             "is missing.", "Copy the whole model folder, including body/.")
+        raise ModelLoadError(
+            f"Model folder '{folder}' was trained with a fine-tuned body, but '{folder / OWN_BODY}' is missing.",
+            "Copy the whole model folder, including body/.",
+        )
     return TextClassifier(head=head, backbone=meta["backbone"], task=meta["task"], info=info, folder=folder)

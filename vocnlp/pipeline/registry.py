@@ -109,9 +109,11 @@ def check_stage_order(names: list[str], where: str) -> None:
         missing = [need for need in stage.requires if need not in available]
         if missing:
             providers = sorted({other for other, cls in _REGISTRY.items() if set(missing) & set(cls.assigns)})
-            raise ConfigError(f"Stage '{name}' ({where}) reads {', '.join(missing)}, which no stage before it "
-                              "assigns.", f"Put {' or '.join(repr(p) for p in providers) or 'a stage assigning it'} "
-                              f"before '{name}' in pipeline.stages (or add it with pipeline.add).")
+            raise ConfigError(
+                f"Stage '{name}' ({where}) reads {', '.join(missing)}, which no stage before it assigns.",
+                f"Put {' or '.join(repr(p) for p in providers) or 'a stage assigning it'} "
+                f"before '{name}' in pipeline.stages (or add it with pipeline.add).",
+            )
         available.update(stage.assigns)
 
 
@@ -127,9 +129,11 @@ def stage_params_model(name: str) -> type[BaseModel]:
     cls = _stage_class(name)
     hints = typing.get_type_hints(cls.__init__, include_extras=True)
     fields: dict[str, Any]
-    fields = {p.name: (hints.get(p.name, Any), p.default if p.default is not p.empty else ...)
-              for p in inspect.signature(cls.__init__).parameters.values()
-              if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    fields = {
+        p.name: (hints.get(p.name, Any), p.default if p.default is not p.empty else ...)
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
     return create_model(f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"), **fields)
 
 
@@ -142,8 +146,10 @@ def resolve_stage_params(name: str, params: dict, where: str) -> dict:
         return model.model_validate(params).model_dump(mode="json")
     except ValidationError as exc:
         problems = "; ".join(_problem(model, err) for err in exc.errors()[:5])
-        raise ConfigError(f"Invalid parameters for stage '{name}' ({where}): {problems}.",
-                          f"Parameters of '{name}': {_parameter_list(model)}.") from None
+        raise ConfigError(
+            f"Invalid parameters for stage '{name}' ({where}): {problems}.",
+            f"Parameters of '{name}': {_parameter_list(model)}.",
+        ) from None
 
 
 def _problem(model: type[BaseModel], err: Mapping[str, Any]) -> str:
@@ -159,8 +165,9 @@ def _parameter_list(model: type[BaseModel]) -> str:
 
 def _stage_class(name: str) -> type[Stage]:
     if name not in _REGISTRY:
-        raise ConfigError(f"Unknown pipeline stage '{name}'.",
-                          f"Registered stages are: {', '.join(registered_stages())}.")
+        raise ConfigError(
+            f"Unknown pipeline stage '{name}'.", f"Registered stages are: {', '.join(registered_stages())}."
+        )
     return _REGISTRY[name]
 
 
@@ -170,8 +177,10 @@ def build_stage(name: str, params: dict) -> Stage:
     try:
         return _REGISTRY[name](**params)
     except TypeError as exc:
-        raise ConfigError(f"Invalid parameters for stage '{name}': {exc}.",
-                          "Check the stage's params in the config against configs/default.yaml.") from None
+        raise ConfigError(
+            f"Invalid parameters for stage '{name}': {exc}.",
+            "Check the stage's params in the config against configs/default.yaml.",
+        ) from None
 
 
 def live_rows(comments: pd.DataFrame) -> np.ndarray:

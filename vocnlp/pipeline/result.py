@@ -52,10 +52,16 @@ class AnalysisResult:
         check_run_folder(folder)
         summary = json.loads((folder / FILES.summary).read_text(encoding="utf-8"))
         meta = summary.pop("meta", {})
-        return cls(pd.read_parquet(folder / FILES.comments), pd.read_parquet(folder / FILES.mentions),
-                   read_spreadsheet_csv(folder / FILES.drivers), summary,
-                   read_spreadsheet_csv(folder / FILES.scores_by_group),
-                   read_spreadsheet_csv(folder / FILES.score_comparisons),
-                   read_spreadsheet_csv(folder / FILES.codebook).fillna(""), meta,
-                   json.loads((folder / FILES.validation).read_text(encoding="utf-8")),
-                   pd.read_parquet(folder / FILES.near_misses), load_config(folder / FILES.config))
+        return cls(
+            pd.read_parquet(folder / FILES.comments),
+            pd.read_parquet(folder / FILES.mentions),
+            read_spreadsheet_csv(folder / FILES.drivers),
+            summary,
+            read_spreadsheet_csv(folder / FILES.scores_by_group),
+            read_spreadsheet_csv(folder / FILES.score_comparisons),
+            read_spreadsheet_csv(folder / FILES.codebook).fillna(""),
+            meta,
+            json.loads((folder / FILES.validation).read_text(encoding="utf-8")),
+            pd.read_parquet(folder / FILES.near_misses),
+            load_config(folder / FILES.config),
+        )

@@ -42,9 +42,12 @@ class Pipeline:
             self.config = self.config.model_copy(deep=True)
             # What config.resolved.yaml records (cast: a config without an embed stage fails here, as before).
             cast(StageConfig, self.config.stage("embed")).params["backbone"] = encoder.name
-        self.stages = [build_stage(s.name, {**s.params, **({"backbone": encoder} if encoder is not None
-                                                           and s.name == "embed" else {})})
-                       for s in self.config.pipeline.stages]
+        self.stages = [
+            build_stage(
+                s.name, {**s.params, **({"backbone": encoder} if encoder is not None and s.name == "embed" else {})}
+            )
+            for s in self.config.pipeline.stages
+        ]
         self._ready = False
         self.setup_seconds = 0.0
 
@@ -71,7 +74,7 @@ class Pipeline:
         show = sys.stderr.isatty() if progress is None else progress
         with _progress(show, len(frame)) as advance:
             for start in range(0, len(frame), size):
-                batch = Batch(comments=frame.iloc[start:start + size].copy())
+                batch = Batch(comments=frame.iloc[start : start + size].copy())
                 for stage in self.stages:
                     t0 = time.perf_counter()
                     batch = stage(batch)
@@ -85,12 +88,14 @@ class Pipeline:
                     near_parts.append(batch.near_misses)
                 advance(len(batch.comments))
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
-        mentions = (pd.concat(mention_parts, ignore_index=True) if mention_parts
-                    else pd.DataFrame(columns=MENTION_COLUMNS))
+        mentions = (
+            pd.concat(mention_parts, ignore_index=True) if mention_parts else pd.DataFrame(columns=MENTION_COLUMNS)
+        )
         self.comment_vectors = np.vstack(vector_parts) if vector_parts else None
         # Kept on the pipeline rather than returned: only the review queue reads them.
-        self.near_misses = (pd.concat(near_parts, ignore_index=True) if near_parts
-                            else pd.DataFrame(columns=NEAR_MISS_COLUMNS))
+        self.near_misses = (
+            pd.concat(near_parts, ignore_index=True) if near_parts else pd.DataFrame(columns=NEAR_MISS_COLUMNS)
+        )
         return comments, mentions, timings
 
     def __call__(self, data: pd.DataFrame | str | Path, *, progress: bool = False, **mapping) -> AnalysisResult:
@@ -120,8 +125,9 @@ class _progress:
             return lambda n: None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self._bar = Progress(TextColumn("analysing comments"), BarColumn(), MofNCompleteColumn(),
-                             TimeRemainingColumn(), transient=False)
+        self._bar = Progress(
+            TextColumn("analysing comments"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=False
+        )
         self._bar.start()
         task = self._bar.add_task("rows", total=self.total)
         return lambda n: self._bar.advance(task, n)
@@ -136,13 +142,20 @@ def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.Da
     """Object input columns as text, so Parquet/Excel get one type per column (XLSX/JSONL mix types)."""
     for col in input_columns:
         if comments[col].dtype == object:
-            comments[col] = comments[col].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                                              else str(v))
+            comments[col] = comments[col].map(
+                lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            )
     return comments
 
 
-def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = None,
-                  pipeline: Pipeline | None = None, source_name: str = "dataframe") -> AnalysisResult:
+def analyze_table(
+    raw: RawTable,
+    config: RunConfig,
+    *,
+    progress: bool | None = None,
+    pipeline: Pipeline | None = None,
+    source_name: str = "dataframe",
+) -> AnalysisResult:
     """Validate, annotate, score and rank drivers for an already-read table."""
     t_start = time.perf_counter()
     table = validate(raw, config.input)
@@ -156,23 +169,39 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
     t_annot = time.perf_counter()
-    scores = summarise_scores(comments, table.mapping, nps_method=config.scores.nps_interval,
-                              resolution_time_unit=config.input.resolution_time_unit)
+    scores = summarise_scores(
+        comments,
+        table.mapping,
+        nps_method=config.scores.nps_interval,
+        resolution_time_unit=config.input.resolution_time_unit,
+    )
     by_group, comparisons, group_warnings = scores_by_group(
-        comments, cast("list[str]", table.mapping.get("segments", [])), config.scores.period,
-        config.drivers.confidence_level, config.scores.adjustment)
-    analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
-                               ces_higher_is_easier=config.input.ces_higher_is_easier)
+        comments,
+        cast("list[str]", table.mapping.get("segments", [])),
+        config.scores.period,
+        config.drivers.confidence_level,
+        config.scores.adjustment,
+    )
+    analysis = analyse_drivers(
+        comments, mentions, config.drivers, seed=config.seed, ces_higher_is_easier=config.input.ces_higher_is_easier
+    )
     t_end = time.perf_counter()
     n_read = len(table.frame)
     n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
     summary = {
         "source": source_name,
-        "rows": {"read": n_read, "unreadable": len(raw.unreadable), "written": len(comments),
-                 "records_in_file": n_read + len(raw.unreadable), "analysed": n_read - n_empty,
-                 "empty_text": n_empty, "blank_lines_skipped": raw.blank_lines},
+        "rows": {
+            "read": n_read,
+            "unreadable": len(raw.unreadable),
+            "written": len(comments),
+            "records_in_file": n_read + len(raw.unreadable),
+            "analysed": n_read - n_empty,
+            "empty_text": n_empty,
+            "blank_lines_skipped": raw.blank_lines,
+        },
         "languages": {str(k): int(v) for k, v in comments["language"].value_counts(dropna=True).sort_index().items()}
-        if "language" in comments else {},
+        if "language" in comments
+        else {},
         "sentiment": _counts(comments, "sentiment"),
         "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
         "scores": {**scores, "warnings": group_warnings},
@@ -185,16 +214,30 @@ def analyze_table(raw: RawTable, config: RunConfig, *, progress: bool | None = N
         "vocnlp_version": __version__,
         "stages": pipe.describe(),
         "seed": config.seed,
-        "timings_seconds": {"read_and_validate": round(t_valid - t_start, 3),
-                            "model_setup": round(pipe.setup_seconds, 3),
-                            **{f"stage_{k}": round(v, 3) for k, v in stage_seconds.items()},
-                            "scores_and_drivers": round(t_end - t_annot, 3), "total": round(t_end - t_start, 3)},
+        "timings_seconds": {
+            "read_and_validate": round(t_valid - t_start, 3),
+            "model_setup": round(pipe.setup_seconds, 3),
+            **{f"stage_{k}": round(v, 3) for k, v in stage_seconds.items()},
+            "scores_and_drivers": round(t_end - t_annot, 3),
+            "total": round(t_end - t_start, 3),
+        },
         "input_columns": input_columns,
         "mapping": table.mapping,
     }
     taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
-    return AnalysisResult(comments, mentions, analysis.table, summary, by_group, comparisons, codebook(taxonomy), meta,
-                          table.report, getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)), config)
+    return AnalysisResult(
+        comments,
+        mentions,
+        analysis.table,
+        summary,
+        by_group,
+        comparisons,
+        codebook(taxonomy),
+        meta,
+        table.report,
+        getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)),
+        config,
+    )
 
 
 def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
@@ -225,8 +268,13 @@ def _counts(frame: pd.DataFrame, column: str) -> dict:
     return {str(k): int(v) for k, v in frame[column].value_counts(dropna=True).sort_index().items()}
 
 
-def load(config: RunConfig | str | Path | None = None, *, profile: str | None = None,
-         industry: str | None = None, encoder=None) -> Pipeline:
+def load(
+    config: RunConfig | str | Path | None = None,
+    *,
+    profile: str | None = None,
+    industry: str | None = None,
+    encoder=None,
+) -> Pipeline:
     """A pipeline with every model loaded, to call as often as needed (the spaCy way)::
 
         nlp = vocnlp.load()                 # or load("accurate"), load("my_config.yaml"), load(run_config)
@@ -256,8 +304,10 @@ def _with_columns(config: RunConfig, mapping: dict) -> RunConfig:
     config = config.model_copy(deep=True)
     for role, column in mapping.items():
         if not hasattr(config.input.columns, role):
-            raise TypeError(f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
-                            "resolution_time, referral, tenure, segments")
+            raise TypeError(
+                f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
+                "resolution_time, referral, tenure, segments"
+            )
         setattr(config.input.columns, role, column)
     return config
 
@@ -268,8 +318,14 @@ def _raw_from_frame(dataframe: pd.DataFrame) -> RawTable:
     return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
 
 
-def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = None, *, progress: bool = False,
-            pipeline: Pipeline | None = None, **mapping) -> AnalysisResult:
+def analyze(
+    dataframe: pd.DataFrame,
+    config: RunConfig | str | Path | None = None,
+    *,
+    progress: bool = False,
+    pipeline: Pipeline | None = None,
+    **mapping,
+) -> AnalysisResult:
     """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
 
     ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
@@ -286,8 +342,9 @@ def analyze(dataframe: pd.DataFrame, config: RunConfig | str | Path | None = Non
     return analyze_table(_raw_from_frame(dataframe), _with_columns(cfg, mapping), progress=progress)
 
 
-def analyze_file(path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None,
-                 pipeline: Pipeline | None = None) -> AnalysisResult:
+def analyze_file(
+    path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None, pipeline: Pipeline | None = None
+) -> AnalysisResult:
     """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given)."""
     cfg = config or (pipeline.config if pipeline is not None else load_config())
     raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)

@@ -44,17 +44,24 @@ def load_run(folder: str | Path) -> RunOutputs:
     check_run_folder(folder)
     missing = [name for name in REQUIRED if not (folder / name).is_file()]
     if missing:
-        raise VocnlpError(f"'{folder}' lacks {', '.join(missing)}: it is not the output folder of 'vocnlp run'.",
-                          "Run 'vocnlp run COMMENTS --out FOLDER' first, or add --report to that command.")
+        raise VocnlpError(
+            f"'{folder}' lacks {', '.join(missing)}: it is not the output folder of 'vocnlp run'.",
+            "Run 'vocnlp run COMMENTS --out FOLDER' first, or add --report to that command.",
+        )
 
     def optional_csv(name: str) -> pd.DataFrame:
         path = folder / name
         return pd.read_csv(path, encoding="utf-8-sig", keep_default_na=True) if path.is_file() else pd.DataFrame()
 
-    return RunOutputs(folder, json.loads((folder / FILES.summary).read_text(encoding="utf-8")),
-                      pd.read_parquet(folder / FILES.comments), pd.read_parquet(folder / FILES.mentions),
-                      optional_csv(FILES.drivers), optional_csv(FILES.scores_by_group),
-                      optional_csv(FILES.codebook).fillna(""))
+    return RunOutputs(
+        folder,
+        json.loads((folder / FILES.summary).read_text(encoding="utf-8")),
+        pd.read_parquet(folder / FILES.comments),
+        pd.read_parquet(folder / FILES.mentions),
+        optional_csv(FILES.drivers),
+        optional_csv(FILES.scores_by_group),
+        optional_csv(FILES.codebook).fillna(""),
+    )
 
 
 def flagged_rows(run: RunOutputs) -> list[tuple[str, int]]:
@@ -73,11 +80,16 @@ def theme_shares(run: RunOutputs, lang: str) -> pd.DataFrame:
     mentions = run.mentions
     if not len(mentions):
         return pd.DataFrame(columns=["theme_id", "name", "share", "negative", "neutral", "positive"])
-    per = (mentions.groupby(["theme_id", "sentiment"])["comment_id"].nunique().unstack(fill_value=0)
-           .reindex(columns=["negative", "neutral", "positive"], fill_value=0))
+    per = (
+        mentions.groupby(["theme_id", "sentiment"])["comment_id"]
+        .nunique()
+        .unstack(fill_value=0)
+        .reindex(columns=["negative", "neutral", "positive"], fill_value=0)
+    )
     table = per.div(analysed).reset_index()
-    table["share"] = (mentions.groupby("theme_id")["comment_id"].nunique().reindex(table["theme_id"]).to_numpy()
-                      / analysed)
+    table["share"] = (
+        mentions.groupby("theme_id")["comment_id"].nunique().reindex(table["theme_id"]).to_numpy() / analysed
+    )
     table["name"] = [run.theme_name(t, lang) for t in table["theme_id"]]
     return table.sort_values(["share", "theme_id"], ascending=[True, True]).reset_index(drop=True)
 
@@ -127,9 +139,10 @@ def representative_comments(run: RunOutputs, per_theme: int = 3) -> dict[str, li
         langs = [str(comments.at[c, "language"]) for c in picked["comment_id"]]
         masked = masker.mask_many(texts, langs)
         evidence = masker.mask_many(picked["evidence"].astype(str).tolist(), langs)
-        out[theme_id] = [{"comment_id": c, "text": t, "evidence": e, "sentiment": s, "language": lang}
-                         for c, (t, _), (e, _), s, lang in zip(picked["comment_id"], masked, evidence,
-                                                               picked["sentiment"], langs)]
+        out[theme_id] = [
+            {"comment_id": c, "text": t, "evidence": e, "sentiment": s, "language": lang}
+            for c, (t, _), (e, _), s, lang in zip(picked["comment_id"], masked, evidence, picked["sentiment"], langs)
+        ]
     return out
 
 

@@ -68,8 +68,12 @@ def _printable(value):
 def render_report(run: RunOutputs, lang: str) -> str:
     """The report's HTML text."""
     t = TEXT[lang]
-    env = jinja2.Environment(loader=jinja2.PackageLoader("vocnlp", "report"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, finalize=_printable)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("vocnlp", "report"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_printable,
+    )
     period, segments = groupings(run)
     outcome = _impact_outcome(run)
     impact = driver_rows(run, outcome).dropna(subset=["rank"]) if outcome else None
@@ -77,28 +81,44 @@ def render_report(run: RunOutputs, lang: str) -> str:
     emotions = emotion_shares(run)
     period_name = t["period_quarter"] if len(period) and "quarter" in period["grouping"].iloc[0] else t["period_month"]
     context = {
-        "t": t, "lang": lang, "version": __version__, "source": run.summary.get("source", run.folder.name),
+        "t": t,
+        "lang": lang,
+        "version": __version__,
+        "source": run.summary.get("source", run.folder.name),
         "plotly_js": _Verbatim(get_plotlyjs()),
-        "kpis": _kpis(run, t, lang), "excluded": _excluded(run, t, lang),
+        "kpis": _kpis(run, t, lang),
+        "excluded": _excluded(run, t, lang),
         "charts": {
             "themes": charts.theme_chart(shares, t) if len(shares) else "",
-            "impact": charts.impact_chart(impact, [run.theme_name(i, lang) for i in impact["driver_id"]], t,
-                                          t[f"outcome_{outcome}"], t["unit_nps" if outcome == "nps" else "unit_rate"])
-            if impact is not None and len(impact) else "",
+            "impact": charts.impact_chart(
+                impact,
+                [run.theme_name(i, lang) for i in impact["driver_id"]],
+                t,
+                t[f"outcome_{outcome}"],
+                t["unit_nps" if outcome == "nps" else "unit_rate"],
+            )
+            if impact is not None and len(impact)
+            else "",
             "emotions": charts.emotion_chart(emotions, EMOTIONS[lang], t) if len(emotions) else "",
             "trend": charts.nps_by_group_chart(period, "chart-trend", as_line=True) if len(period) > 1 else "",
         },
         "impact_intro": t["impact_intro"].format(outcome=t[f"outcome_{outcome}"]) if outcome else "",
         "trend_intro": t["trends_intro"].format(period=period_name),
-        "segment_charts": [{"intro": t["segments_intro"].format(segment=name),
-                            "chart": charts.nps_by_group_chart(table, f"chart-segment-{i}", as_line=False)}
-                           for i, (name, table) in enumerate(sorted(segments.items())) if len(table) > 1],
+        "segment_charts": [
+            {
+                "intro": t["segments_intro"].format(segment=name),
+                "chart": charts.nps_by_group_chart(table, f"chart-segment-{i}", as_line=False),
+            }
+            for i, (name, table) in enumerate(sorted(segments.items()))
+            if len(table) > 1
+        ],
         "driver_tables": _driver_tables(run, t, lang),
         "examples": _examples(run, t, lang),
         "methods_themes": _methods_themes(run, t),
         "methods_masking": t["methods_masking"] if _masking_on(run) else t["methods_no_masking"],
         "methods_adaptation": _methods_adaptation(run, t),
-        "stages": _stages(run), "warnings": _warnings(run),
+        "stages": _stages(run),
+        "warnings": _warnings(run),
     }
     return env.get_template("template.html.j2").render(**context)
 
@@ -125,45 +145,93 @@ def _kpis(run: RunOutputs, t: dict, lang: str) -> list[dict]:
     out = []
     nps = scores.get("nps") or {}
     if nps.get("n"):
-        out.append({"label": t["nps"], "value": _number(nps["nps"], "+.1f", lang),
-                    "detail": t["nps_detail"].format(n=_number(nps["n"], ",", lang),
-                                                     lo=_number(nps["ci_low"], "+.1f", lang),
-                                                     hi=_number(nps["ci_high"], "+.1f", lang))})
+        out.append(
+            {
+                "label": t["nps"],
+                "value": _number(nps["nps"], "+.1f", lang),
+                "detail": t["nps_detail"].format(
+                    n=_number(nps["n"], ",", lang),
+                    lo=_number(nps["ci_low"], "+.1f", lang),
+                    hi=_number(nps["ci_high"], "+.1f", lang),
+                ),
+            }
+        )
     churn = scores.get("churn") or {}
     if churn.get("n"):
-        out.append({"label": t["churn"], "value": _percent(churn["rate"], ".1f", lang),
-                    "detail": t["churn_detail"].format(n=_number(churn["n"], ",", lang),
-                                                       lo=_number(100 * churn["ci_low"], ".1f", lang),
-                                                       hi=_number(100 * churn["ci_high"], ".1f", lang))})
+        out.append(
+            {
+                "label": t["churn"],
+                "value": _percent(churn["rate"], ".1f", lang),
+                "detail": t["churn_detail"].format(
+                    n=_number(churn["n"], ",", lang),
+                    lo=_number(100 * churn["ci_low"], ".1f", lang),
+                    hi=_number(100 * churn["ci_high"], ".1f", lang),
+                ),
+            }
+        )
     csat = (scores.get("csat") or {}).get("top2box") or {}
     if csat.get("n"):
-        out.append({"label": t["csat"], "value": _percent(csat["rate"], ".0f", lang),
-                    "detail": f"n = {_number(csat['n'], ',', lang)}"})
+        out.append(
+            {
+                "label": t["csat"],
+                "value": _percent(csat["rate"], ".0f", lang),
+                "detail": f"n = {_number(csat['n'], ',', lang)}",
+            }
+        )
     ces = scores.get("ces") or {}
     if ces.get("n") and _ok(ces.get("mean")):
-        out.append({"label": t["ces"], "value": _number(ces["mean"], ".2f", lang),
-                    "detail": f"n = {_number(ces['n'], ',', lang)}"})
+        out.append(
+            {
+                "label": t["ces"],
+                "value": _number(ces["mean"], ".2f", lang),
+                "detail": f"n = {_number(ces['n'], ',', lang)}",
+            }
+        )
     for key in ("fcr", "referral"):
         rate = scores.get(key) or {}
         if rate.get("n"):
-            out.append({"label": t[key], "value": _percent(rate["rate"], ".1f", lang),
-                        "detail": t["rate_detail"].format(n=_number(rate["n"], ",", lang),
-                                                          lo=_number(100 * rate["ci_low"], ".1f", lang),
-                                                          hi=_number(100 * rate["ci_high"], ".1f", lang))})
+            out.append(
+                {
+                    "label": t[key],
+                    "value": _percent(rate["rate"], ".1f", lang),
+                    "detail": t["rate_detail"].format(
+                        n=_number(rate["n"], ",", lang),
+                        lo=_number(100 * rate["ci_low"], ".1f", lang),
+                        hi=_number(100 * rate["ci_high"], ".1f", lang),
+                    ),
+                }
+            )
     times = scores.get("resolution_time") or {}
     if times.get("n") and _ok(times.get("mean")):
-        out.append({"label": t["resolution_time"], "value": _number(times["mean"], ".1f", lang),
-                    "detail": t["resolution_time_detail"].format(unit=times.get("unit", ""),
-                                                                 median=_number(times["median"], ".1f", lang),
-                                                                 n=_number(times["n"], ",", lang))})
-    out.append({"label": t["comments"], "value": _number(rows["analysed"], ",", lang),
-                "detail": t["comments_detail"].format(read=_number(rows["read"], ",", lang))})
+        out.append(
+            {
+                "label": t["resolution_time"],
+                "value": _number(times["mean"], ".1f", lang),
+                "detail": t["resolution_time_detail"].format(
+                    unit=times.get("unit", ""),
+                    median=_number(times["median"], ".1f", lang),
+                    n=_number(times["n"], ",", lang),
+                ),
+            }
+        )
+    out.append(
+        {
+            "label": t["comments"],
+            "value": _number(rows["analysed"], ",", lang),
+            "detail": t["comments_detail"].format(read=_number(rows["read"], ",", lang)),
+        }
+    )
     languages = {k: v for k, v in run.summary.get("languages", {}).items() if k}
     total = max(sum(languages.values()), 1)
-    out.append({"label": t["languages"], "value": " · ".join(k.upper() for k, _ in
-                                                               sorted(languages.items(), key=lambda kv: -kv[1])[:3]),
-                "detail": ", ".join(f"{k} {_percent(v / total, '.0f', lang)}" for k, v in
-                                    sorted(languages.items(), key=lambda kv: -kv[1]))})
+    out.append(
+        {
+            "label": t["languages"],
+            "value": " · ".join(k.upper() for k, _ in sorted(languages.items(), key=lambda kv: -kv[1])[:3]),
+            "detail": ", ".join(
+                f"{k} {_percent(v / total, '.0f', lang)}" for k, v in sorted(languages.items(), key=lambda kv: -kv[1])
+            ),
+        }
+    )
     return out
 
 
@@ -191,23 +259,41 @@ def _driver_tables(run: RunOutputs, t: dict, lang: str) -> list[dict]:
         ranked, unranked = rows[rows["rank"].notna()].head(TOP_DRIVERS), rows[rows["rank"].isna()]
         body = []
         for r in ranked.itertuples(index=False):
-            odds = (f"{_number(r.adjusted_effect, '.2f', lang)} [{_number(r.adjusted_effect_ci_low, '.2f', lang)}–"
-                    f"{_number(r.adjusted_effect_ci_high, '.2f', lang)}]" if _ok(r.adjusted_effect) else "–")
-            body.append({"rank": int(r.rank), "name": run.theme_name(r.driver_id, lang), "mentions": int(r.mentions),
-                         "prevalence": _percent(r.prevalence, ".1f", lang),
-                         "impact": _number(r.impact, "+.1f", lang),
-                         "interval": f"{_number(r.impact_ci_low, '+.1f', lang)} … "
-                                     f"{_number(r.impact_ci_high, '+.1f', lang)}",
-                         "odds": odds, "p": _p_value(r.p_adjusted, lang),
-                         "shapley": _percent(r.shapley_share, ".0f", lang)
-                         if _ok(r.shapley_share) else "–",
-                         "flags": r.flags if isinstance(r.flags, str) else ""})
+            odds = (
+                f"{_number(r.adjusted_effect, '.2f', lang)} [{_number(r.adjusted_effect_ci_low, '.2f', lang)}–"
+                f"{_number(r.adjusted_effect_ci_high, '.2f', lang)}]"
+                if _ok(r.adjusted_effect)
+                else "–"
+            )
+            body.append(
+                {
+                    "rank": int(r.rank),
+                    "name": run.theme_name(r.driver_id, lang),
+                    "mentions": int(r.mentions),
+                    "prevalence": _percent(r.prevalence, ".1f", lang),
+                    "impact": _number(r.impact, "+.1f", lang),
+                    "interval": f"{_number(r.impact_ci_low, '+.1f', lang)} … {_number(r.impact_ci_high, '+.1f', lang)}",
+                    "odds": odds,
+                    "p": _p_value(r.p_adjusted, lang),
+                    "shapley": _percent(r.shapley_share, ".0f", lang) if _ok(r.shapley_share) else "–",
+                    "flags": r.flags if isinstance(r.flags, str) else "",
+                }
+            )
         model = driver_model(run, outcome) or {}
-        fit = (t["model_fit"].format(auc=_number(model["cv_auc"], ".2f", lang), r2=_number(model["r2"], ".3f", lang))
-               if _ok(model.get("cv_auc")) and _ok(model.get("r2")) else "")
+        fit = (
+            t["model_fit"].format(auc=_number(model["cv_auc"], ".2f", lang), r2=_number(model["r2"], ".3f", lang))
+            if _ok(model.get("cv_auc")) and _ok(model.get("r2"))
+            else ""
+        )
         notes = [f"{run.theme_name(r.driver_id, lang)} ({r.note})" for r in unranked.itertuples(index=False)]
-        tables.append({"title": t[f"drivers_{outcome}"], "rows": body, "fit": fit,
-                       "unranked": t["not_ranked"].format(items="; ".join(notes)) if notes else ""})
+        tables.append(
+            {
+                "title": t[f"drivers_{outcome}"],
+                "rows": body,
+                "fit": fit,
+                "unranked": t["not_ranked"].format(items="; ".join(notes)) if notes else "",
+            }
+        )
     return tables
 
 
@@ -228,10 +314,20 @@ def _examples(run: RunOutputs, t: dict, lang: str) -> list[dict]:
         for c in comments:
             text = " ".join(c["text"].split())
             at = text.find(c["evidence"])
-            before, evidence, after = ((text[:at], c["evidence"], text[at + len(c["evidence"]):]) if at >= 0
-                                       else (text + " ", c["evidence"], ""))
-            shown.append({**c, "before": before, "evidence": evidence, "after": after,
-                          "sentiment_label": t.get(c["sentiment"], c["sentiment"])})
+            before, evidence, after = (
+                (text[:at], c["evidence"], text[at + len(c["evidence"]) :])
+                if at >= 0
+                else (text + " ", c["evidence"], "")
+            )
+            shown.append(
+                {
+                    **c,
+                    "before": before,
+                    "evidence": evidence,
+                    "after": after,
+                    "sentiment_label": t.get(c["sentiment"], c["sentiment"]),
+                }
+            )
         out.append({"name": run.theme_name(theme_id, lang), "comments": shown})
     return out
 
@@ -245,8 +341,9 @@ def _methods_adaptation(run: RunOutputs, t: dict) -> str:
     adaptation = run.summary.get("adaptation") or {}
     if not adaptation.get("used"):
         return t["methods_not_adapted"]
-    return t["methods_adapted"].format(outcome=str(adaptation.get("outcome", "")).upper(),
-                                       n=f"{adaptation.get('weak_labels', 0):,}")
+    return t["methods_adapted"].format(
+        outcome=str(adaptation.get("outcome", "")).upper(), n=f"{adaptation.get('weak_labels', 0):,}"
+    )
 
 
 def _masking_on(run: RunOutputs) -> bool:
@@ -255,10 +352,13 @@ def _masking_on(run: RunOutputs) -> bool:
 
 
 def _stages(run: RunOutputs) -> list[dict]:
-    return [{"name": s.get("name"), "details": ", ".join(f"{k}: {v}" for k, v in s.items() if k not in ("name",))}
-            for s in run.summary.get("meta", {}).get("stages", [])]
+    return [
+        {"name": s.get("name"), "details": ", ".join(f"{k}: {v}" for k, v in s.items() if k not in ("name",))}
+        for s in run.summary.get("meta", {}).get("stages", [])
+    ]
 
 
 def _warnings(run: RunOutputs) -> list[str]:
     return list(run.summary.get("scores", {}).get("warnings", [])) + list(
-        run.summary.get("drivers", {}).get("warnings", []))
+        run.summary.get("drivers", {}).get("warnings", [])
+    )

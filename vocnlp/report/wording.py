@@ -31,25 +31,37 @@ TEXT = {
         "unreadable": "unreadable records (see validation.json)",
         "themes": "What customers talk about",
         "themes_intro": "Share of comments mentioning each theme, split by the sentiment of what is said about "
-                        "that theme (not of the whole comment).",
+        "that theme (not of the whole comment).",
         "share_comments": "share of comments",
-        "negative": "negative", "neutral": "neutral", "positive": "positive", "mixed": "mixed",
+        "negative": "negative",
+        "neutral": "neutral",
+        "positive": "positive",
+        "mixed": "mixed",
         "impact": "Which themes cost the most",
         "impact_intro": "Impact on {outcome}: the score of everyone minus the score without the customers who "
-                        "mention the theme (industry definition), with its 95% bootstrap interval. The further "
-                        "right and the further from zero, the more the theme costs: fix those first.",
+        "mention the theme (industry definition), with its 95% bootstrap interval. The further "
+        "right and the further from zero, the more the theme costs: fix those first.",
         "prevalence": "prevalence (share of respondents mentioning it)",
         "impact_axis": "impact on {outcome} ({unit})",
-        "outcome_nps": "NPS", "outcome_churn": "the churn rate", "outcome_detractor": "the detractor rate",
+        "outcome_nps": "NPS",
+        "outcome_churn": "the churn rate",
+        "outcome_detractor": "the detractor rate",
         "drivers": "Driver tables",
         "drivers_intro": "Ranked themes for each outcome. Odds ratios come from one Firth-penalised logistic model "
-                         "with all themes together; p-values are Benjamini–Hochberg adjusted; the Shapley share is "
-                         "the theme's part of what the model explains.",
+        "with all themes together; p-values are Benjamini–Hochberg adjusted; the Shapley share is "
+        "the theme's part of what the model explains.",
         "drivers_detractor": "Detractors (score 0–6)",
         "drivers_churn": "Churn",
-        "col_rank": "rank", "col_theme": "theme", "col_mentions": "mentions", "col_prevalence": "prevalence",
-        "col_impact": "impact (pts)", "col_interval": "95% interval", "col_odds": "odds ratio [95%]",
-        "col_p": "adjusted p", "col_shapley": "Shapley share", "col_flags": "notes",
+        "col_rank": "rank",
+        "col_theme": "theme",
+        "col_mentions": "mentions",
+        "col_prevalence": "prevalence",
+        "col_impact": "impact (pts)",
+        "col_interval": "95% interval",
+        "col_odds": "odds ratio [95%]",
+        "col_p": "adjusted p",
+        "col_shapley": "Shapley share",
+        "col_flags": "notes",
         "not_ranked": "Listed, not ranked: {items}.",
         "model_fit": "Model fit: cross-validated AUC {auc}, McFadden pseudo-R² {r2}.",
         "emotions": "Emotions",
@@ -60,25 +72,27 @@ TEXT = {
         "segments_intro": "NPS by {segment} with its 95% interval.",
         "examples": "What customers say, theme by theme",
         "examples_intro": "Three comments per theme, those the theme model is most sure of; the part that "
-                          "carries the theme is highlighted. Personal data is masked.",
+        "carries the theme is highlighted. Personal data is masked.",
         "methods": "Methods and caveats",
         "caveat": "Drivers are associations between what customers mention and their scores, not causes.",
         "methods_nps": "NPS = % promoters (9–10) − % detractors (0–6), with an adjusted-Wald 95% interval.",
         "methods_themes": "Themes: every clause is compared with the taxonomy '{taxonomy}' (version {version}); "
-                          "a clause too far from every theme gets none.",
+        "a clause too far from every theme gets none.",
         "methods_adapted": "Sentiment was adapted to this dump with its own {outcome} scores as weak labels "
-                           "({n} comments; 5-fold cross-fitting: no comment is scored by a model that saw its own "
-                           "score). Adapted sentiment follows the scores by construction: do not read its agreement "
-                           "with them as accuracy.",
+        "({n} comments; 5-fold cross-fitting: no comment is scored by a model that saw its own "
+        "score). Adapted sentiment follows the scores by construction: do not read its agreement "
+        "with them as accuracy.",
         "methods_not_adapted": "Sentiment comes from the shipped models, not adapted to this dump (vocnlp run --adapt).",
         "methods_masking": "Personal data (e-mail, phone, IBAN, card numbers, names) was masked before analysis.",
         "methods_no_masking": "Personal data masking was off for this run; the comments shown here were masked "
-                              "for the report.",
+        "for the report.",
         "models": "Stages and models",
         "warnings": "Warnings",
-        "period_month": "month", "period_quarter": "quarter",
+        "period_month": "month",
+        "period_quarter": "quarter",
         "count": "comments",
-        "unit_nps": "NPS points", "unit_rate": "percentage points",
+        "unit_nps": "NPS points",
+        "unit_rate": "percentage points",
     },
     "fr": {
         "title": "Rapport sur les retours clients",
@@ -106,25 +120,37 @@ TEXT = {
         "unreadable": "enregistrements illisibles (voir validation.json)",
         "themes": "De quoi parlent les clients",
         "themes_intro": "Part des commentaires qui évoquent chaque thème, selon la tonalité de ce qui est dit de "
-                        "ce thème (et non du commentaire entier).",
+        "ce thème (et non du commentaire entier).",
         "share_comments": "part des commentaires",
-        "negative": "négatif", "neutral": "neutre", "positive": "positif", "mixed": "mitigé",
+        "negative": "négatif",
+        "neutral": "neutre",
+        "positive": "positif",
+        "mixed": "mitigé",
         "impact": "Les thèmes qui coûtent le plus",
         "impact_intro": "Impact sur {outcome} : score de l'ensemble moins score sans les clients qui évoquent le "
-                        "thème (définition usuelle), avec son intervalle bootstrap à 95 %. Plus un thème est à "
-                        "droite et loin de zéro, plus il coûte : à corriger en premier.",
+        "thème (définition usuelle), avec son intervalle bootstrap à 95 %. Plus un thème est à "
+        "droite et loin de zéro, plus il coûte : à corriger en premier.",
         "prevalence": "prévalence (part des répondants qui l'évoquent)",
         "impact_axis": "impact sur {outcome} ({unit})",
-        "outcome_nps": "le NPS", "outcome_churn": "le taux de résiliation", "outcome_detractor": "le taux de détracteurs",
+        "outcome_nps": "le NPS",
+        "outcome_churn": "le taux de résiliation",
+        "outcome_detractor": "le taux de détracteurs",
         "drivers": "Tableaux des facteurs",
         "drivers_intro": "Thèmes classés pour chaque résultat. Les odds ratios viennent d'un seul modèle logistique "
-                         "pénalisé (Firth) avec tous les thèmes ; les p-valeurs sont ajustées par Benjamini–Hochberg ; "
-                         "la part de Shapley est la contribution du thème à ce que le modèle explique.",
+        "pénalisé (Firth) avec tous les thèmes ; les p-valeurs sont ajustées par Benjamini–Hochberg ; "
+        "la part de Shapley est la contribution du thème à ce que le modèle explique.",
         "drivers_detractor": "Détracteurs (note 0–6)",
         "drivers_churn": "Résiliation",
-        "col_rank": "rang", "col_theme": "thème", "col_mentions": "mentions", "col_prevalence": "prévalence",
-        "col_impact": "impact (pts)", "col_interval": "intervalle 95 %", "col_odds": "odds ratio [95 %]",
-        "col_p": "p ajustée", "col_shapley": "part de Shapley", "col_flags": "remarques",
+        "col_rank": "rang",
+        "col_theme": "thème",
+        "col_mentions": "mentions",
+        "col_prevalence": "prévalence",
+        "col_impact": "impact (pts)",
+        "col_interval": "intervalle 95 %",
+        "col_odds": "odds ratio [95 %]",
+        "col_p": "p ajustée",
+        "col_shapley": "part de Shapley",
+        "col_flags": "remarques",
         "not_ranked": "Listés sans rang : {items}.",
         "model_fit": "Qualité du modèle : AUC en validation croisée {auc}, pseudo-R² de McFadden {r2}.",
         "emotions": "Émotions",
@@ -135,59 +161,96 @@ TEXT = {
         "segments_intro": "NPS par {segment} avec son intervalle à 95 %.",
         "examples": "Ce que disent les clients, thème par thème",
         "examples_intro": "Trois commentaires par thème, ceux dont le modèle est le plus sûr ; le passage qui porte "
-                          "le thème est surligné. Les données personnelles sont masquées.",
+        "le thème est surligné. Les données personnelles sont masquées.",
         "methods": "Méthode et précautions",
         "caveat": "Les facteurs sont des associations entre ce que disent les clients et leurs notes, pas des causes.",
         "methods_nps": "NPS = % de promoteurs (9–10) − % de détracteurs (0–6), intervalle de Wald ajusté à 95 %.",
         "methods_themes": "Thèmes : chaque proposition est comparée à la taxonomie « {taxonomy} » (version "
-                          "{version}) ; une proposition trop éloignée de tous les thèmes n'en reçoit aucun.",
+        "{version}) ; une proposition trop éloignée de tous les thèmes n'en reçoit aucun.",
         "methods_adapted": "Le sentiment a été adapté à ces données avec leurs propres notes {outcome} comme "
-                           "étiquettes faibles ({n} commentaires ; validation croisée en 5 plis : aucun commentaire "
-                           "n'est noté par un modèle qui a vu sa note). Le sentiment adapté suit les notes par "
-                           "construction : son accord avec elles n'est pas une mesure de justesse.",
+        "étiquettes faibles ({n} commentaires ; validation croisée en 5 plis : aucun commentaire "
+        "n'est noté par un modèle qui a vu sa note). Le sentiment adapté suit les notes par "
+        "construction : son accord avec elles n'est pas une mesure de justesse.",
         "methods_not_adapted": "Le sentiment vient des modèles livrés, sans adaptation à ces données (vocnlp run "
-                               "--adapt).",
+        "--adapt).",
         "methods_masking": "Les données personnelles (e-mail, téléphone, IBAN, numéros de carte, noms) ont été "
-                           "masquées avant l'analyse.",
+        "masquées avant l'analyse.",
         "methods_no_masking": "Le masquage des données personnelles était désactivé pour cette analyse ; les "
-                              "commentaires montrés ici ont été masqués pour le rapport.",
+        "commentaires montrés ici ont été masqués pour le rapport.",
         "models": "Étapes et modèles",
         "warnings": "Avertissements",
-        "period_month": "mois", "period_quarter": "trimestre",
+        "period_month": "mois",
+        "period_quarter": "trimestre",
         "count": "commentaires",
-        "unit_nps": "points de NPS", "unit_rate": "points de pourcentage",
+        "unit_nps": "points de NPS",
+        "unit_rate": "points de pourcentage",
     },
 }
 
 # The CX emotion set (configs/labels.yaml) in each language.
 EMOTIONS = {
-    "en": {"anger": "anger", "frustration": "frustration", "disappointment": "disappointment", "worry": "worry",
-           "confusion": "confusion", "satisfaction": "satisfaction", "gratitude": "gratitude", "surprise": "surprise",
-           "neutral": "neutral"},
-    "fr": {"anger": "colère", "frustration": "agacement", "disappointment": "déception", "worry": "inquiétude",
-           "confusion": "incompréhension", "satisfaction": "satisfaction", "gratitude": "gratitude",
-           "surprise": "surprise", "neutral": "neutre"},
+    "en": {
+        "anger": "anger",
+        "frustration": "frustration",
+        "disappointment": "disappointment",
+        "worry": "worry",
+        "confusion": "confusion",
+        "satisfaction": "satisfaction",
+        "gratitude": "gratitude",
+        "surprise": "surprise",
+        "neutral": "neutral",
+    },
+    "fr": {
+        "anger": "colère",
+        "frustration": "agacement",
+        "disappointment": "déception",
+        "worry": "inquiétude",
+        "confusion": "incompréhension",
+        "satisfaction": "satisfaction",
+        "gratitude": "gratitude",
+        "surprise": "surprise",
+        "neutral": "neutre",
+    },
 }
 
 # Validation flags (vocnlp/io/validate.py) in words; "{score}" is NPS, CSAT, CES or churn.
 FLAGS = {
-    "en": {"empty_text": "no comment text (scores still counted)", "duplicate_id": "id seen on an earlier row",
-           "id_missing": "no id", "ragged_row": "wrong number of fields on the line", "date_invalid": "date not readable",
-           "churn_invalid": "churn flag not readable", "_invalid": "{score} not readable (yes/no expected)",
-           "_missing": "{score} missing",
-           "_non_numeric": "{score} not a number", "_out_of_range": "{score} outside its scale"},
-    "fr": {"empty_text": "pas de commentaire (notes tout de même comptées)", "duplicate_id": "identifiant déjà vu",
-           "id_missing": "pas d'identifiant", "ragged_row": "nombre de champs incorrect sur la ligne",
-           "date_invalid": "date illisible", "churn_invalid": "indicateur de résiliation illisible",
-           "_invalid": "{score} illisible (oui/non attendu)",
-           "_missing": "{score} manquant", "_non_numeric": "{score} non numérique",
-           "_out_of_range": "{score} hors de son échelle"},
+    "en": {
+        "empty_text": "no comment text (scores still counted)",
+        "duplicate_id": "id seen on an earlier row",
+        "id_missing": "no id",
+        "ragged_row": "wrong number of fields on the line",
+        "date_invalid": "date not readable",
+        "churn_invalid": "churn flag not readable",
+        "_invalid": "{score} not readable (yes/no expected)",
+        "_missing": "{score} missing",
+        "_non_numeric": "{score} not a number",
+        "_out_of_range": "{score} outside its scale",
+    },
+    "fr": {
+        "empty_text": "pas de commentaire (notes tout de même comptées)",
+        "duplicate_id": "identifiant déjà vu",
+        "id_missing": "pas d'identifiant",
+        "ragged_row": "nombre de champs incorrect sur la ligne",
+        "date_invalid": "date illisible",
+        "churn_invalid": "indicateur de résiliation illisible",
+        "_invalid": "{score} illisible (oui/non attendu)",
+        "_missing": "{score} manquant",
+        "_non_numeric": "{score} non numérique",
+        "_out_of_range": "{score} hors de son échelle",
+    },
 }
 
 
-SCORE_NAMES = {"en": {"tenure": "tenure", "resolution_time": "resolution time", "referral": "referral flag", "fcr": "FCR"},
-               "fr": {"tenure": "ancienneté", "resolution_time": "délai de résolution", "referral": "indicateur de parrainage",
-                      "fcr": "résolution au premier contact"}}
+SCORE_NAMES = {
+    "en": {"tenure": "tenure", "resolution_time": "resolution time", "referral": "referral flag", "fcr": "FCR"},
+    "fr": {
+        "tenure": "ancienneté",
+        "resolution_time": "délai de résolution",
+        "referral": "indicateur de parrainage",
+        "fcr": "résolution au premier contact",
+    },
+}
 
 
 def describe_flag(flag: str, lang: str) -> str:

@@ -38,8 +38,9 @@ class Discovery:
     warnings: list[str] = field(default_factory=list)
 
 
-def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_words: int = 3,
-                      chunk_size: int = 2000) -> tuple[pd.DataFrame, np.ndarray]:
+def uncovered_clauses(
+    frame: pd.DataFrame, config: RunConfig | None = None, min_words: int = 3, chunk_size: int = 2000
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Clauses of ``frame`` (columns ``comment_id``, ``_text``) that no theme claims, with their embeddings."""
     config = config or load_config()
     stages = []
@@ -52,7 +53,7 @@ def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_
     themes = stages[-1]
     parts, vectors = [], []
     for start in range(0, len(frame), chunk_size):
-        batch = Batch(comments=frame.iloc[start:start + chunk_size].copy())
+        batch = Batch(comments=frame.iloc[start : start + chunk_size].copy())
         for stage in stages[:-1]:
             batch = stage(batch)
         # Covered = a clause the run itself cites as a theme's evidence (clause-level or whole-comment mention).
@@ -61,10 +62,13 @@ def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_
         assert batch.sentences is not None and batch.sentence_vectors is not None and batch.mentions is not None
         claimed = set(zip(batch.mentions["comment_id"], batch.mentions["sentence_index"]))
         sentences = batch.sentences.assign(
-            language=batch.sentences["comment_id"].map(dict(zip(batch.comments["comment_id"],
-                                                                batch.comments["language"]))),
-            covered=[(c, k) in claimed for c, k in zip(batch.sentences["comment_id"],
-                                                        batch.sentences["sentence_index"])])
+            language=batch.sentences["comment_id"].map(
+                dict(zip(batch.comments["comment_id"], batch.comments["language"]))
+            ),
+            covered=[
+                (c, k) in claimed for c, k in zip(batch.sentences["comment_id"], batch.sentences["sentence_index"])
+            ],
+        )
         keep = (~sentences["covered"]) & (sentences["text"].map(lambda t: len(_WORD.findall(t))) >= min_words)
         parts.append(sentences[keep.to_numpy()])
         vectors.append(batch.sentence_vectors[keep.to_numpy()])
@@ -73,8 +77,9 @@ def uncovered_clauses(frame: pd.DataFrame, config: RunConfig | None = None, min_
     return clauses.drop(columns=["covered"]), (np.vstack(vectors) if vectors else np.zeros((0, dim), np.float32))
 
 
-def cluster_clauses(vectors: np.ndarray, n_clusters: int | None = None, seed: int = 0,
-                    max_clusters: int = 20, restarts: int = 50) -> np.ndarray:
+def cluster_clauses(
+    vectors: np.ndarray, n_clusters: int | None = None, seed: int = 0, max_clusters: int = 20, restarts: int = 50
+) -> np.ndarray:
     """Seeded k-means labels; k by the best cosine silhouette in 2..max_clusters when not given.
 
     Many restarts keep the result from hanging on one seed's starting points:
@@ -93,8 +98,12 @@ def cluster_clauses(vectors: np.ndarray, n_clusters: int | None = None, seed: in
         rows = np.random.default_rng(seed).choice(n, 3000, replace=False) if n > 3000 else np.arange(n)
         sample = vectors[rows]
         candidates = range(2, max(3, min(max_clusters, len(rows) // 5) + 1))
-        n_clusters = max(candidates, key=lambda k: silhouette_score(
-            sample, KMeans(k, n_init=restarts, random_state=seed).fit_predict(sample), metric="cosine"))
+        n_clusters = max(
+            candidates,
+            key=lambda k: silhouette_score(
+                sample, KMeans(k, n_init=restarts, random_state=seed).fit_predict(sample), metric="cosine"
+            ),
+        )
     return KMeans(min(n_clusters, n), n_init=restarts, random_state=seed).fit_predict(vectors)
 
 
@@ -134,12 +143,22 @@ def cluster_keywords(texts: list[str], labels: np.ndarray, language: str, top: i
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
     scores = tf * idf
-    return {c: [str(words[j]) for j in np.argsort(-scores[i], kind="stable")[:top] if scores[i, j] > 0]
-            for i, c in enumerate(clusters)}
+    return {
+        c: [str(words[j]) for j in np.argsort(-scores[i], kind="stable")[:top] if scores[i, j] > 0]
+        for i, c in enumerate(clusters)
+    }
 
 
-def discover(frame: pd.DataFrame, config: RunConfig | None = None, *, n_clusters: int | None = None,
-             seed: int = 0, min_words: int = 3, representatives: int = 3, max_clusters: int = 20) -> Discovery:
+def discover(
+    frame: pd.DataFrame,
+    config: RunConfig | None = None,
+    *,
+    n_clusters: int | None = None,
+    seed: int = 0,
+    min_words: int = 3,
+    representatives: int = 3,
+    max_clusters: int = 20,
+) -> Discovery:
     """Candidate themes among the clauses the taxonomy leaves uncovered, per language."""
     clauses, vectors = uncovered_clauses(frame, config, min_words)
     clauses = clauses.assign(cluster="", fit=np.nan)
@@ -151,8 +170,10 @@ def discover(frame: pd.DataFrame, config: RunConfig | None = None, *, n_clusters
         labels = cluster_clauses(vectors[idx], n_clusters, seed, max_clusters)
         if n_clusters is None and len(set(labels)) >= max_clusters:
             # The silhouette still rose at the last k tried: the best k may lie beyond the bound.
-            warnings.append(f"{language}: the number of clusters chosen is the largest allowed ({max_clusters}); "
-                            "there may be more distinct topics. Raise --max-clusters (or set --clusters) to look.")
+            warnings.append(
+                f"{language}: the number of clusters chosen is the largest allowed ({max_clusters}); "
+                "there may be more distinct topics. Raise --max-clusters (or set --clusters) to look."
+            )
         texts = clauses["text"].to_numpy()[idx].tolist()
         keywords = cluster_keywords(texts, labels, language)
         for c in sorted(set(labels)):
@@ -165,23 +186,46 @@ def discover(frame: pd.DataFrame, config: RunConfig | None = None, *, n_clusters
             clauses.loc[members, "fit"] = np.round(fit, 4)
             unique = _representatives(clauses["text"].to_numpy()[members], vectors[members], fit, representatives)
             label = ", ".join(keywords.get(c, [])) or name
-            rows.append({"cluster": name, "language": language, "clauses": len(members),
-                         "comments": int(clauses.loc[members, "comment_id"].nunique()), "keywords": label,
-                         "cohesion": round(float(fit.mean()), 4), "examples": " | ".join(unique)})
-            themes.append({"id": name, "name": {"en": label, "fr": label},
-                           "description": {"en": f"Discovered in {len(members)} uncovered {language} clauses; "
-                                                 "rename and describe it."},
-                           "seeds": {language: unique}})
-    clusters = pd.DataFrame(rows, columns=["cluster", "language", "clauses", "comments", "keywords", "cohesion",
-                                           "examples"])
+            rows.append(
+                {
+                    "cluster": name,
+                    "language": language,
+                    "clauses": len(members),
+                    "comments": int(clauses.loc[members, "comment_id"].nunique()),
+                    "keywords": label,
+                    "cohesion": round(float(fit.mean()), 4),
+                    "examples": " | ".join(unique),
+                }
+            )
+            themes.append(
+                {
+                    "id": name,
+                    "name": {"en": label, "fr": label},
+                    "description": {
+                        "en": f"Discovered in {len(members)} uncovered {language} clauses; rename and describe it."
+                    },
+                    "seeds": {language: unique},
+                }
+            )
+    clusters = pd.DataFrame(
+        rows, columns=["cluster", "language", "clauses", "comments", "keywords", "cohesion", "examples"]
+    )
     clusters = clusters.sort_values(["language", "clauses", "cluster"], ascending=[True, False, True], kind="stable")
-    snippet = ("# Candidate themes from 'vocnlp discover': rename, describe, then paste under 'themes:'.\n"
-               + yaml.safe_dump(themes, allow_unicode=True, sort_keys=False, width=120))
+    snippet = (
+        "# Candidate themes from 'vocnlp discover': rename, describe, then paste under 'themes:'.\n"
+        + yaml.safe_dump(themes, allow_unicode=True, sort_keys=False, width=120)
+    )
     return Discovery(clusters.reset_index(drop=True), clauses, snippet, warnings)
 
 
-def stability(frame: pd.DataFrame, config: RunConfig | None = None, seeds=(0, 1, 2, 3, 4),
-              n_clusters: int | None = None, min_words: int = 3, max_clusters: int = 20) -> dict:
+def stability(
+    frame: pd.DataFrame,
+    config: RunConfig | None = None,
+    seeds=(0, 1, 2, 3, 4),
+    n_clusters: int | None = None,
+    min_words: int = 3,
+    max_clusters: int = 20,
+) -> dict:
     """Adjusted Rand index of each seed's clustering against the first seed's, per language."""
     from sklearn.metrics import adjusted_rand_score
 
@@ -193,6 +237,10 @@ def stability(frame: pd.DataFrame, config: RunConfig | None = None, seeds=(0, 1,
             continue
         runs = [cluster_clauses(vectors[idx], n_clusters, s, max_clusters) for s in seeds]
         scores = [adjusted_rand_score(runs[0], r) for r in runs[1:]]
-        out[language] = {"clauses": int(len(idx)), "ari_mean": float(np.mean(scores)), "ari_min": float(np.min(scores)),
-                         "clusters": [int(len(set(r))) for r in runs]}
+        out[language] = {
+            "clauses": int(len(idx)),
+            "ari_mean": float(np.mean(scores)),
+            "ari_min": float(np.min(scores)),
+            "clusters": [int(len(set(r))) for r in runs],
+        }
     return out

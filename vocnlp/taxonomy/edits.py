@@ -59,8 +59,10 @@ def _top(document: dict, theme_id: str) -> dict:
     for entry in document["themes"]:
         if entry["id"] == theme_id:
             return entry
-    raise ConfigError(f"There is no top-level theme '{theme_id}'.",
-                      f"Top-level themes: {', '.join(t['id'] for t in document['themes'])}.")
+    raise ConfigError(
+        f"There is no top-level theme '{theme_id}'.",
+        f"Top-level themes: {', '.join(t['id'] for t in document['themes'])}.",
+    )
 
 
 def _sub(document: dict, subtheme_id: str) -> tuple[dict, dict]:
@@ -103,10 +105,12 @@ def merge(document: dict, source_id: str, into_id: str) -> dict:
     for lang, phrases in (source.get("seeds") or {}).items():
         target.setdefault("seeds", {}).setdefault(lang, [])
         target["seeds"][lang] = list(dict.fromkeys(target["seeds"][lang] + list(phrases)))
-    target["subthemes"] = list(target.get("subthemes") or []) + [_reparent(s, into_id)
-                                                                for s in source.get("subthemes") or []]
-    target["aliases"] = list(dict.fromkeys(list(target.get("aliases") or []) + [source_id]
-                                           + list(source.get("aliases") or [])))
+    target["subthemes"] = list(target.get("subthemes") or []) + [
+        _reparent(s, into_id) for s in source.get("subthemes") or []
+    ]
+    target["aliases"] = list(
+        dict.fromkeys(list(target.get("aliases") or []) + [source_id] + list(source.get("aliases") or []))
+    )
     document["themes"] = [t for t in document["themes"] if t["id"] != source_id]
     return _logged(document, f"merge {source_id} into {into_id}")
 
@@ -130,11 +134,14 @@ def split(document: dict, theme_id: str, subtheme_ids: list[str], new_id: str, e
     moving = [s for s in source.get("subthemes") or [] if s["id"] in subtheme_ids]
     missing = sorted(set(subtheme_ids) - {s["id"] for s in moving})
     if missing or not moving:
-        raise ConfigError(f"'{theme_id}' has no sub-theme(s) {missing or subtheme_ids}.",
-                          f"Its sub-themes: {', '.join(s['id'] for s in source.get('subthemes') or [])}.")
+        raise ConfigError(
+            f"'{theme_id}' has no sub-theme(s) {missing or subtheme_ids}.",
+            f"Its sub-themes: {', '.join(s['id'] for s in source.get('subthemes') or [])}.",
+        )
     source["subthemes"] = [s for s in source["subthemes"] if s["id"] not in subtheme_ids]
-    document["themes"].append({"id": new_id, "name": {"en": en, "fr": fr},
-                               "subthemes": [_reparent(s, new_id) for s in moving]})
+    document["themes"].append(
+        {"id": new_id, "name": {"en": en, "fr": fr}, "subthemes": [_reparent(s, new_id) for s in moving]}
+    )
     return _logged(document, f"split {', '.join(subtheme_ids)} out of {theme_id} as {new_id}")
 
 
@@ -160,14 +167,17 @@ def remap_mentions(mentions: pd.DataFrame, taxonomy: Taxonomy, language: str = "
     parent = {s.id: s.parent for s in taxonomy.subthemes}
     unknown = sorted(set(mentions["theme_id"]) - set(ids))
     if unknown:
-        raise ConfigError(f"Mentions use theme ids {unknown} that taxonomy '{taxonomy.id}' neither has nor lists "
-                          "as aliases.", "Re-run the analysis with the edited taxonomy.")
+        raise ConfigError(
+            f"Mentions use theme ids {unknown} that taxonomy '{taxonomy.id}' neither has nor lists as aliases.",
+            "Re-run the analysis with the edited taxonomy.",
+        )
     out = mentions.copy()
     sub = out["subtheme_id"].map(lambda s: ids.get(s, s) if isinstance(s, str) else s)
     # A moved sub-theme takes its new parent along.
     out["theme_id"] = [parent.get(s, ids[t]) if isinstance(s, str) else ids[t] for s, t in zip(sub, out["theme_id"])]
     out["subtheme_id"] = sub
     out["theme_name"] = out["theme_id"].map(lambda t: taxonomy.theme(t).name(language))
-    out = (out.sort_values(["comment_id", "theme_id", "confidence"], ascending=[True, True, False], kind="stable")
-           .drop_duplicates(["comment_id", "theme_id"]))
+    out = out.sort_values(
+        ["comment_id", "theme_id", "confidence"], ascending=[True, True, False], kind="stable"
+    ).drop_duplicates(["comment_id", "theme_id"])
     return out.loc[sorted(out.index)].reset_index(drop=True)

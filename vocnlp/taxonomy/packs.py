@@ -40,8 +40,11 @@ def _merge_theme(base_theme: dict, pack_theme: dict, source: str) -> dict:
         _merge_seeds(merged, pack_theme.get(key), source, f"theme '{tid}'", key)
     for key in ("name", "description"):
         if key in pack_theme:
-            raise _err(source, f"theme '{tid}' redefines its {key}",
-                       "A pack adds seeds and sub-themes; rename themes in the base taxonomy.")
+            raise _err(
+                source,
+                f"theme '{tid}' redefines its {key}",
+                "A pack adds seeds and sub-themes; rename themes in the base taxonomy.",
+            )
     by_id = {s["id"]: s for s in merged["subthemes"]}
     for sub in pack_theme.get("subthemes") or []:
         if not isinstance(sub, dict) or not sub.get("id"):
@@ -65,9 +68,12 @@ def extend(base: dict, pack: dict, source: str) -> dict:
     for entry in pack_themes:
         tid = entry.get("id") if isinstance(entry, dict) else None
         if tid not in base_ids:
-            raise _err(source, f"theme '{tid}' is not a top-level theme of the base taxonomy",
-                       f"Packs keep the base's top-level ids ({', '.join(map(str, base_ids))}); "
-                       "add a sub-theme under one of them instead.")
+            raise _err(
+                source,
+                f"theme '{tid}' is not a top-level theme of the base taxonomy",
+                f"Packs keep the base's top-level ids ({', '.join(map(str, base_ids))}); "
+                "add a sub-theme under one of them instead.",
+            )
         if tid in by_id:
             raise _err(source, f"theme '{tid}' appears twice", "Write each theme once.")
         by_id[tid] = entry
@@ -75,8 +81,14 @@ def extend(base: dict, pack: dict, source: str) -> dict:
     no_theme = {lang: list(v) for lang, v in (base.get("no_theme_seeds") or {}).items()}
     for lang, phrases in (pack.get("no_theme_seeds") or {}).items():
         no_theme.setdefault(lang, []).extend(p for p in phrases if p not in no_theme[lang])
-    return {**base, "id": pack.get("id", base.get("id")), "version": pack.get("version", base.get("version", 1)),
-            "themes": themes, "no_theme_seeds": no_theme, "extends": str(pack["extends"])}
+    return {
+        **base,
+        "id": pack.get("id", base.get("id")),
+        "version": pack.get("version", base.get("version", 1)),
+        "themes": themes,
+        "no_theme_seeds": no_theme,
+        "extends": str(pack["extends"]),
+    }
 
 
 def base_path(pack_path: Path, pack: dict) -> Path:

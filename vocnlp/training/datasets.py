@@ -83,8 +83,10 @@ def data_root(path: str | Path | None = None) -> Path:
     for c in candidates:
         if (c / "goemotions").is_dir():
             return c.resolve()
-    raise VocnlpError("The public training data (goemotions/, xed/) was not found.",
-                      "Pass --data PATH or set VOCNLP_DATA to the folder that holds goemotions/ and xed/.")
+    raise VocnlpError(
+        "The public training data (goemotions/, xed/) was not found.",
+        "Pass --data PATH or set VOCNLP_DATA to the folder that holds goemotions/ and xed/.",
+    )
 
 
 def label_mappings() -> dict:
@@ -98,8 +100,15 @@ def _invert(mapping: dict[str, list[str]]) -> dict[str, str]:
 
 def goemotions_frame(root: Path, split: str) -> pd.DataFrame:
     """One GoEmotions split with a ``names`` column of label names."""
-    frame = pd.read_csv(root / "goemotions" / f"{split}.tsv", sep="\t", header=None,
-                        names=["text", "labels", "id"], quoting=3, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(
+        root / "goemotions" / f"{split}.tsv",
+        sep="\t",
+        header=None,
+        names=["text", "labels", "id"],
+        quoting=3,
+        dtype=str,
+        keep_default_na=False,
+    )
     names = (root / "goemotions" / "labels.txt").read_text().split()
     frame["names"] = frame["labels"].map(lambda s: [names[int(i)] for i in s.split(",") if i.strip()])
     return frame
@@ -148,8 +157,10 @@ def banking77_frame(root: Path, split: str) -> pd.DataFrame:
     """One Banking77 split (``train`` or ``test``): columns ``text`` and ``category`` (the intent id)."""
     path = root / "banking77" / f"{split}.csv"
     if not path.is_file():
-        raise VocnlpError(f"Banking77 is not in '{root}' ({path} is missing).",
-                          "Give --data the folder holding banking77/ (see ../shared/data/README.md).")
+        raise VocnlpError(
+            f"Banking77 is not in '{root}' ({path} is missing).",
+            "Give --data the folder holding banking77/ (see ../shared/data/README.md).",
+        )
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
@@ -162,8 +173,9 @@ def banking77_train_dev(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return train, dev
 
 
-def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def split_indices(
+    n: int, seed: int, dev_share: float = 0.1, test_share: float = 0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded train/dev/test row indices for data sets published without a split (XED).
 
     Every task (CX sentiment, CX emotion, the XED benchmarks) uses the same
@@ -172,7 +184,7 @@ def split_indices(n: int, seed: int, dev_share: float = 0.1, test_share: float =
     """
     order = np.random.default_rng(seed).permutation(n)
     n_test, n_dev = int(round(n * test_share)), int(round(n * dev_share))
-    test, dev, train = order[:n_test], order[n_test:n_test + n_dev], order[n_test + n_dev:]
+    test, dev, train = order[:n_test], order[n_test : n_test + n_dev], order[n_test + n_dev :]
     return np.sort(train), np.sort(dev), np.sort(test)
 
 
@@ -218,8 +230,9 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
 
     for split in ("train", "dev", "test"):
         f = goemotions_frame(root, split)
-        out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(),
-                                          sentiment_targets(f["names"], maps["goemotions"]), "en")
+        out[f"goemotions_{split}"] = make(
+            f"goemotions_{split}", f["text"].tolist(), sentiment_targets(f["names"], maps["goemotions"]), "en"
+        )
     for lang in ("en", "fr"):
         f = xed_frame(root, lang)
         texts, targets = f["text"].tolist(), sentiment_targets(f["names"], maps["xed"])
@@ -228,8 +241,9 @@ def sentiment_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
             out[f"xed_{lang}_{split}"] = make(f"xed_{lang}_{split}", sub_texts, sub_targets, lang)
     neutral = xed_neutral_lines(root)
     for split, idx in zip(("train", "dev", "test"), split_indices(len(neutral), seed)):
-        out[f"xed_neutral_{split}"] = LabelledSplit(f"xed_neutral_{split}", [neutral[i] for i in idx],
-                                                    np.asarray(["neutral"] * len(idx)), labels, "en")
+        out[f"xed_neutral_{split}"] = LabelledSplit(
+            f"xed_neutral_{split}", [neutral[i] for i in idx], np.asarray(["neutral"] * len(idx)), labels, "en"
+        )
     mapping = _invert(maps["banking77"])
     train, test = banking77_frame(root, "train"), banking77_frame(root, "test")
     train_rows, dev_rows = banking77_train_dev(len(train), seed)
@@ -252,8 +266,9 @@ def emotion_splits(root: Path, seed: int = 0) -> dict[str, LabelledSplit]:
 
     for split in ("train", "dev", "test"):
         f = goemotions_frame(root, split)
-        out[f"goemotions_{split}"] = make(f"goemotions_{split}", f["text"].tolist(), list(f["names"]),
-                                          maps["goemotions"], "en")
+        out[f"goemotions_{split}"] = make(
+            f"goemotions_{split}", f["text"].tolist(), list(f["names"]), maps["goemotions"], "en"
+        )
     for lang in ("en", "fr"):
         f = xed_frame(root, lang)
         texts, names = f["text"].tolist(), list(f["names"])

@@ -69,8 +69,10 @@ def embed_split(split: LabelledSplit, backbone, log=_log) -> np.ndarray:
         fresh = backbone.encode(missing)
         vectors = fresh if vectors is None else vectors
         vectors[~found] = fresh
-    log(f"  embedded {split.name}: {len(missing):,} new texts ({len(texts) - len(missing):,} cached) "
-        f"in {time.perf_counter() - start:.0f}s")
+    log(
+        f"  embedded {split.name}: {len(missing):,} new texts ({len(texts) - len(missing):,} cached) "
+        f"in {time.perf_counter() - start:.0f}s"
+    )
     np.save(path, vectors)  # type: ignore[arg-type]  # None only for a split with no texts, saved as before
     path.with_suffix(".txt").write_text("\n".join(texts), encoding="utf-8")
     return vectors  # type: ignore[return-value]  # None only for a split with no texts

@@ -18,10 +18,19 @@ from vocnlp.training.user_data import read_labelled_file
 _log = logging.getLogger(__name__).info
 
 
-def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data: str | Path | None = None,
-                    file: str | Path | None = None, text_column: str = "text", label_column: str = "label",
-                    language_column: str | None = None, label_separator: str = "|", seed: int = 0,
-                    log=_log) -> dict:
+def evaluate_folder(
+    model_dir: str | Path,
+    *,
+    data_set: str | None = "cx",
+    data: str | Path | None = None,
+    file: str | Path | None = None,
+    text_column: str = "text",
+    label_column: str = "label",
+    language_column: str | None = None,
+    label_separator: str = "|",
+    seed: int = 0,
+    log=_log,
+) -> dict:
     """Scores of the model in ``model_dir``, per test split: a public data set or ``file``.
 
     A user file is evaluated whole (it is held-out data by the user's word);
@@ -29,15 +38,25 @@ def evaluate_folder(model_dir: str | Path, *, data_set: str | None = "cx", data:
     """
     model = load_model_folder(model_dir)
     if file is not None:
-        splits = [read_labelled_file(file, text_column=text_column, label_column=label_column,
-                                     language_column=language_column, multilabel=model.multilabel,
-                                     label_separator=label_separator, labels=model.labels)]
+        splits = [
+            read_labelled_file(
+                file,
+                text_column=text_column,
+                label_column=label_column,
+                language_column=language_column,
+                multilabel=model.multilabel,
+                label_separator=label_separator,
+                labels=model.labels,
+            )
+        ]
     else:
         source = data_set or model.info.get("training", {}).get("source", "cx")
         splits = public_training_data(model.task, source, data, seed).test
         if list(splits[0].labels) != model.labels:
-            raise VocnlpError(f"The model's labels {model.labels} are not those of '{source}' "
-                              f"{list(splits[0].labels)}.", "Evaluate it on the data set it was trained for.")
+            raise VocnlpError(
+                f"The model's labels {model.labels} are not those of '{source}' {list(splits[0].labels)}.",
+                "Evaluate it on the data set it was trained for.",
+            )
     backbone = model.own_encoder() if model.has_own_body else load_backbone(model.backbone)
     results = {}
     for split in splits:

@@ -10,11 +10,15 @@ from vocnlp.training.datasets import LabelledSplit
 
 BOOTSTRAP_DRAWS = 1000  # resamples behind each macro-F1 interval
 FLOOR_DRAWS = 200  # simulated calibrated label draws behind each ECE floor
-INTERVAL_NOTE = (f"95% CI: percentile bootstrap over the split's rows ({BOOTSTRAP_DRAWS:,} draws, seed 0): how far "
-                 "the figure could move with another sample of test lines.")
-FLOOR_NOTE = ("ECE if calibrated: the ECE a perfectly calibrated model with the same confidences would show on a "
-              f"split this size (mean of {FLOOR_DRAWS} draws); binned ECE reads above zero on small splits by "
-              "sampling alone, so a measured ECE is read against it, not against zero.")
+INTERVAL_NOTE = (
+    f"95% CI: percentile bootstrap over the split's rows ({BOOTSTRAP_DRAWS:,} draws, seed 0): how far "
+    "the figure could move with another sample of test lines."
+)
+FLOOR_NOTE = (
+    "ECE if calibrated: the ECE a perfectly calibrated model with the same confidences would show on a "
+    f"split this size (mean of {FLOOR_DRAWS} draws); binned ECE reads above zero on small splits by "
+    "sampling alone, so a measured ECE is read against it, not against zero."
+)
 
 
 def expected_calibration_error(proba: np.ndarray, y_true: np.ndarray, classes, bins: int = 15) -> float:
@@ -51,12 +55,14 @@ def ece_sampling_floor(proba: np.ndarray, bins: int = 15, draws: int = FLOOR_DRA
     """
     confidence = proba.max(axis=1)
     rng = np.random.default_rng(seed)
-    return float(np.mean([_binned_gap(confidence, rng.random(len(confidence)) < confidence, bins)
-                          for _ in range(draws)]))
+    return float(
+        np.mean([_binned_gap(confidence, rng.random(len(confidence)) < confidence, bins) for _ in range(draws)])
+    )
 
 
-def macro_f1_interval(truth: np.ndarray, predicted: np.ndarray, draws: int = BOOTSTRAP_DRAWS, seed: int = 0,
-                      level: float = 0.95) -> tuple[float, float]:
+def macro_f1_interval(
+    truth: np.ndarray, predicted: np.ndarray, draws: int = BOOTSTRAP_DRAWS, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile bootstrap interval of macro-F1 over resampled rows (indicator matrices, one column per label).
 
     A test split is a sample: on a few hundred rows its macro-F1 moves by a
@@ -98,11 +104,16 @@ def _single_label(head: ProbabilisticHead, X, y) -> dict:
     pred = head.classes_[proba.argmax(axis=1)]
     present = [c for c in head.classes_ if c in set(y)]
     per_label = f1_score(y, pred, labels=present, average=None, zero_division=0)
-    return {"n": int(len(y)), "macro_f1": float(np.mean(per_label)), "accuracy": float(accuracy_score(y, pred)),
-            "macro_f1_ci": macro_f1_interval(_indicators(y, present), _indicators(pred, present)),
-            "ece": expected_calibration_error(proba, y, head.classes_), "ece_sampling_floor": ece_sampling_floor(proba),
-            "labels_evaluated": [str(c) for c in present],
-            "per_label_f1": {str(lab): float(f) for lab, f in zip(present, per_label)}}
+    return {
+        "n": int(len(y)),
+        "macro_f1": float(np.mean(per_label)),
+        "accuracy": float(accuracy_score(y, pred)),
+        "macro_f1_ci": macro_f1_interval(_indicators(y, present), _indicators(pred, present)),
+        "ece": expected_calibration_error(proba, y, head.classes_),
+        "ece_sampling_floor": ece_sampling_floor(proba),
+        "labels_evaluated": [str(c) for c in present],
+        "per_label_f1": {str(lab): float(f) for lab, f in zip(present, per_label)},
+    }
 
 
 def _multi_label(head: ProbabilisticHead, X, Y) -> dict:
@@ -111,10 +122,14 @@ def _multi_label(head: ProbabilisticHead, X, Y) -> dict:
     present = [j for j in range(Y.shape[1]) if Y[:, j].sum() > 0]
     per_label = f1_score(Y[:, present], pred[:, present], average=None, zero_division=0)
     labels = [str(head.classes_[j]) for j in present]
-    return {"n": int(len(Y)), "macro_f1": float(np.mean(per_label)),
-            "macro_f1_ci": macro_f1_interval(Y[:, present], pred[:, present]),
-            "micro_f1": float(f1_score(Y[:, present], pred[:, present], average="micro", zero_division=0)),
-            "labels_evaluated": labels, "per_label_f1": {lab: float(f) for lab, f in zip(labels, per_label)}}
+    return {
+        "n": int(len(Y)),
+        "macro_f1": float(np.mean(per_label)),
+        "macro_f1_ci": macro_f1_interval(Y[:, present], pred[:, present]),
+        "micro_f1": float(f1_score(Y[:, present], pred[:, present], average="micro", zero_division=0)),
+        "labels_evaluated": labels,
+        "per_label_f1": {lab: float(f) for lab, f in zip(labels, per_label)},
+    }
 
 
 def score_split(head: ProbabilisticHead, X: np.ndarray, split: LabelledSplit) -> dict:

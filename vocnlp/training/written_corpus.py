@@ -50,20 +50,32 @@ def read_written_corpus(folder: str | Path | None = None) -> pd.DataFrame:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputFileError(f"{path.name}, line {number}: not JSON ({exc.msg}).",
-                                     "Check it with data/written_cx/check.py.") from None
-            rows.append({"text": record["text"], "language": record["language"], "industry": record["industry"],
-                         "sentiment": record["sentiment"], "themes": dict(record.get("themes") or {}),
-                         "source": path.stem})
+                raise InputFileError(
+                    f"{path.name}, line {number}: not JSON ({exc.msg}).", "Check it with data/written_cx/check.py."
+                ) from None
+            rows.append(
+                {
+                    "text": record["text"],
+                    "language": record["language"],
+                    "industry": record["industry"],
+                    "sentiment": record["sentiment"],
+                    "themes": dict(record.get("themes") or {}),
+                    "source": path.stem,
+                }
+            )
     return pd.DataFrame(rows).drop_duplicates("text").reset_index(drop=True)
 
 
 def _split(frame: pd.DataFrame, y: np.ndarray, labels: list[str], name: str, seed: int) -> dict[str, LabelledSplit]:
-    whole = LabelledSplit(name, frame["text"].tolist(), y, labels, "mixed",
-                          row_languages=frame["language"].to_numpy(dtype=object))
+    whole = LabelledSplit(
+        name, frame["text"].tolist(), y, labels, "mixed", row_languages=frame["language"].to_numpy(dtype=object)
+    )
     train, dev, test = split_indices(len(frame), seed, dev_share=0.15, test_share=0.15)
-    return {"train": take_rows(whole, train, "train"), "dev": take_rows(whole, dev, "dev"),
-            "test": take_rows(whole, test, "test")}
+    return {
+        "train": take_rows(whole, train, "train"),
+        "dev": take_rows(whole, dev, "dev"),
+        "test": take_rows(whole, test, "test"),
+    }
 
 
 def written_theme_splits(taxonomy, seed: int = 0, folder=None) -> dict[str, LabelledSplit]:
@@ -72,8 +84,10 @@ def written_theme_splits(taxonomy, seed: int = 0, folder=None) -> dict[str, Labe
     labels = sorted(t.id for t in taxonomy.themes)
     unknown = sorted({t for themes in frame["themes"] for t in themes} - set(labels))
     if unknown:
-        raise InputFileError(f"The written corpus uses themes {unknown} that taxonomy '{taxonomy.id}' lacks.",
-                             "Train with the generic taxonomy, or map those ids first.")
+        raise InputFileError(
+            f"The written corpus uses themes {unknown} that taxonomy '{taxonomy.id}' lacks.",
+            "Train with the generic taxonomy, or map those ids first.",
+        )
     y = np.asarray([[t in themes for t in labels] for themes in frame["themes"]], dtype=np.int8)
     return _split(frame, y, labels, "written_cx_themes", seed)
 
@@ -89,9 +103,15 @@ def written_sentiment_splits(seed: int = 0, folder=None) -> dict[str, LabelledSp
     for key, idx in zip(("train", "dev", "test"), split_indices(len(frame), seed, dev_share=0.15, test_share=0.15)):
         part = frame.iloc[idx]
         kept = part[part["sentiment"].isin(SENTIMENTS)]
-        parts[key] = LabelledSplit(f"written_cx_sentiment_{key}", kept["text"].tolist(),
-                                   kept["sentiment"].to_numpy(dtype=object), list(SENTIMENTS), "mixed",
-                                   dropped=len(part) - len(kept), row_languages=kept["language"].to_numpy(dtype=object))
+        parts[key] = LabelledSplit(
+            f"written_cx_sentiment_{key}",
+            kept["text"].tolist(),
+            kept["sentiment"].to_numpy(dtype=object),
+            list(SENTIMENTS),
+            "mixed",
+            dropped=len(part) - len(kept),
+            row_languages=kept["language"].to_numpy(dtype=object),
+        )
     return parts
 
 
@@ -102,6 +122,7 @@ def written_training_data(task: str, taxonomy=None, seed: int = 0, folder=None) 
     if task == "themes":
         if taxonomy is None:
             from vocnlp.taxonomy.schema import load_taxonomy
+
             taxonomy = load_taxonomy(resource_root() / "configs" / "taxonomies" / "generic_cx.yaml")
         splits = written_theme_splits(taxonomy, seed, folder)
         prior = [taxonomy_prior(taxonomy, splits["train"].labels, multilabel=True)]
@@ -119,10 +140,15 @@ USER_REPEAT = 5
 def repeated(split: LabelledSplit, times: int = USER_REPEAT) -> LabelledSplit:
     """``split`` with every row repeated ``times`` times (a weight that every head understands)."""
     y = np.asarray(split.y)
-    return LabelledSplit(split.name, list(split.texts) * times,
-                         np.tile(y, (times, 1)) if y.ndim == 2 else np.tile(y, times),
-                         split.labels, split.language, split.dropped,
-                         None if split.row_languages is None else np.tile(split.row_languages, times))
+    return LabelledSplit(
+        split.name,
+        list(split.texts) * times,
+        np.tile(y, (times, 1)) if y.ndim == 2 else np.tile(y, times),
+        split.labels,
+        split.language,
+        split.dropped,
+        None if split.row_languages is None else np.tile(split.row_languages, times),
+    )
 
 
 def with_written_corpus(user: TrainingData, task: str, taxonomy=None, seed: int = 0) -> TrainingData:
@@ -132,8 +158,15 @@ def with_written_corpus(user: TrainingData, task: str, taxonomy=None, seed: int 
     labels = written.train[0].labels
     for split in user.train + user.dev + user.test:
         if split.labels != labels:
-            raise InputFileError(f"'{split.name}' has labels {split.labels}; the written corpus has {labels}.",
-                                 "Label with the generic taxonomy's ids (--taxonomy configs/taxonomies/generic_cx.yaml)"
-                                 " or train without --with-written-corpus.")
-    return TrainingData(f"{user.source}+written_cx", [repeated(s) for s in user.train] + written.train,
-                        user.dev + written.dev, user.test + written.test, prior=written.prior)
+            raise InputFileError(
+                f"'{split.name}' has labels {split.labels}; the written corpus has {labels}.",
+                "Label with the generic taxonomy's ids (--taxonomy configs/taxonomies/generic_cx.yaml)"
+                " or train without --with-written-corpus.",
+            )
+    return TrainingData(
+        f"{user.source}+written_cx",
+        [repeated(s) for s in user.train] + written.train,
+        user.dev + written.dev,
+        user.test + written.test,
+        prior=written.prior,
+    )

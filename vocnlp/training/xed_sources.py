@@ -63,8 +63,9 @@ def source_pairs(root: Path, min_similarity: float = SOURCE_SIMILARITY) -> tuple
             continue
         S = F[rows] @ E[candidates].T
         best, similarity = S.argmax(axis=1), S.max(axis=1)
-        pairs += [(fr["text"][i], en["text"][candidates[b]])
-                  for i, b, s in zip(rows, best, similarity) if s >= min_similarity]
+        pairs += [
+            (fr["text"][i], en["text"][candidates[b]]) for i, b, s in zip(rows, best, similarity) if s >= min_similarity
+        ]
     return tuple(pairs)
 
 
@@ -97,12 +98,20 @@ def without_held_out_translations(data: TrainingData, log=_log) -> TrainingData:
             return split
         removed[split.name] = int((~keep).sum())
         rows = None if split.row_languages is None else np.asarray(split.row_languages)[keep]
-        return LabelledSplit(split.name, [t for t, k in zip(split.texts, keep) if k], np.asarray(split.y)[keep],
-                             split.labels, split.language, split.dropped, rows)
+        return LabelledSplit(
+            split.name,
+            [t for t, k in zip(split.texts, keep) if k],
+            np.asarray(split.y)[keep],
+            split.labels,
+            split.language,
+            split.dropped,
+            rows,
+        )
 
     train = [purge(s, dev_or_test) for s in data.train]
     dev = [purge(s, test) for s in data.dev]
     if removed:
-        log("  removed translations of held-out XED lines: "
-            + ", ".join(f"{name} {n:,}" for name, n in removed.items()))
+        log(
+            "  removed translations of held-out XED lines: " + ", ".join(f"{name} {n:,}" for name, n in removed.items())
+        )
     return TrainingData(data.source, train, dev, data.test, data.prior, data.root, removed)

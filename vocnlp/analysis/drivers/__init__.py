@@ -9,5 +9,13 @@ overlapping drivers, and ``table`` assembles the ranked table with its guardrail
 from vocnlp.analysis.drivers.marginal import bootstrap_impacts, impact_with_interval, percentile_interval
 from vocnlp.analysis.drivers.table import CAVEAT, DRIVER_COLUMNS, DriverAnalysis, analyse_drivers, driver_table
 
-__all__ = ["CAVEAT", "DRIVER_COLUMNS", "DriverAnalysis", "analyse_drivers", "bootstrap_impacts", "driver_table",
-           "impact_with_interval", "percentile_interval"]
+__all__ = [
+    "CAVEAT",
+    "DRIVER_COLUMNS",
+    "DriverAnalysis",
+    "analyse_drivers",
+    "bootstrap_impacts",
+    "driver_table",
+    "impact_with_interval",
+    "percentile_interval",
+]

@@ -51,13 +51,18 @@ def control_covariates(comments: pd.DataFrame, columns: list[str]) -> tuple[pd.D
     parts, warnings = [], []
     for col in columns:
         if col not in comments:
-            warnings.append(f"Covariate '{col}' is not a column of the input; it is ignored. "
-                            f"Columns: {', '.join(map(str, comments.columns[:12]))}...")
+            warnings.append(
+                f"Covariate '{col}' is not a column of the input; it is ignored. "
+                f"Columns: {', '.join(map(str, comments.columns[:12]))}..."
+            )
             continue
         values = comments[col]
         numeric = pd.to_numeric(values, errors="coerce")
-        if numeric.notna().sum() >= 0.9 * values.notna().sum() and values.notna().any() and \
-                not pd.api.types.is_bool_dtype(values):
+        if (
+            numeric.notna().sum() >= 0.9 * values.notna().sum()
+            and values.notna().any()
+            and not pd.api.types.is_bool_dtype(values)
+        ):
             if numeric.std(ddof=0) == 0 or numeric.notna().sum() < 2:
                 warnings.append(f"Covariate '{col}' has a single value; it is dropped from the driver models.")
                 continue
@@ -66,8 +71,9 @@ def control_covariates(comments: pd.DataFrame, columns: list[str]) -> tuple[pd.D
         levels = values.astype("string").fillna("(missing)")
         counts = levels.value_counts()
         if len(counts) < 2:
-            warnings.append(f"Covariate '{col}' has a single value ('{counts.index[0]}'); it is dropped from the "
-                            "driver models.")
+            warnings.append(
+                f"Covariate '{col}' has a single value ('{counts.index[0]}'); it is dropped from the driver models."
+            )
             continue
         reference = sorted(counts[counts == counts.max()].index)[0]
         dummies = pd.get_dummies(levels, prefix=col, prefix_sep="=").astype(float)

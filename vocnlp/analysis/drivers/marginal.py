@@ -25,19 +25,22 @@ def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level:
     t = np.asarray(mentioned, dtype=bool)
     n, n_t = len(s), int(t.sum())
     if n == 0 or n_t == 0 or n_t == n:
-        return (math.nan,) * 3 + ((float(s[t].mean()) if n_t else math.nan),
-                                  (float(s[~t].mean()) if n_t < n else math.nan))
+        return (math.nan,) * 3 + (
+            (float(s[t].mean()) if n_t else math.nan),
+            (float(s[~t].mean()) if n_t < n else math.nan),
+        )
     mu, rest = s.mean(), s[~t].mean()
     share_rest = 1 - n_t / n
     influence = (s - mu) - (~t) * (s - rest) / share_rest
-    se = math.sqrt(float(np.mean(influence ** 2)) / (n - 1))
+    se = math.sqrt(float(np.mean(influence**2)) / (n - 1))
     impact = mu - rest
     half = float(stats.norm.ppf(0.5 + level / 2)) * se
     return impact, impact - half, impact + half, float(s[t].mean()), float(rest)
 
 
-def bootstrap_impacts(contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int,
-                      chunk: int = 50) -> np.ndarray:
+def bootstrap_impacts(
+    contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int, chunk: int = 50
+) -> np.ndarray:
     """(replicates, drivers) impacts on respondents resampled with replacement.
 
     All drivers share each resample, so rank intervals can be read from the
@@ -58,11 +61,11 @@ def bootstrap_impacts(contribution: np.ndarray, drivers: np.ndarray, replicates:
         counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(float)
         sums = counts @ stacked
         total_mean = sums[:, :1] / n
-        rest_sum, rest_n = sums[:, 1:k + 1], sums[:, k + 1:]
+        rest_sum, rest_n = sums[:, 1 : k + 1], sums[:, k + 1 :]
         with np.errstate(invalid="ignore", divide="ignore"):
             impact = total_mean - rest_sum / rest_n
         impact[(rest_n == 0) | (rest_n == n)] = np.nan
-        out[start:start + b] = impact
+        out[start : start + b] = impact
     return out
 
 

@@ -45,8 +45,14 @@ def _bernoulli_loglik(eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * (y * -np.logaddexp(0, -eta) + (1 - y) * -np.logaddexp(0, eta))))
 
 
-def logistic(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, firth: bool = True,
-             max_iter: int = 100, tol: float = 1e-8) -> Fit:
+def logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    weights: np.ndarray | None = None,
+    firth: bool = True,
+    max_iter: int = 100,
+    tol: float = 1e-8,
+) -> Fit:
     """Logistic regression by Newton–Raphson; ``x`` already holds the intercept column.
 
     With ``firth`` the score gets Firth's adjustment h·(½ − p) (h: hat values)
@@ -140,7 +146,7 @@ def ols_r2_from_moments(gram: np.ndarray, xty: np.ndarray, yty: float, n: int, c
     g = gram[np.ix_(cols, cols)]
     b = np.linalg.lstsq(g, xty[cols], rcond=None)[0]
     ybar = xty[0] / n
-    tss = yty - n * ybar ** 2
+    tss = yty - n * ybar**2
     rss = yty - 2 * b @ xty[cols] + b @ g @ b
     return float(1 - rss / tss) if tss > 0 else math.nan
 

@@ -22,8 +22,9 @@ import numpy as np
 from vocnlp.analysis.drivers.models import mcfadden_r2, ols_r2_from_moments, with_intercept
 
 
-def shapley_values(value: Callable[[frozenset], float], k: int, exact_max: int = 15, permutations: int = 500,
-                   seed: int = 0) -> tuple[np.ndarray, str]:
+def shapley_values(
+    value: Callable[[frozenset], float], k: int, exact_max: int = 15, permutations: int = 500, seed: int = 0
+) -> tuple[np.ndarray, str]:
     """Shapley value of each of ``k`` players for the set function ``value`` (value(∅) is the baseline).
 
     Returns the values and the method used ("exact" or "sampled, N permutations").
@@ -57,8 +58,9 @@ def shapley_values(value: Callable[[frozenset], float], k: int, exact_max: int =
     return phi / permutations, f"sampled, {permutations} permutations"
 
 
-def r2_value_function(drivers: np.ndarray, controls: np.ndarray, y: np.ndarray,
-                      binary: bool) -> Callable[[frozenset], float]:
+def r2_value_function(
+    drivers: np.ndarray, controls: np.ndarray, y: np.ndarray, binary: bool
+) -> Callable[[frozenset], float]:
     """value(S) = R² of the model with the drivers in S plus the controls, minus R² of the controls alone.
 
     Binary outcomes use McFadden's pseudo-R²; rows with the same drivers,

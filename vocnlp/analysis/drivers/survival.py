@@ -31,15 +31,24 @@ def survival_data(comments: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
     if "tenure" not in comments or "churned" not in comments:
         return None
     tenure = comments["tenure"].to_numpy(dtype=float, na_value=np.nan)
-    churned = pd.to_numeric(comments["churned"].astype("object").where(comments["churned"].notna()),
-                            errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    churned = pd.to_numeric(
+        comments["churned"].astype("object").where(comments["churned"].notna()), errors="coerce"
+    ).to_numpy(dtype=float, na_value=np.nan)
     usable = ~np.isnan(tenure) & ~np.isnan(churned)
     return usable, tenure[usable], churned[usable]
 
 
-def time_to_churn_drivers(kind: str, matrix: pd.DataFrame, info: dict, tenure: np.ndarray, churned: np.ndarray,
-                          controls: pd.DataFrame, cfg: DriversConfig, warnings: list[str],
-                          note_for) -> tuple[list[dict], dict | None]:
+def time_to_churn_drivers(
+    kind: str,
+    matrix: pd.DataFrame,
+    info: dict,
+    tenure: np.ndarray,
+    churned: np.ndarray,
+    controls: pd.DataFrame,
+    cfg: DriversConfig,
+    warnings: list[str],
+    note_for,
+) -> tuple[list[dict], dict | None]:
     """Driver-table rows (hazard ratios with intervals, BH-adjusted p) and a model summary for one driver kind.
 
     ``note_for(mentions, n, min_mentions)`` gives the guardrail note (too few mentions, ...) shared with the
@@ -57,12 +66,30 @@ def time_to_churn_drivers(kind: str, matrix: pd.DataFrame, info: dict, tenure: n
     rows = []
     for j, driver in enumerate(ids):
         name, theme = info[driver]
-        rows.append({"outcome": OUTCOME, "driver_type": kind, "driver_id": driver, "driver_name": name,
-                     "theme_id": theme, "rank": None, "rank_ci_low": np.nan, "rank_ci_high": np.nan,
-                     "mentions": int(counts[j]), "prevalence": counts[j] / n if n else np.nan, "base_n": n,
-                     "impact_unit": "", "adjusted_effect": np.nan, "adjusted_effect_ci_low": np.nan,
-                     "adjusted_effect_ci_high": np.nan, "adjusted_effect_unit": "hazard ratio", "p_value": np.nan,
-                     "p_adjusted": np.nan, "flags": "", "note": notes[j]})
+        rows.append(
+            {
+                "outcome": OUTCOME,
+                "driver_type": kind,
+                "driver_id": driver,
+                "driver_name": name,
+                "theme_id": theme,
+                "rank": None,
+                "rank_ci_low": np.nan,
+                "rank_ci_high": np.nan,
+                "mentions": int(counts[j]),
+                "prevalence": counts[j] / n if n else np.nan,
+                "base_n": n,
+                "impact_unit": "",
+                "adjusted_effect": np.nan,
+                "adjusted_effect_ci_low": np.nan,
+                "adjusted_effect_ci_high": np.nan,
+                "adjusted_effect_unit": "hazard ratio",
+                "p_value": np.nan,
+                "p_adjusted": np.nan,
+                "flags": "",
+                "note": notes[j],
+            }
+        )
     if not usable or events == 0:
         return rows, None
     x = np.hstack([controls.to_numpy(dtype=float), t[:, usable].astype(float)])
@@ -83,30 +110,60 @@ def time_to_churn_drivers(kind: str, matrix: pd.DataFrame, info: dict, tenure: n
         adjusted[finite] = stats.false_discovery_control(driver_p[finite], method="bh")
     for pos, j in enumerate(usable):
         k = first + pos
-        rows[j].update(adjusted_effect=float(np.exp(est[k])), adjusted_effect_ci_low=float(np.exp(est[k] - z * se[k])),
-                       adjusted_effect_ci_high=float(np.exp(est[k] + z * se[k])), p_value=float(driver_p[pos]),
-                       p_adjusted=float(adjusted[pos]))
+        rows[j].update(
+            adjusted_effect=float(np.exp(est[k])),
+            adjusted_effect_ci_low=float(np.exp(est[k] - z * se[k])),
+            adjusted_effect_ci_high=float(np.exp(est[k] + z * se[k])),
+            p_value=float(driver_p[pos]),
+            p_adjusted=float(adjusted[pos]),
+        )
         if unstable[k]:
             rows[j]["flags"] = "hazard ratio not estimable (separation); not ranked"
-    ranked = sorted((j for pos, j in enumerate(usable) if not unstable[first + pos]),
-                    key=lambda j: (-rows[j]["adjusted_effect"], rows[j]["driver_id"]))
+    ranked = sorted(
+        (j for pos, j in enumerate(usable) if not unstable[first + pos]),
+        key=lambda j: (-rows[j]["adjusted_effect"], rows[j]["driver_id"]),
+    )
     for position, j in enumerate(ranked, start=1):
         rows[j]["rank"] = position
     null_ll = float(model.loglike(np.zeros(x.shape[1])))
     lr = 2 * (float(fit.llf) - null_ll)
     converged = bool(np.isfinite(est).all() and not unstable.any())
     if not converged:
-        warnings.append(f"The time-to-churn model on {kind} drivers has hazard ratios it cannot estimate "
-                        "(a driver with no churn, or only churn, among its mentioners); they are flagged in "
-                        "drivers.csv.")
-    control_rows = [{"outcome": OUTCOME, "driver_type": "covariate", "driver_id": c, "driver_name": c, "theme_id": None,
-                     "rank": None, "base_n": n, "adjusted_effect": float(np.exp(est[i])),
-                     "adjusted_effect_ci_low": float(np.exp(est[i] - z * se[i])),
-                     "adjusted_effect_ci_high": float(np.exp(est[i] + z * se[i])),
-                     "adjusted_effect_unit": "hazard ratio", "p_value": float(p[i]), "flags": "",
-                     "note": f"control variable in the {kind} model"} for i, c in enumerate(controls.columns)]
-    summary = {"outcome": OUTCOME, "driver_type": kind, "n": n, "events": events,
-               "drivers": [ids[j] for j in usable], "controls": list(controls.columns), "model": MODEL,
-               "likelihood_ratio_chi2": lr, "likelihood_ratio_df": int(x.shape[1]),
-               "likelihood_ratio_p": float(stats.chi2.sf(lr, x.shape[1])), "converged": converged}
+        warnings.append(
+            f"The time-to-churn model on {kind} drivers has hazard ratios it cannot estimate "
+            "(a driver with no churn, or only churn, among its mentioners); they are flagged in "
+            "drivers.csv."
+        )
+    control_rows = [
+        {
+            "outcome": OUTCOME,
+            "driver_type": "covariate",
+            "driver_id": c,
+            "driver_name": c,
+            "theme_id": None,
+            "rank": None,
+            "base_n": n,
+            "adjusted_effect": float(np.exp(est[i])),
+            "adjusted_effect_ci_low": float(np.exp(est[i] - z * se[i])),
+            "adjusted_effect_ci_high": float(np.exp(est[i] + z * se[i])),
+            "adjusted_effect_unit": "hazard ratio",
+            "p_value": float(p[i]),
+            "flags": "",
+            "note": f"control variable in the {kind} model",
+        }
+        for i, c in enumerate(controls.columns)
+    ]
+    summary = {
+        "outcome": OUTCOME,
+        "driver_type": kind,
+        "n": n,
+        "events": events,
+        "drivers": [ids[j] for j in usable],
+        "controls": list(controls.columns),
+        "model": MODEL,
+        "likelihood_ratio_chi2": lr,
+        "likelihood_ratio_df": int(x.shape[1]),
+        "likelihood_ratio_p": float(stats.chi2.sf(lr, x.shape[1])),
+        "converged": converged,
+    }
     return rows + control_rows, summary

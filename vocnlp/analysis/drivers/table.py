@@ -24,14 +24,43 @@ from vocnlp.analysis.scores import nps_contribution
 from vocnlp.config import DRIVER_KINDS as KINDS
 from vocnlp.config import DriversConfig
 
-DRIVER_COLUMNS = ["outcome", "driver_type", "driver_id", "driver_name", "theme_id", "rank", "rank_ci_low",
-                  "rank_ci_high", "mentions", "prevalence", "base_n", "score_mentioners", "score_rest",
-                  "impact", "impact_ci_low", "impact_ci_high", "impact_unit", "adjusted_effect",
-                  "adjusted_effect_ci_low", "adjusted_effect_ci_high", "adjusted_effect_unit", "marginal_effect",
-                  "priority", "p_value", "p_adjusted", "shapley_r2", "shapley_share", "vif", "flags", "note"]
+DRIVER_COLUMNS = [
+    "outcome",
+    "driver_type",
+    "driver_id",
+    "driver_name",
+    "theme_id",
+    "rank",
+    "rank_ci_low",
+    "rank_ci_high",
+    "mentions",
+    "prevalence",
+    "base_n",
+    "score_mentioners",
+    "score_rest",
+    "impact",
+    "impact_ci_low",
+    "impact_ci_high",
+    "impact_unit",
+    "adjusted_effect",
+    "adjusted_effect_ci_low",
+    "adjusted_effect_ci_high",
+    "adjusted_effect_unit",
+    "marginal_effect",
+    "priority",
+    "p_value",
+    "p_adjusted",
+    "shapley_r2",
+    "shapley_share",
+    "vif",
+    "flags",
+    "note",
+]
 
-CAVEAT = ("Drivers are associations between what customers mention and their scores, not causes: a theme can "
-          "go with detractors because of something else those customers share.")
+CAVEAT = (
+    "Drivers are associations between what customers mention and their scores, not causes: a theme can "
+    "go with detractors because of something else those customers share."
+)
 
 
 @dataclass
@@ -59,22 +88,28 @@ def outcomes_of(comments: pd.DataFrame, ces_higher_is_easier: bool = True) -> tu
     """The outcomes the input supports, and warnings for those it lacks or cannot use."""
     found, warnings = [], []
     if "nps_score" not in comments:
-        warnings.append("No NPS column: NPS and detractor drivers are skipped. Name the column with --nps "
-                        "(or input.columns.nps) if the file has one.")
+        warnings.append(
+            "No NPS column: NPS and detractor drivers are skipped. Name the column with --nps "
+            "(or input.columns.nps) if the file has one."
+        )
     else:
         nps = comments["nps_score"].to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(nps).all():
-            warnings.append("Every NPS value is missing or invalid (see validation.json): NPS and detractor "
-                            "drivers are skipped.")
+            warnings.append(
+                "Every NPS value is missing or invalid (see validation.json): NPS and detractor drivers are skipped."
+            )
         else:
             valid = ~np.isnan(nps)
-            found.append(Outcome("nps", np.where(valid, nps_contribution(np.nan_to_num(nps)), np.nan), False,
-                                 "NPS points", -1))
-            found.append(Outcome("detractor", np.where(valid, (nps <= 6) * 100.0, np.nan), True,
-                                 "detractor-rate points", 1))
+            found.append(
+                Outcome("nps", np.where(valid, nps_contribution(np.nan_to_num(nps)), np.nan), False, "NPS points", -1)
+            )
+            found.append(
+                Outcome("detractor", np.where(valid, (nps <= 6) * 100.0, np.nan), True, "detractor-rate points", 1)
+            )
     if "churned" in comments:
-        churn = pd.to_numeric(comments["churned"].astype("object").where(comments["churned"].notna()),
-                              errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        churn = pd.to_numeric(
+            comments["churned"].astype("object").where(comments["churned"].notna()), errors="coerce"
+        ).to_numpy(dtype=float, na_value=np.nan)
         if np.isnan(churn).all():
             warnings.append("Every churn value is missing or invalid: churn drivers are skipped.")
         else:
@@ -87,8 +122,9 @@ def outcomes_of(comments: pd.DataFrame, ces_higher_is_easier: bool = True) -> tu
     return found, warnings
 
 
-def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: DriversConfig, seed: int = 0,
-                    ces_higher_is_easier: bool = True) -> DriverAnalysis:
+def analyse_drivers(
+    comments: pd.DataFrame, mentions: pd.DataFrame, cfg: DriversConfig, seed: int = 0, ces_higher_is_easier: bool = True
+) -> DriverAnalysis:
     """Every driver measure for every outcome the input has; see DRIVER_COLUMNS and the README for definitions."""
     outcomes, warnings = outcomes_of(comments, ces_higher_is_easier)
     candidates = candidate_drivers(comments, mentions, [k for k in KINDS if k in cfg.kinds])
@@ -100,8 +136,10 @@ def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: Drivers
         valid = ~np.isnan(outcome.values)
         y = outcome.values[valid]
         if np.unique(y).size < 2:
-            warnings.append(f"Outcome '{outcome.name}' has the same value for every valid respondent "
-                            f"({y[0]:g}); its drivers cannot be estimated.")
+            warnings.append(
+                f"Outcome '{outcome.name}' has the same value for every valid respondent "
+                f"({y[0]:g}); its drivers cannot be estimated."
+            )
             continue
         for kind, (matrix, info) in candidates.items():
             if matrix.shape[1] == 0:
@@ -114,13 +152,15 @@ def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: Drivers
     if survival is not None:
         usable, tenure, churned = survival
         if churned.sum() == 0 or churned.sum() == len(churned):
-            warnings.append("Time-to-churn drivers need both churned and active customers with a tenure; "
-                            "they are skipped.")
+            warnings.append(
+                "Time-to-churn drivers need both churned and active customers with a tenure; they are skipped."
+            )
         else:
             for kind, (matrix, info) in candidates.items():
                 if matrix.shape[1]:
-                    part, model = time_to_churn_drivers(kind, matrix[usable], info, tenure, churned,
-                                                        controls[usable], cfg, warnings, guardrail_note)
+                    part, model = time_to_churn_drivers(
+                        kind, matrix[usable], info, tenure, churned, controls[usable], cfg, warnings, guardrail_note
+                    )
                     rows += part
                     if model:
                         models.append(model)
@@ -129,10 +169,16 @@ def analyse_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, cfg: Drivers
         order = {name: i for i, name in enumerate(["nps", "detractor", "churn", TIME_TO_CHURN, "csat", "ces"])}
         kinds = {k: i for i, k in enumerate(list(KINDS) + ["covariate"])}
         table["rank"] = table["rank"].astype("Int64")
-        table = (table.assign(_o=table["outcome"].map(order), _k=table["driver_type"].map(kinds),
-                              _r=table["rank"].astype("float64").fillna(1e9))
-                 .sort_values(["_o", "_k", "_r", "driver_id"], kind="stable").drop(columns=["_o", "_k", "_r"])
-                 .reset_index(drop=True))
+        table = (
+            table.assign(
+                _o=table["outcome"].map(order),
+                _k=table["driver_type"].map(kinds),
+                _r=table["rank"].astype("float64").fillna(1e9),
+            )
+            .sort_values(["_o", "_k", "_r", "driver_id"], kind="stable")
+            .drop(columns=["_o", "_k", "_r"])
+            .reset_index(drop=True)
+        )
         floats = table.select_dtypes("float").columns
         table[floats] = table[floats].round(6)
     return DriverAnalysis(table, models, warnings)
@@ -154,8 +200,16 @@ def guardrail_note(n_t: int, n: int, min_mentions: int) -> str:
     return ""
 
 
-def _analyse(outcome: Outcome, kind: str, matrix: pd.DataFrame, info: dict, controls: pd.DataFrame,
-             cfg: DriversConfig, seed: int, warnings: list[str]) -> tuple[list[dict], dict | None]:
+def _analyse(
+    outcome: Outcome,
+    kind: str,
+    matrix: pd.DataFrame,
+    info: dict,
+    controls: pd.DataFrame,
+    cfg: DriversConfig,
+    seed: int,
+    warnings: list[str],
+) -> tuple[list[dict], dict | None]:
     t = matrix.to_numpy(dtype=bool)
     y = outcome.values[~np.isnan(outcome.values)]
     n = len(y)
@@ -170,16 +224,40 @@ def _analyse(outcome: Outcome, kind: str, matrix: pd.DataFrame, info: dict, cont
     for j, driver in enumerate(ids):
         name, theme = info[driver]
         impact, _, _, score_mentioners, score_rest = impact_with_interval(y, t[:, j], level)
-        rows.append({
-            "outcome": outcome.name, "driver_type": kind, "driver_id": driver, "driver_name": name, "theme_id": theme,
-            "rank": None, "rank_ci_low": np.nan, "rank_ci_high": np.nan, "mentions": int(counts[j]),
-            "prevalence": counts[j] / n, "base_n": n,
-            "score_mentioners": score_mentioners, "score_rest": score_rest, "impact": impact,
-            "impact_ci_low": impact_lo[j], "impact_ci_high": impact_hi[j], "impact_unit": outcome.unit,
-            "adjusted_effect": np.nan, "adjusted_effect_ci_low": np.nan, "adjusted_effect_ci_high": np.nan,
-            "adjusted_effect_unit": "odds ratio" if outcome.binary else outcome.unit, "marginal_effect": np.nan,
-            "priority": np.nan, "p_value": np.nan, "p_adjusted": np.nan, "shapley_r2": np.nan,
-            "shapley_share": np.nan, "vif": np.nan, "flags": "", "note": notes[j]})
+        rows.append(
+            {
+                "outcome": outcome.name,
+                "driver_type": kind,
+                "driver_id": driver,
+                "driver_name": name,
+                "theme_id": theme,
+                "rank": None,
+                "rank_ci_low": np.nan,
+                "rank_ci_high": np.nan,
+                "mentions": int(counts[j]),
+                "prevalence": counts[j] / n,
+                "base_n": n,
+                "score_mentioners": score_mentioners,
+                "score_rest": score_rest,
+                "impact": impact,
+                "impact_ci_low": impact_lo[j],
+                "impact_ci_high": impact_hi[j],
+                "impact_unit": outcome.unit,
+                "adjusted_effect": np.nan,
+                "adjusted_effect_ci_low": np.nan,
+                "adjusted_effect_ci_high": np.nan,
+                "adjusted_effect_unit": "odds ratio" if outcome.binary else outcome.unit,
+                "marginal_effect": np.nan,
+                "priority": np.nan,
+                "p_value": np.nan,
+                "p_adjusted": np.nan,
+                "shapley_r2": np.nan,
+                "shapley_share": np.nan,
+                "vif": np.nan,
+                "flags": "",
+                "note": notes[j],
+            }
+        )
     _rank(rows, usable, replicates, outcome.harm_sign, level)
     if not usable:
         return rows, None
@@ -217,8 +295,17 @@ def _join(flags: str, flag: str) -> str:
     return f"{flags}; {flag}" if flags else flag
 
 
-def _fit_model(outcome: Outcome, kind: str, drivers: np.ndarray, ids: list[str], controls: pd.DataFrame,
-               y: np.ndarray, cfg: DriversConfig, seed: int, warnings: list[str]) -> dict:
+def _fit_model(
+    outcome: Outcome,
+    kind: str,
+    drivers: np.ndarray,
+    ids: list[str],
+    controls: pd.DataFrame,
+    y: np.ndarray,
+    cfg: DriversConfig,
+    seed: int,
+    warnings: list[str],
+) -> dict:
     """Multivariable model of the outcome on all usable drivers of one kind plus the controls."""
     level = cfg.confidence_level
     c = controls.to_numpy(dtype=float)
@@ -232,8 +319,9 @@ def _fit_model(outcome: Outcome, kind: str, drivers: np.ndarray, ids: list[str],
         effect, effect_lo, effect_hi = np.exp(est), np.exp(lo), np.exp(hi)
         marginal = 100 * average_marginal_effects(fit, x, driver_cols)
         if not fit.converged:
-            warnings.append(f"The {outcome.name} model on {kind} drivers did not converge; read its odds ratios "
-                            "with care.")
+            warnings.append(
+                f"The {outcome.name} model on {kind} drivers did not converge; read its odds ratios with care."
+            )
     else:
         yb = y
         fit = least_squares(x, y)
@@ -243,28 +331,60 @@ def _fit_model(outcome: Outcome, kind: str, drivers: np.ndarray, ids: list[str],
     finite = ~np.isnan(p[driver_cols])
     if finite.any():
         adjusted[finite] = stats.false_discovery_control(p[driver_cols][finite], method="bh")
-    phi, method = shapley_values(r2_value_function(drivers.astype(float), c, yb, outcome.binary), len(ids),
-                                 cfg.shapley_exact_max, cfg.shapley_permutations, seed)
+    phi, method = shapley_values(
+        r2_value_function(drivers.astype(float), c, yb, outcome.binary),
+        len(ids),
+        cfg.shapley_exact_max,
+        cfg.shapley_permutations,
+        seed,
+    )
     total = float(phi.sum())
-    vif = variance_inflation(np.hstack([c, drivers.astype(float)]))[c.shape[1]:]
+    vif = variance_inflation(np.hstack([c, drivers.astype(float)]))[c.shape[1] :]
     per_driver = {
-        "adjusted_effect": effect[driver_cols], "adjusted_effect_ci_low": effect_lo[driver_cols],
-        "adjusted_effect_ci_high": effect_hi[driver_cols], "marginal_effect": marginal,
-        "p_value": p[driver_cols], "p_adjusted": adjusted, "shapley_r2": phi,
-        "shapley_share": phi / total if total > 0 else np.full(len(ids), np.nan), "vif": vif}
-    control_rows = [{
-        "outcome": outcome.name, "driver_type": "covariate", "driver_id": name, "driver_name": name, "theme_id": None,
-        "rank": None, "base_n": len(y), "adjusted_effect": float(effect[1 + i]),
-        "adjusted_effect_ci_low": float(effect_lo[1 + i]), "adjusted_effect_ci_high": float(effect_hi[1 + i]),
-        "adjusted_effect_unit": "odds ratio" if outcome.binary else outcome.unit, "p_value": float(p[1 + i]),
-        "flags": "", "note": f"control variable in the {kind} model"} for i, name in enumerate(controls.columns)]
+        "adjusted_effect": effect[driver_cols],
+        "adjusted_effect_ci_low": effect_lo[driver_cols],
+        "adjusted_effect_ci_high": effect_hi[driver_cols],
+        "marginal_effect": marginal,
+        "p_value": p[driver_cols],
+        "p_adjusted": adjusted,
+        "shapley_r2": phi,
+        "shapley_share": phi / total if total > 0 else np.full(len(ids), np.nan),
+        "vif": vif,
+    }
+    control_rows = [
+        {
+            "outcome": outcome.name,
+            "driver_type": "covariate",
+            "driver_id": name,
+            "driver_name": name,
+            "theme_id": None,
+            "rank": None,
+            "base_n": len(y),
+            "adjusted_effect": float(effect[1 + i]),
+            "adjusted_effect_ci_low": float(effect_lo[1 + i]),
+            "adjusted_effect_ci_high": float(effect_hi[1 + i]),
+            "adjusted_effect_unit": "odds ratio" if outcome.binary else outcome.unit,
+            "p_value": float(p[1 + i]),
+            "flags": "",
+            "note": f"control variable in the {kind} model",
+        }
+        for i, name in enumerate(controls.columns)
+    ]
     metric = "cv_auc" if outcome.binary else "cv_r2"
-    return {"outcome": outcome.name, "driver_type": kind, "n": len(y), "drivers": ids,
-            "controls": list(controls.columns),
-            "model": "Firth-penalised logistic regression" if outcome.binary else "ordinary least squares",
-            "r2": total, "r2_kind": "McFadden pseudo-R² (drivers' gain over controls)" if outcome.binary
-            else "R² (drivers' gain over controls)", "shapley": method,
-            metric: cross_validated_fit(np.hstack([c, drivers.astype(float)]), yb, outcome.binary, seed,
-                                        cfg.cv_folds),
-            "converged": bool(fit.converged), "per_driver": per_driver, "control_rows": control_rows}
-
+    return {
+        "outcome": outcome.name,
+        "driver_type": kind,
+        "n": len(y),
+        "drivers": ids,
+        "controls": list(controls.columns),
+        "model": "Firth-penalised logistic regression" if outcome.binary else "ordinary least squares",
+        "r2": total,
+        "r2_kind": "McFadden pseudo-R² (drivers' gain over controls)"
+        if outcome.binary
+        else "R² (drivers' gain over controls)",
+        "shapley": method,
+        metric: cross_validated_fit(np.hstack([c, drivers.astype(float)]), yb, outcome.binary, seed, cfg.cv_folds),
+        "converged": bool(fit.converged),
+        "per_driver": per_driver,
+        "control_rows": control_rows,
+    }

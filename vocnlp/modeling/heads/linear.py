@@ -27,13 +27,21 @@ class LinearHead(ProbabilisticHead):
 
     _weight_names = ("coef_", "intercept_")
     _parameter_constraints = {
-        "multilabel": ["boolean"], "C": [Interval(Real, 0, None, closed="neither")],
+        "multilabel": ["boolean"],
+        "C": [Interval(Real, 0, None, closed="neither")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"]}
+        "random_state": ["random_state"],
+    }
 
-    def __init__(self, multilabel: bool = False, C: float = 1.0, class_weight: str | None = None,
-                 max_iter: int = 2000, random_state: int = 0):
+    def __init__(
+        self,
+        multilabel: bool = False,
+        C: float = 1.0,
+        class_weight: str | None = None,
+        max_iter: int = 2000,
+        random_state: int = 0,
+    ):
         self.multilabel = multilabel
         self.C = C
         self.class_weight = class_weight
@@ -41,8 +49,9 @@ class LinearHead(ProbabilisticHead):
         self.random_state = random_state
 
     def _lr(self) -> LogisticRegression:
-        return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter,
-                                  random_state=self.random_state)
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+        )
 
     def fit(self, X, y, classes=None):
         """Fit on embeddings ``X``; ``classes`` names the indicator columns when multi-label."""

@@ -33,17 +33,31 @@ class MLPHead(ProbabilisticHead):
 
     _weight_names = ("hidden_weight_", "hidden_bias_", "output_weight_", "output_bias_")
     _parameter_constraints = {
-        "multilabel": ["boolean"], "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "dropout": [Interval(Real, 0, 1, closed="left")], "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "multilabel": ["boolean"],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "min_steps": [Interval(Integral, 0, None, closed="left")], "random_state": ["random_state"]}
+        "min_steps": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
-    def __init__(self, multilabel: bool = False, hidden_size: int = 1024, dropout: float = 0.3,
-                 input_dropout: float = 0.1, epochs: int = 10, learning_rate: float = 1e-3,
-                 weight_decay: float = 0.01, batch_size: int = 128, min_steps: int = 300, random_state: int = 0):
+    def __init__(
+        self,
+        multilabel: bool = False,
+        hidden_size: int = 1024,
+        dropout: float = 0.3,
+        input_dropout: float = 0.1,
+        epochs: int = 10,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 0.01,
+        batch_size: int = 128,
+        min_steps: int = 300,
+        random_state: int = 0,
+    ):
         self.multilabel = multilabel
         self.hidden_size = hidden_size
         self.dropout = dropout
@@ -76,8 +90,12 @@ class MLPHead(ProbabilisticHead):
             k = len(names)
         torch.manual_seed(self.random_state)
         net = torch.nn.Sequential(
-            torch.nn.Dropout(self.input_dropout), torch.nn.Linear(X.shape[1], self.hidden_size), torch.nn.GELU(),
-            torch.nn.Dropout(self.dropout), torch.nn.Linear(self.hidden_size, k))
+            torch.nn.Dropout(self.input_dropout),
+            torch.nn.Linear(X.shape[1], self.hidden_size),
+            torch.nn.GELU(),
+            torch.nn.Dropout(self.dropout),
+            torch.nn.Linear(self.hidden_size, k),
+        )
         optimiser = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         features = torch.from_numpy(X)
         order = torch.Generator().manual_seed(self.random_state)
@@ -88,7 +106,7 @@ class MLPHead(ProbabilisticHead):
             total = 0.0
             perm = torch.randperm(len(features), generator=order)
             for start in range(0, len(features), self.batch_size):
-                batch = perm[start:start + self.batch_size]
+                batch = perm[start : start + self.batch_size]
                 optimiser.zero_grad()
                 loss = loss_fn(net(features[batch]), target[batch])
                 loss.backward()

@@ -43,14 +43,26 @@ class NeighbourHead(LinearHead):
     """
 
     _parameter_constraints = {
-        **LinearHead._parameter_constraints, "k": [Interval(Integral, 1, None, closed="left")],
-        "power": [Interval(Real, 0, None, closed="left")], "neighbour_weight": [Interval(Real, 0, 1, closed="both")]}
+        **LinearHead._parameter_constraints,
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "power": [Interval(Real, 0, None, closed="left")],
+        "neighbour_weight": [Interval(Real, 0, 1, closed="both")],
+    }
 
-    def __init__(self, multilabel: bool = False, C: float = 1.0, class_weight: str | None = None,
-                 max_iter: int = 2000, random_state: int = 0, k: int = 10, power: float = 3.0,
-                 neighbour_weight: float = 0.5):
-        super().__init__(multilabel=multilabel, C=C, class_weight=class_weight, max_iter=max_iter,
-                         random_state=random_state)
+    def __init__(
+        self,
+        multilabel: bool = False,
+        C: float = 1.0,
+        class_weight: str | None = None,
+        max_iter: int = 2000,
+        random_state: int = 0,
+        k: int = 10,
+        power: float = 3.0,
+        neighbour_weight: float = 0.5,
+    ):
+        super().__init__(
+            multilabel=multilabel, C=C, class_weight=class_weight, max_iter=max_iter, random_state=random_state
+        )
         self.k = k
         self.power = power
         self.neighbour_weight = neighbour_weight
@@ -84,19 +96,20 @@ class NeighbourHead(LinearHead):
         out = np.zeros((len(X), self.memory_labels_.shape[1]))
         # In chunks: a (rows × memory) similarity matrix for a whole batch would take gigabytes and leave the cache.
         for start in range(0, len(X), chunk):
-            similarity = X[start:start + chunk] @ self._memory_f32
+            similarity = X[start : start + chunk] @ self._memory_f32
             nearest = np.argpartition(similarity, -k, axis=1)[:, -k:]
             weight = np.maximum(np.take_along_axis(similarity, nearest, axis=1), 0).astype(np.float64) ** self.power
             votes = np.einsum("nk,nkl->nl", weight, self.memory_labels_[nearest].astype(np.float64))
-            out[start:start + chunk] = votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
+            out[start : start + chunk] = votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
         return out
 
     def _logits(self, X: np.ndarray) -> np.ndarray:
         # Logits of the blended probability, so that temperature and thresholds work as for any head.
         z = super()._logits(X)
         linear = sigmoid(z) if self.multilabel else softmax(z)
-        p = np.clip((1 - self.neighbour_weight) * linear + self.neighbour_weight * self.neighbour_proba(X),
-                    _EPS, 1 - _EPS)
+        p = np.clip(
+            (1 - self.neighbour_weight) * linear + self.neighbour_weight * self.neighbour_proba(X), _EPS, 1 - _EPS
+        )
         return np.log(p / (1 - p)) if self.multilabel else np.log(p)
 
     def get_weights(self) -> dict[str, np.ndarray]:
@@ -108,6 +121,7 @@ class NeighbourHead(LinearHead):
     def set_weights(self, arrays: dict[str, np.ndarray], classes) -> "NeighbourHead":
         """Restore a fitted head, memory included."""
         super().set_weights(arrays, classes)
-        self._remember(np.asarray(arrays["memory_"], dtype=np.int8),
-                       np.asarray(arrays["memory_labels_"], dtype=np.uint8))
+        self._remember(
+            np.asarray(arrays["memory_"], dtype=np.int8), np.asarray(arrays["memory_labels_"], dtype=np.uint8)
+        )
         return self
