@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, cast
@@ -102,6 +103,14 @@ def run(
     ),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue a run into the same --out that was killed or interrupted: the chunks it finished "
+        "are read back instead of analysed again (only when the input file, configuration and vocnlp are the same; "
+        "otherwise it starts from the first chunk and says why). The final outputs are those of an "
+        "uninterrupted run.",
+    ),
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
@@ -176,8 +185,11 @@ def run(
                 raise VocnlpError(
                     f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}."
                 )
-        result = analyze_file(input, cfg, progress=progress)
+        from vocnlp.pipeline.checkpoints import work_folder
+
+        result = analyze_file(input, cfg, progress=progress, checkpoints=work_folder(out_dir), resume=resume)
         paths = write_outputs(result, out_dir, cfg, formats)
+        shutil.rmtree(work_folder(out_dir), ignore_errors=True)  # its chunks are in the published outputs now
         if report:
             from vocnlp.report import REPORT_FILE, build_report
 

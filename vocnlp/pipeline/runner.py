@@ -7,6 +7,7 @@ table size, not the number of chunks.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -25,6 +26,7 @@ from vocnlp.config import RunConfig, StageConfig, load_config
 from vocnlp.io.exports import codebook
 from vocnlp.io.readers import RawTable, read_table
 from vocnlp.io.validate import ValidatedTable, validate
+from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore, file_digest
 from vocnlp.pipeline.result import AnalysisResult
 
 
@@ -63,8 +65,18 @@ class Pipeline:
             self._ready = True
         return self
 
-    def annotate(self, table: ValidatedTable, progress: bool | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-        """Run all stages over ``table`` in chunks; return comments, mentions and stage timings."""
+    def annotate(
+        self,
+        table: ValidatedTable,
+        progress: bool | None = None,
+        store: ChunkStore | None = None,
+        text_columns: list[str] | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+        """Run all stages over ``table`` in chunks; return comments, mentions and stage timings.
+
+        With ``store``, each finished chunk is written to disk and read back from there (chunks a killed run
+        finished are read without being analysed again); ``text_columns`` are made text first, as Parquet needs.
+        """
         self.setup()
         frame = table.frame
         size = self.config.pipeline.chunk_size
@@ -72,21 +84,27 @@ class Pipeline:
         comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
         keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
+        self.chunks = {"total": 0, "resumed": 0}
         with _progress(show, len(frame)) as advance:
-            for start in range(0, len(frame), size):
-                batch = Batch(comments=frame.iloc[start : start + size].copy())
-                for stage in self.stages:
-                    t0 = time.perf_counter()
-                    batch = stage(batch)
-                    timings[stage.name] += time.perf_counter() - t0
-                comment_parts.append(batch.comments.drop(columns=["_text"]))
-                if keep_vectors and batch.comment_vectors is not None:
-                    vector_parts.append(batch.comment_vectors)
-                if batch.mentions is not None:
-                    mention_parts.append(batch.mentions)
-                if batch.near_misses is not None:
-                    near_parts.append(batch.near_misses)
-                advance(len(batch.comments))
+            for index, start in enumerate(range(0, len(frame), size)):
+                self.chunks["total"] += 1
+                if store is not None and index in store.finished:
+                    parts = store.load(index)
+                    self.chunks["resumed"] += 1
+                else:
+                    parts = self._annotate_chunk(frame.iloc[start : start + size].copy(), timings, keep_vectors)
+                    if store is not None:
+                        _text_safe_inputs(parts.comments, text_columns or [])
+                        store.save(index, parts)
+                        parts = store.load(index)
+                comment_parts.append(parts.comments)
+                if parts.vectors is not None:
+                    vector_parts.append(parts.vectors)
+                if parts.mentions is not None:
+                    mention_parts.append(parts.mentions)
+                if parts.near_misses is not None:
+                    near_parts.append(parts.near_misses)
+                advance(len(parts.comments))
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (
             pd.concat(mention_parts, ignore_index=True) if mention_parts else pd.DataFrame(columns=MENTION_COLUMNS)
@@ -97,6 +115,18 @@ class Pipeline:
             pd.concat(near_parts, ignore_index=True) if near_parts else pd.DataFrame(columns=NEAR_MISS_COLUMNS)
         )
         return comments, mentions, timings
+
+    def _annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
+        """Every stage over one chunk of rows (their time added to ``timings``)."""
+        batch = Batch(comments=rows)
+        if self.context.encoder is not None:
+            self.context.encoder.forget()  # a chunk's results depend on its own rows only (see forget())
+        for stage in self.stages:
+            t0 = time.perf_counter()
+            batch = stage(batch)
+            timings[stage.name] += time.perf_counter() - t0
+        vectors = batch.comment_vectors if keep_vectors else None
+        return ChunkParts(batch.comments.drop(columns=["_text"]), batch.mentions, batch.near_misses, vectors)
 
     def __call__(self, data: pd.DataFrame | str | Path, *, progress: bool = False, **mapping) -> AnalysisResult:
         """Analyse a DataFrame (or a comment dump on disk) with this pipeline's loaded models.
@@ -155,17 +185,19 @@ def analyze_table(
     progress: bool | None = None,
     pipeline: Pipeline | None = None,
     source_name: str = "dataframe",
+    store: ChunkStore | None = None,
 ) -> AnalysisResult:
-    """Validate, annotate, score and rank drivers for an already-read table."""
+    """Validate, annotate, score and rank drivers for an already-read table (finished chunks kept in ``store``
+    when given, see :mod:`vocnlp.pipeline.checkpoints`)."""
     t_start = time.perf_counter()
     table = validate(raw, config.input)
     t_valid = time.perf_counter()
     pipe = pipeline or Pipeline(config)
     pipe.setup()
-    comments, mentions, stage_seconds = pipe.annotate(table, progress=progress)
-    adaptation = _adapt(comments, pipe, config)
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
+    comments, mentions, stage_seconds = pipe.annotate(table, progress=progress, store=store, text_columns=input_columns)
+    adaptation = _adapt(comments, pipe, config)
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
     t_annot = time.perf_counter()
@@ -223,6 +255,7 @@ def analyze_table(
         },
         "input_columns": input_columns,
         "mapping": table.mapping,
+        "chunks": dict(getattr(pipe, "chunks", {})),
     }
     taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(
@@ -343,9 +376,27 @@ def analyze(
 
 
 def analyze_file(
-    path: str | Path, config: RunConfig | None = None, *, progress: bool | None = None, pipeline: Pipeline | None = None
+    path: str | Path,
+    config: RunConfig | None = None,
+    *,
+    progress: bool | None = None,
+    pipeline: Pipeline | None = None,
+    checkpoints: str | Path | None = None,
+    resume: bool = False,
 ) -> AnalysisResult:
-    """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given)."""
+    """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given).
+
+    ``checkpoints``: a folder where each finished chunk is kept until the caller removes it; with ``resume``, the
+    chunks a killed run with the same input, configuration and vocnlp left there are used instead of re-analysed.
+    """
     cfg = config or (pipeline.config if pipeline is not None else load_config())
     raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
-    return analyze_table(raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name)
+    store = None
+    if checkpoints is not None:
+        fingerprint = {
+            "vocnlp_version": __version__,
+            "config_sha256": hashlib.sha256(cfg.to_yaml().encode("utf-8")).hexdigest(),
+            "input_sha256": file_digest(path),
+        }
+        store = ChunkStore(checkpoints, fingerprint, resume=resume)
+    return analyze_table(raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name, store=store)

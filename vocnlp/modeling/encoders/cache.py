@@ -1,8 +1,7 @@
-"""A bounded LRU cache in front of a backbone.
+"""A bounded LRU cache in front of a backbone, emptied at each chunk's start.
 
 Survey dumps repeat short answers ("ok", "RAS", "rien à signaler") thousands of
-times; caching them saves most of the embedding time, and the bound keeps memory
-flat however many chunks a run has.
+times; within a chunk each is embedded once, and the bound keeps memory flat.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from vocnlp.modeling.encoders.backends import EmbeddingBackend
 
 
 class CachedEncoder:
-    """Embed texts once: duplicates within a call and across recent calls are reused."""
+    """Embed texts once: duplicates within a call and across calls since :meth:`forget` are reused."""
 
     def __init__(self, backend: EmbeddingBackend, max_entries: int = 50_000):
         self.backend = backend
@@ -23,6 +22,16 @@ class CachedEncoder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.requested = 0
         self.computed = 0
+
+    def forget(self) -> None:
+        """Empty the cache (the pipeline does so at each chunk's start).
+
+        A text's vector can differ in the last bits with the texts batched beside it (BLAS picks its kernels by
+        matrix size), so a cache carried across chunks would make a chunk's figures depend on the chunks before
+        it; emptied per chunk, a chunk's results depend on its own rows only, which is what lets a resumed run
+        or a reused pipeline give the same bytes as a fresh one. Repeats within a chunk are still embedded once.
+        """
+        self._cache.clear()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return embeddings for ``texts`` in order, computing only unseen ones."""
