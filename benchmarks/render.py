@@ -11,6 +11,7 @@ from benchmarks.pii import pii_rows
 from benchmarks.render_real import real_rows
 from benchmarks.reuse import reuse_rows
 from benchmarks.rules import rule_rows
+from benchmarks.scale import scale_rows
 from benchmarks.speed import REPEATS
 from benchmarks.survival_simulation import survival_rows
 from vocnlp.training.metrics import FLOOR_NOTE, INTERVAL_NOTE, macro_f1_text
@@ -332,6 +333,7 @@ def render(res: dict) -> str:
         + pii_rows(res)
         + hostile_rows(res)
         + reuse_rows(res)
+        + scale_rows(res)
         + [
             "",
             "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)",

@@ -147,6 +147,8 @@ def main(
     real_only: bool = False,
     hostile_only: bool = False,
     reuse_only: bool = False,
+    scale_only: bool = False,
+    scale_rows: tuple[int, ...] | None = None,
 ) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
@@ -165,7 +167,8 @@ def main(
     ``themes_only`` re-measures the theme figures that need no training (sample, discovery, calibration).
     ``real_only`` re-measures the real-customer-comment figures (labels against real, labelled CX data).
     ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
-    ``reuse_only`` a loaded pipeline's first call against its later ones.
+    ``reuse_only`` a loaded pipeline's first call against its later ones; ``scale_only`` whole runs at
+    ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache.
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
     from benchmarks.fine_tuning import check_row_names, fine_tuned_scores
@@ -189,6 +192,7 @@ def main(
         or real_only
         or hostile_only
         or reuse_only
+        or scale_only
         or profile_only is not None
     )
     if partial and "profiles" not in saved:
@@ -222,6 +226,10 @@ def main(
         res["hostile_inputs"] = hostile_inputs(log=log)
     if reuse_only:
         res["reuse"] = {"date": date.today().isoformat(), **reuse_timings(log=log)}
+    if scale_only:
+        from benchmarks.scale import SIZES, scale_figures
+
+        res["scale"] = scale_figures(scale_rows or SIZES, log=log)
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})

@@ -33,6 +33,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from vocnlp.config import AdaptationConfig
 
+# The comment columns adaptation writes (after the chunks were analysed; the run folder's writer takes them from
+# the adapted table).
+ADAPTED_COLUMNS = ("sentiment", "sentiment_score", "sentiment_score_model")
+
 
 def weak_labels(comments: pd.DataFrame, outcome: str, csat_scale: tuple[float, float]) -> tuple[np.ndarray, str | None]:
     """1 (high score), 0 (low score) or NaN per row, and the outcome used (None when the dump has none).
@@ -43,8 +47,9 @@ def weak_labels(comments: pd.DataFrame, outcome: str, csat_scale: tuple[float, f
     y = np.full(len(comments), np.nan)
     if outcome in ("auto", "nps") and "nps_category" in comments and comments["nps_category"].notna().any():
         category = comments["nps_category"]
-        y[(category == "promoter").to_numpy()] = 1
-        y[(category == "detractor").to_numpy()] = 0
+        # Nullable text (read back from Parquet) compares to <NA> where there is no score: that is not a match.
+        y[(category == "promoter").fillna(False).to_numpy(dtype=bool)] = 1
+        y[(category == "detractor").fillna(False).to_numpy(dtype=bool)] = 0
         return y, "nps"
     if outcome in ("auto", "csat") and "csat_score" in comments and comments["csat_score"].notna().any():
         low, high = csat_scale

@@ -103,6 +103,12 @@ def run(
     ),
     report: bool = typer.Option(False, "--report", help="Also write the HTML report (report.html) into --out."),
     lang: str = typer.Option("en", "--lang", help="Language of the report: en or fr."),
+    embedding_cache: Optional[Path] = typer.Option(
+        None,
+        "--embedding-cache",
+        help="A folder where sentence vectors are kept between runs (embed.cache_dir): a re-run on the same "
+        "comments, e.g. after a taxonomy edit, reads them instead of embedding again.",
+    ),
     resume: bool = typer.Option(
         False,
         "--resume",
@@ -175,6 +181,13 @@ def run(
             cast("StageConfig", cfg.stage("themes")).params[param] = str(value)  # checked just above
         if adapt:
             cfg.adaptation.enabled = True
+        if embedding_cache is not None:
+            if cfg.stage("embed") is None:
+                raise VocnlpError(
+                    "--embedding-cache needs an embed stage, and this config's pipeline has none.",
+                    "Add '- name: embed' to pipeline.stages.",
+                )
+            cast("StageConfig", cfg.stage("embed")).params["cache_dir"] = str(embedding_cache.absolute())
         if keep_personal_data and cfg.stage("mask_pii") is not None:
             cast("StageConfig", cfg.stage("mask_pii")).params["enabled"] = False  # checked just above
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))

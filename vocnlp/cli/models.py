@@ -287,6 +287,18 @@ def benchmark(
         help="Re-measure only a loaded pipeline's first call "
         "against its later ones (vocnlp.load(); nlp(df); half a minute).",
     ),
+    scale_only: bool = typer.Option(
+        False,
+        "--scale-only",
+        help="Re-measure only the Scale section: whole runs on unique comments at each --scale-rows size, "
+        "a run killed half-way and resumed, a re-run with a warm embedding cache (about 12 minutes at the "
+        "default sizes).",
+    ),
+    scale_rows: Optional[str] = typer.Option(
+        None,
+        "--scale-rows",
+        help="With --scale-only: the sizes, comma-separated (default 10000,100000; 1000000 takes about an hour).",
+    ),
     fine_tune_row: Optional[list[str]] = typer.Option(
         None,
         "--fine-tune-row",
@@ -321,6 +333,8 @@ def benchmark(
             real_only=real_only,
             hostile_only=hostile_only,
             reuse_only=reuse_only,
+            scale_only=scale_only,
+            scale_rows=_sizes(scale_rows),
         )
     except VocnlpError as exc:
         _fail(exc)
@@ -344,3 +358,18 @@ def _benchmark_runner():
     from benchmarks.report import main
 
     return main
+
+
+def _sizes(text: str | None) -> tuple[int, ...] | None:
+    """``--scale-rows 10000,100000`` as numbers; a clear error for anything else."""
+    if text is None:
+        return None
+    try:
+        sizes = tuple(int(part.replace("_", "")) for part in text.split(","))
+    except ValueError:
+        raise VocnlpError(
+            f"--scale-rows '{text}' is not a list of row counts.", "Write e.g. --scale-rows 10000,100000."
+        )
+    if any(n < 1000 for n in sizes):
+        raise VocnlpError(f"--scale-rows '{text}' has a size under 1,000 rows.", "Give sizes of 1,000 rows or more.")
+    return sizes

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vocnlp.modeling.encoders import CachedEncoder, load_backbone
+from vocnlp.modeling.encoders.disk_cache import DiskVectorCache
 from vocnlp.pipeline.registry import Batch, NonNegativeInt, Stage, live_rows, register_stage
 
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -50,15 +52,25 @@ class Embed(Stage):
         cache_size: NonNegativeInt = 50_000,
         backbone_params: dict[str, Any] | None = None,
         unshout: bool = True,
+        cache_dir: str | None = None,
     ):
+        """``cache_dir``: a folder where sentence vectors are kept between runs (relative to the config file);
+        a re-run on the same comments reads them instead of embedding again. None (default): no disk cache."""
         self.backbone = backbone
         self.cache_size = cache_size
         self.backbone_params = dict(backbone_params or {})
         self.unshout = unshout
+        self.cache_dir = cache_dir
 
     def setup(self, context) -> None:
         """Load the backbone and publish it so heads can check compatibility."""
-        self.encoder = CachedEncoder(load_backbone(self.backbone, **self.backbone_params), self.cache_size)
+        backend = load_backbone(self.backbone, **self.backbone_params)
+        disk = None
+        if self.cache_dir is not None:
+            folder = Path(self.cache_dir)
+            folder = folder if folder.is_absolute() or context.base_dir is None else context.base_dir / folder
+            disk = DiskVectorCache(folder, backend.name, str(getattr(backend, "version", "")), backend.dim)
+        self.encoder = CachedEncoder(backend, self.cache_size, disk)
         context.encoder = self.encoder
         # Models with their own fine-tuned body embed the same texts, so they must see them the same way.
         context.prepare_text = unshout if self.unshout else _as_written
@@ -101,4 +113,5 @@ class Embed(Stage):
             "backbone_version": getattr(getattr(encoder, "backend", None), "version", None),
             "texts_requested": getattr(encoder, "requested", None),
             "texts_embedded": getattr(encoder, "computed", None),
+            "texts_from_disk_cache": getattr(getattr(encoder, "disk", None), "hits", None),
         }

@@ -3,15 +3,18 @@ summary, resolved config, Excel."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from vocnlp.config import RunConfig
 from vocnlp.io.exports import WORKBOOK, themes_wide, write_excel
+from vocnlp.io.row_tables import row_chunks, write_row_tables
 from vocnlp.io.run_folder import FILES, publish, start_staging, write_manifest
 from vocnlp.io.spreadsheet_safety import write_spreadsheet_csv
 
@@ -46,8 +49,8 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     formats = list(dict.fromkeys(formats if formats is not None else config.output.formats))
     staging = start_staging(out_dir)
     try:
-        _write_files(result, staging, config, formats)
-        write_manifest(staging, {"comments": len(result.comments), "mentions": len(result.mentions)})
+        counts = _write_files(result, staging, config, formats)
+        write_manifest(staging, {"comments": counts["comments"], "mentions": counts["mentions"]})
         final = publish(staging, out_dir)
     except BaseException:  # Ctrl-C included: nothing half-written is left beside --out
         shutil.rmtree(staging, ignore_errors=True)
@@ -55,19 +58,11 @@ def write_outputs(result, out_dir: str | Path, config: RunConfig, formats: list[
     return {p.name: final / p.name for p in sorted(final.iterdir()) if p.is_file()}
 
 
-def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> None:
-    """Every output file of the run, written into ``out`` (the staging folder)."""
-    result.comments.to_parquet(out / FILES.comments, index=False)
-    result.mentions.to_parquet(out / FILES.mentions, index=False)
-    result.near_misses.to_parquet(out / FILES.near_misses, index=False)
-    wide = themes_wide(result.comments, result.mentions, result.codebook)
-    wide.to_parquet(out / FILES.themes_wide, index=False)
+def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> dict[str, int]:
+    """Every output file of the run, written into ``out`` (the staging folder); returns the row counts."""
     guard = config.output.excel_safe_csv
+    counts = write_row_tables(result, out, csv="csv" in formats, guard=guard)
     write_spreadsheet_csv(result.codebook, out / FILES.codebook, guard=guard)
-    if "csv" in formats:
-        write_spreadsheet_csv(result.comments, out / FILES.comments_csv, guard=guard, date_format="%Y-%m-%d")
-        write_spreadsheet_csv(result.mentions, out / FILES.mentions_csv, guard=guard)
-        write_spreadsheet_csv(wide, out / FILES.themes_wide_csv, guard=guard)
     write_spreadsheet_csv(result.drivers, out / FILES.drivers, guard=guard)
     for name in ("scores_by_group", "score_comparisons"):
         write_spreadsheet_csv(getattr(result, name), out / f"{name}.csv", guard=guard)
@@ -80,4 +75,18 @@ def _write_files(result, out: Path, config: RunConfig, formats: list[str]) -> No
     )
     (out / FILES.config).write_text(config.to_yaml(), encoding="utf-8")
     if "xlsx" in formats:
-        write_excel(result, out / WORKBOOK, config, result.codebook, wide)
+        # The workbook holds every sheet in memory (openpyxl): built from the full rows only when asked for.
+        whole = _in_memory(result)
+        write_excel(
+            whole, out / WORKBOOK, config, whole.codebook, themes_wide(whole.comments, whole.mentions, whole.codebook)
+        )
+    return counts
+
+
+def _in_memory(result):
+    """``result`` with its full rows in memory (read back from its chunk files when it kept them on disk)."""
+    if getattr(result, "rows_on_disk", None) is None:
+        return result
+    chunks = list(row_chunks(result))
+    joined = {name: pd.concat([c[name] for c in chunks], ignore_index=True) for name in chunks[0]} if chunks else {}
+    return dataclasses.replace(result, rows_on_disk=None, **joined)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from vocnlp.components.themes import NEAR_MISS_COLUMNS
 from vocnlp.config import RunConfig, load_config
 from vocnlp.io.exports import codebook
+
+if TYPE_CHECKING:
+    from vocnlp.pipeline.checkpoints import ChunkStore
 
 
 @dataclass
@@ -31,6 +35,9 @@ class AnalysisResult:
     near_misses: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEAR_MISS_COLUMNS))
     # The configuration the run used (written as config.resolved.yaml).
     config: RunConfig | None = None
+    # Where the full rows are when the run kept its chunks on disk (vocnlp.pipeline.checkpoints): ``comments`` and
+    # ``mentions`` then hold the analysis columns only, and saving reads the full rows back chunk by chunk.
+    rows_on_disk: ChunkStore | None = None
 
     def save(self, out_dir: str | Path, formats: list[str] | None = None) -> dict[str, Path]:
         """Write the run folder (what ``vocnlp run --out`` writes); returns {name: path}. ``formats``: extra

@@ -74,8 +74,9 @@ class Pipeline:
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         """Run all stages over ``table`` in chunks; return comments, mentions and stage timings.
 
-        With ``store``, each finished chunk is written to disk and read back from there (chunks a killed run
-        finished are read without being analysed again); ``text_columns`` are made text first, as Parquet needs.
+        With ``store``, each finished chunk is written to disk (``text_columns`` made text and personal data
+        masked first) and only its analysis columns are kept in memory (:func:`analysis_columns`); chunks a
+        killed run finished are read back without being analysed again.
         """
         self.setup()
         frame = table.frame
@@ -95,8 +96,13 @@ class Pipeline:
                     parts = self._annotate_chunk(frame.iloc[start : start + size].copy(), timings, keep_vectors)
                     if store is not None:
                         _text_safe_inputs(parts.comments, text_columns or [])
+                        _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
                         store.save(index, parts)
-                        parts = store.load(index)
+                if store is not None:  # the full rows stay on disk until the outputs are written
+                    parts = store.load(index)
+                    parts.comments = analysis_columns(parts.comments, table.mapping, text_columns or [])
+                    parts.mentions = None if parts.mentions is None else parts.mentions.drop(columns=["evidence"])
+                    parts.near_misses = None
                 comment_parts.append(parts.comments)
                 if parts.vectors is not None:
                     vector_parts.append(parts.vectors)
@@ -168,10 +174,22 @@ class _progress:
         return False
 
 
+# Long text the scores and drivers never read: left on disk when a run keeps its chunks there.
+TEXT_ONLY_COLUMNS = ("themes", "sentiment_rule", "pii_masked", "text_masked")
+
+
+def analysis_columns(comments: pd.DataFrame, mapping: dict, input_columns: list[str]) -> pd.DataFrame:
+    """The columns of ``comments`` that scores, groups, drivers and the summary read: the analysis's own columns
+    and the input columns given a role (segments included) except the text; the rest stays in the chunk files."""
+    roles = {c for v in mapping.values() for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
+    drop = (set(input_columns) - roles) | {mapping.get("text")} | set(TEXT_ONLY_COLUMNS)
+    return comments.drop(columns=[c for c in comments.columns if c in drop])
+
+
 def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.DataFrame:
     """Object input columns as text, so Parquet/Excel get one type per column (XLSX/JSONL mix types)."""
     for col in input_columns:
-        if comments[col].dtype == object:
+        if col in comments and comments[col].dtype == object:
             comments[col] = comments[col].map(
                 lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
             )
@@ -197,6 +215,9 @@ def analyze_table(
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     comments, mentions, stage_seconds = pipe.annotate(table, progress=progress, store=store, text_columns=input_columns)
+    n_read = len(table.frame)
+    if store is not None:  # every row is on disk now: what follows needs the analysis columns only
+        table.frame, raw.frame = table.frame.iloc[:0], raw.frame.iloc[:0]
     adaptation = _adapt(comments, pipe, config)
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
@@ -218,7 +239,6 @@ def analyze_table(
         comments, mentions, config.drivers, seed=config.seed, ces_higher_is_easier=config.input.ces_higher_is_easier
     )
     t_end = time.perf_counter()
-    n_read = len(table.frame)
     n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
     summary = {
         "source": source_name,
@@ -270,6 +290,7 @@ def analyze_table(
         table.report,
         getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)),
         config,
+        store,
     )
 
 

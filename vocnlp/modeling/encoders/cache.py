@@ -11,14 +11,18 @@ from collections import OrderedDict
 import numpy as np
 
 from vocnlp.modeling.encoders.backends import EmbeddingBackend
+from vocnlp.modeling.encoders.disk_cache import DiskVectorCache
 
 
 class CachedEncoder:
     """Embed texts once: duplicates within a call and across calls since :meth:`forget` are reused."""
 
-    def __init__(self, backend: EmbeddingBackend, max_entries: int = 50_000):
+    def __init__(self, backend: EmbeddingBackend, max_entries: int = 50_000, disk: DiskVectorCache | None = None):
+        """``disk``: vectors kept between runs (:mod:`vocnlp.modeling.encoders.disk_cache`), read before
+        embedding and written after."""
         self.backend = backend
         self.max_entries = max_entries
+        self.disk = disk
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.requested = 0
         self.computed = 0
@@ -48,9 +52,13 @@ class CachedEncoder:
         if todo:
             # Sorted order makes batch composition independent of row order.
             unique = sorted(todo)
-            vectors = self.backend.encode(unique)
-            self.computed += len(unique)
-            for text, vec in zip(unique, vectors):
+            stored = self.disk.get(unique) if self.disk is not None else {}
+            missing = [t for t in unique if t not in stored]
+            vectors = self.backend.encode(missing) if missing else np.zeros((0, self.backend.dim), np.float32)
+            self.computed += len(missing)
+            if self.disk is not None and missing:
+                self.disk.put(missing, vectors)
+            for text, vec in [*stored.items(), *zip(missing, vectors)]:
                 out[todo[text]] = vec
                 self._cache[text] = vec
             while len(self._cache) > self.max_entries:
