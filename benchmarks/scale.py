@@ -31,7 +31,7 @@ RESUME_ROWS = 10_000
 TABLES = ("comments.parquet", "mentions.parquet", "themes_wide.parquet", "drivers.csv", "scores_by_group.csv")
 
 # Runs the command line and prints the process's peak RSS when it ends (what `time -v` reports).
-_MEASURE = """
+PEAK_RSS_SCRIPT = """
 import resource, runpy, sys
 sys.argv = ["vocnlp", *sys.argv[1:]]
 try:
@@ -75,7 +75,7 @@ def unique_dump(folder: Path, rows: int, seed: int = 0) -> Path:
 
 
 def _command(source: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-c", _MEASURE, "run", str(source), "--out", str(out), "--segment", "segment",
+    return [sys.executable, "-c", PEAK_RSS_SCRIPT, "run", str(source), "--out", str(out), "--segment", "segment",
             "--no-progress", *extra]  # fmt: skip
 
 
@@ -168,8 +168,6 @@ def scale_rows(res: dict) -> list[str]:
     figures = res.get("scale")
     if not figures:
         return []
-    speed = [r["rows"] / r["analysis_s"] for r in res.get("speed", {}).get("unique_10k", [])]
-    reference = float(np.median(speed)) if speed else None
     lines = [
         "",
         "## Scale",
@@ -178,7 +176,9 @@ def scale_rows(res: dict) -> list[str]:
         "default profile on dumps of unique public sentences (GoEmotions and Banking77 train; sizes beyond that "
         "pool pair two sentences per comment) with random NPS, churn and segment, each run in a fresh process on "
         "this 2-core machine. *Analysis* excludes model loading and reading; *wall* includes them and writing. "
-        "Engine: local (one process; the Dask engine is not built yet). 1,000,000 rows: not measured yet.",
+        "Engine: local (one process; the Dask engine is not built yet). 1,000,000 rows: not measured yet. "
+        "Throughput against the issue's target (2× the speed table's figure) is read from the speed table, on its "
+        "own input; these dumps mix in Banking77 and longer paired comments, so their rates are not comparable.",
         "",
         "| rows | wall | wall comments/s | analysis comments/s | peak RSS MB | embed share of stages "
         "| scores and drivers s | peak RSS ≤ 1,500 MB |",
@@ -192,26 +192,21 @@ def scale_rows(res: dict) -> list[str]:
         )
     first, last = figures["runs"][0], figures["runs"][-1]
     growth = (last["peak_rss_mb"] - first["peak_rss_mb"]) / max(last["rows"] - first["rows"], 1) * 1e6 / 1024
+    million_gb = (first["peak_rss_mb"] + growth * (1e6 - first["rows"]) / 1024) / 1024
     lines += [
         "",
-        f"Peak RSS grows by {growth:.2f} KB per row between {first['rows']:,} and {last['rows']:,} rows "
-        "(the input table, held while its chunks are analysed, and the analysis columns of every comment; the "
-        "annotated rows themselves are written chunk by chunk and not held).",
+        f"Peak RSS grows by {growth:.2f} KB per row between {first['rows']:,} and {last['rows']:,} rows: at that "
+        f"rate 1,000,000 rows would peak near {million_gb:.1f} GB, so memory is not flat yet (the annotated rows "
+        "are written chunk by chunk and not held; the input table and the analysis columns of every comment "
+        "still are).",
     ]
-    if reference:
-        ratio = first["analysis_per_s"] / reference
-        lines += [
-            "",
-            f"Throughput at {first['rows']:,} rows against the speed table's 10,000-unique-comment figure "
-            f"({reference:.0f} analysis comments/s): {ratio:.2f}× (target ≥ 2×: {_verdict(ratio >= 2)}).",
-        ]
     resume, cache = figures["resume"], figures["cache"]
     lines += [
         "",
         "| check | figure | target | verdict |",
         "|---|---|---|---|",
-        f"| `--resume` after SIGKILL, {resume['rows']:,} rows: chunks analysed again / done at the kill / total | "
-        f"{resume['chunks_analysed_again']} / {resume['chunks_done_at_kill']} / {resume['chunks_total']}; "
+        f"| `--resume` after SIGKILL, {resume['rows']:,} rows: chunks read back / finished before the kill / total | "
+        f"{resume['chunks_read_back']} / {resume['chunks_done_at_kill']} / {resume['chunks_total']}; "
         f"tables {'byte-identical' if resume['tables_identical'] else 'DIFFERENT'} | re-does ≤ 1 chunk, identical | "
         f"{_verdict(resume['tables_identical'] and resume['chunks_read_back'] >= resume['chunks_done_at_kill'])} |",
         f"| re-run with a warm `--embedding-cache`, {cache['cold']['rows']:,} rows: cold {cache['cold']['wall_s']:.0f} "
@@ -221,4 +216,4 @@ def scale_rows(res: dict) -> list[str]:
     return lines
 
 
-__all__ = ["SIZES", "measure_cli", "resume_after_kill", "scale_figures", "scale_rows", "unique_dump"]
+__all__ = ["PEAK_RSS_SCRIPT", "SIZES", "measure_cli", "resume_after_kill", "scale_figures", "scale_rows", "unique_dump"]

@@ -7,19 +7,9 @@ import sys
 
 import pandas as pd
 
+from benchmarks.scale import PEAK_RSS_SCRIPT
 from conftest import ROOT, SAMPLE
 
-# Peak RSS of a process running the CLI, read from the kernel when it ends (what `time -v` reports).
-_MEASURE = """
-import resource, runpy, sys
-sys.argv = ["vocnlp", *sys.argv[1:]]
-try:
-    runpy.run_module("vocnlp.cli.launch", run_name="__main__")
-except SystemExit as exc:
-    if exc.code:
-        raise
-print("peak_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
 # A run that kept every annotated row in memory grew by about 6.7 KB per row (issue 23): 120 MB over the 18,000
 # rows between the two runs below. What still grows with the rows (the input table, held while the chunks are
 # analysed, and the analysis columns, with the allocators' slack) measured +50 to +64 MB here.
@@ -28,7 +18,7 @@ MARGIN_MB = 90
 
 def _peak_mb(source, out) -> float:
     done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, "run", str(source), "--out", str(out), "--segment", "segment",
+        [sys.executable, "-c", PEAK_RSS_SCRIPT, "run", str(source), "--out", str(out), "--segment", "segment",
          "--no-progress"],
         cwd=ROOT,
         capture_output=True,
