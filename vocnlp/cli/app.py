@@ -198,8 +198,14 @@ def run(
                 raise VocnlpError(
                     f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}."
                 )
+        import pyarrow as pa
+
         from vocnlp.pipeline.checkpoints import work_folder
 
+        # Text columns live in Arrow buffers; Arrow's own allocator keeps the pages each chunk frees, which grew a
+        # 100,000-row run by ~70 MB more than the C allocator does (BENCHMARKS.md, Scale). Only the command line
+        # switches: a program using the API keeps its own choice.
+        pa.set_memory_pool(pa.system_memory_pool())
         result = analyze_file(input, cfg, progress=progress, checkpoints=work_folder(out_dir), resume=resume)
         paths = write_outputs(result, out_dir, cfg, formats)
         shutil.rmtree(work_folder(out_dir), ignore_errors=True)  # its chunks are in the published outputs now

@@ -38,18 +38,25 @@ def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level:
     return impact, impact - half, impact + half, float(s[t].mean()), float(rest)
 
 
+# Resample draws held at once (b × n integers and counts, ~80 MB): 50 replicates per block up to 100,000
+# respondents (the figures measured so far), fewer above, so a million-row dump does not need gigabytes here.
+_DRAWS_PER_BLOCK = 5_000_000
+
+
 def bootstrap_impacts(
-    contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int, chunk: int = 50
+    contribution: np.ndarray, drivers: np.ndarray, replicates: int, seed: int, chunk: int | None = None
 ) -> np.ndarray:
     """(replicates, drivers) impacts on respondents resampled with replacement.
 
     All drivers share each resample, so rank intervals can be read from the
     same replicates. Resamples where a driver has no mentioner or no
-    non-mentioner give NaN for it.
+    non-mentioner give NaN for it. ``chunk``: replicates drawn per block (default: 50, fewer for very large dumps).
     """
     s = np.asarray(contribution, dtype=float)
     t = np.asarray(drivers, dtype=bool)
     n, k = t.shape
+    if chunk is None:
+        chunk = max(1, min(50, _DRAWS_PER_BLOCK // max(n, 1)))
     # Columns: every respondent's score, then per driver the score and count of non-mentioners.
     rest = ~t
     stacked = np.hstack([s[:, None], rest * s[:, None], rest]).astype(float)
