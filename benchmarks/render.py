@@ -388,7 +388,12 @@ def render(res: dict) -> str:
         "",
         f"## Speed (whole pipeline, each run in a fresh process, median of {REPEATS})",
         "",
-        "*Analysis* excludes model loading; *wall* includes start-up, loading and writing outputs.",
+        "*Analysis* excludes model loading; *wall* includes start-up, loading and writing outputs."
+        + (
+            " Each run takes the `vocnlp run` path: chunks kept on disk, rows written chunk by chunk."
+            if res.get("speed_path")
+            else ""
+        ),
         "",
         "| input | profile | rows | analysis comments/s | wall comments/s | model load s | sentiment+emotion "
         "stages comments/s | peak RSS MB |",

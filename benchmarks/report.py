@@ -232,6 +232,7 @@ def main(
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
+        res["speed_path"] = {"since": date.today().isoformat()}
         res.setdefault("partial_updates", []).append({"date": date.today().isoformat(), "what": "speed"})
     if profile_only is not None:
         if profile_only not in PROFILES:
