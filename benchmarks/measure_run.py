@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import resource
-import shutil
 import sys
 import time
 
@@ -34,18 +33,12 @@ def peak_rss_mb() -> float:
 def main(input_path: str, out_dir: str, chunk_size: int, profile: str = "fast") -> None:
     """Analyse ``input_path`` and print {"rows", "wall_s", "analysis_s", ..., "peak_rss_mb"}."""
     start = time.perf_counter()
-    import pyarrow as pa
+    from vocnlp import load_config
+    from vocnlp.pipeline.dump_run import analyze_dump_to_folder
 
-    from vocnlp import analyze_file, load_config, write_outputs
-    from vocnlp.pipeline.checkpoints import work_folder
-
-    # The path `vocnlp run` takes: chunks kept on disk, rows written chunk by chunk, Arrow on the C allocator.
-    pa.set_memory_pool(pa.system_memory_pool())
     cfg = load_config(overrides={"pipeline": {"chunk_size": chunk_size}, "profile": profile})
-    result = analyze_file(input_path, cfg, progress=False, checkpoints=work_folder(out_dir))
-    write_outputs(result, out_dir, cfg, ["parquet", "csv"])
+    result, _ = analyze_dump_to_folder(input_path, cfg, out_dir, ["parquet", "csv"], progress=False)
     wall = time.perf_counter() - start
-    shutil.rmtree(work_folder(out_dir), ignore_errors=True)
     t = result.meta["timings_seconds"]
     embed = next(s for s in result.meta["stages"] if s["name"] == "embed")
     print(

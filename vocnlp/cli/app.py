@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional, cast
@@ -131,8 +130,6 @@ def run(
         check_out_dir(out_dir, overwrite, keep=(input,))  # before the analysis, not after it
         from vocnlp.config import load_config
         from vocnlp.io.exports import EXCEL_MAX_ROWS
-        from vocnlp.io.writers import write_outputs
-        from vocnlp.pipeline.runner import analyze_file
 
         import_user_code(code)
 
@@ -198,17 +195,9 @@ def run(
                 raise VocnlpError(
                     f"Unknown report language '{lang}'.", f"Use --lang with one of {', '.join(LANGUAGES)}."
                 )
-        import pyarrow as pa
+        from vocnlp.pipeline.dump_run import analyze_dump_to_folder
 
-        from vocnlp.pipeline.checkpoints import work_folder
-
-        # Text columns live in Arrow buffers; Arrow's own allocator keeps the pages each chunk frees, which grew a
-        # 100,000-row run by ~70 MB more than the C allocator does (BENCHMARKS.md, Scale). Only the command line
-        # switches: a program using the API keeps its own choice.
-        pa.set_memory_pool(pa.system_memory_pool())
-        result = analyze_file(input, cfg, progress=progress, checkpoints=work_folder(out_dir), resume=resume)
-        paths = write_outputs(result, out_dir, cfg, formats)
-        shutil.rmtree(work_folder(out_dir), ignore_errors=True)  # its chunks are in the published outputs now
+        result, paths = analyze_dump_to_folder(input, cfg, out_dir, formats, progress=progress, resume=resume)
         if report:
             from vocnlp.report import REPORT_FILE, build_report
 

@@ -42,15 +42,16 @@ def row_chunks(result) -> Iterator[dict[str, pd.DataFrame]]:
     if store is None or not store.finished:
         yield {"comments": result.comments, "mentions": result.mentions, "near_misses": result.near_misses}
         return
+    # Only adaptation rewrites columns after the chunks were saved (it adds sentiment_score_model).
+    adapted = [c for c in ADAPTED_COLUMNS if c in result.comments] if "sentiment_score_model" in result.comments else []
     start = 0
     for index in sorted(store.finished):
         parts = store.load(index)
         rows = parts.comments
         analysed = result.comments.iloc[start : start + len(rows)]
         start += len(rows)
-        for column in ADAPTED_COLUMNS:
-            if column in analysed:
-                rows[column] = analysed[column].to_numpy()
+        for column in adapted:
+            rows[column] = analysed[column].to_numpy()
         yield {
             "comments": rows,
             "mentions": parts.mentions if parts.mentions is not None else result.mentions.iloc[:0],
