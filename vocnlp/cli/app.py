@@ -31,7 +31,11 @@ FORMATS = {"parquet", "csv", "xlsx"}
 
 @app.command()
 def run(
-    input: Path = typer.Argument(..., help="Comment dump: .csv/.tsv/.txt, .xlsx, .parquet or .jsonl."),
+    input: Path = typer.Argument(
+        ...,
+        help="Comment dump: .csv/.tsv/.txt, .xlsx, .parquet or .jsonl; or a folder or quoted glob "
+        "('export/part-*.parquet') of parts with the same columns, read in name order.",
+    ),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Folder for the outputs (created if needed)."),
     text: Optional[str] = typer.Option(None, "--text", help="Column holding the comment text."),
     id: Optional[str] = typer.Option(None, "--id", help="Column holding a respondent/comment id."),
@@ -116,6 +120,18 @@ def run(
         "otherwise it starts from the first chunk and says why). The final outputs are those of an "
         "uninterrupted run.",
     ),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        help="Where the chunks are analysed: local (this process) or dask (a Dask cluster: the one at --scheduler, "
+        "or a LocalCluster of --workers processes started for the run). Same tables either way.",
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786), with --engine dask."
+    ),
+    workers: int = typer.Option(
+        2, "--workers", help="Worker processes of the LocalCluster that --engine dask starts without --scheduler."
+    ),
     overwrite: bool = typer.Option(
         False,
         "--overwrite",
@@ -132,6 +148,7 @@ def run(
         from vocnlp.io.exports import EXCEL_MAX_ROWS
 
         import_user_code(code)
+        chunk_engine = _engine(engine, scheduler, workers, code)
 
         overrides: dict = {"input": {"columns": {}}}
         value: str | Path | None
@@ -197,7 +214,15 @@ def run(
                 )
         from vocnlp.pipeline.dump_run import analyze_dump_to_folder
 
-        result, paths = analyze_dump_to_folder(input, cfg, out_dir, formats, progress=progress, resume=resume)
+        result, paths = analyze_dump_to_folder(
+            input,
+            cfg,
+            out_dir,
+            formats,
+            progress=progress,
+            resume=resume,
+            engine=chunk_engine,
+        )
         if report:
             from vocnlp.report import REPORT_FILE, build_report
 
@@ -255,6 +280,24 @@ def config_command(
         typer.echo(load_config(config, overrides or None).to_yaml(), nl=False)
     except VocnlpError as exc:
         _fail(exc)
+
+
+def _engine(name: str, scheduler: str | None, workers: int, code: Path | None):
+    """The chunk engine named by --engine (None: this process), checked before anything loads."""
+    if name not in ("local", "dask"):
+        raise VocnlpError(f"Unknown engine '{name}'.", "Use --engine local or --engine dask.")
+    if name == "local":
+        if scheduler is not None:
+            raise VocnlpError("--scheduler goes with --engine dask.", "Add --engine dask, or drop --scheduler.")
+        return None
+    try:
+        from vocnlp.pipeline.dask_engine import DaskEngine
+    except ImportError as exc:
+        raise VocnlpError(
+            f"--engine dask needs the 'dask' and 'distributed' packages ({exc}).",
+            "Install them with: pip install 'vocnlp[dask]'.",
+        ) from exc
+    return DaskEngine(scheduler, workers, code)
 
 
 def import_user_code(path: Path | None) -> None:
@@ -343,13 +386,13 @@ def discover(
     """Cluster what the taxonomy leaves uncovered into candidate themes, per language."""
     try:
         from vocnlp.config import load_config
-        from vocnlp.io.readers import read_table
+        from vocnlp.io.parts import read_dump
         from vocnlp.io.validate import validate
         from vocnlp.taxonomy.discovery import discover as find_candidates
 
         cfg = load_config(config, {"input": {"columns": {"text": text}}} if text else None)
         table = validate(
-            read_table(input, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter),
+            read_dump(input, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter),
             cfg.input,
         )
         found = find_candidates(

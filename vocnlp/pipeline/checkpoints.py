@@ -10,7 +10,6 @@ resumed or not, so a resumed run and an uninterrupted one assemble the same tabl
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,16 +23,6 @@ import pandas as pd
 _log = logging.getLogger(__name__).info
 WORK_PREFIX = ".vocnlp-chunks-"
 FINGERPRINT = "fingerprint.json"
-_BLOCK = 1 << 20
-
-
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (read in blocks, so a large dump is never held in memory)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def work_folder(out_dir: str | Path) -> Path:
@@ -133,4 +122,4 @@ class ChunkStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-__all__ = ["ChunkParts", "ChunkStore", "WORK_PREFIX", "file_digest", "work_folder"]
+__all__ = ["ChunkParts", "ChunkStore", "WORK_PREFIX", "work_folder"]

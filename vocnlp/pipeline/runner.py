@@ -11,7 +11,7 @@ import hashlib
 import sys
 import time
 from pathlib import Path
-from typing import cast
+from typing import Callable, Iterable, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -24,10 +24,31 @@ from vocnlp.components import Batch, RunContext, build_stage
 from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
 from vocnlp.config import RunConfig, StageConfig, load_config
 from vocnlp.io.exports import codebook
-from vocnlp.io.readers import RawTable, read_table
+from vocnlp.io.parts import dump_digest, read_dump
+from vocnlp.io.readers import RawTable
 from vocnlp.io.validate import ValidatedTable, validate
-from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore, file_digest
+from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore
 from vocnlp.pipeline.result import AnalysisResult
+
+
+class ChunkEngine(Protocol):
+    """Something that analyses chunks somewhere else (e.g. :class:`vocnlp.pipeline.dask_engine.DaskEngine`)."""
+
+    def annotate_chunks(
+        self,
+        pipeline: "Pipeline",
+        chunks: Iterable[tuple[int, pd.DataFrame]],
+        keep: Callable[[int, ChunkParts], None],
+        timings: dict,
+        advance: Callable[[int], None],
+    ) -> None:
+        """Analyse every (chunk number, rows) with ``pipeline``'s configuration; hand each result to ``keep``
+        as it arrives, add its stage seconds to ``timings`` and its rows to ``advance``."""
+        ...
+
+    def describe(self) -> dict:
+        """Where the chunks ran, for the run metadata (``meta.engine``)."""
+        ...
 
 
 class Pipeline:
@@ -71,12 +92,14 @@ class Pipeline:
         progress: bool | None = None,
         store: ChunkStore | None = None,
         text_columns: list[str] | None = None,
+        engine: ChunkEngine | None = None,
     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
         """Run all stages over ``table`` in chunks; return comments, mentions and stage timings.
 
         With ``store``, each finished chunk is written to disk (``text_columns`` made text and personal data
         masked first) and only its analysis columns are kept in memory (:func:`analysis_columns`); chunks a
-        killed run finished are read back without being analysed again.
+        killed run finished are read back without being analysed again. With ``engine`` (which needs ``store``),
+        the chunks are analysed elsewhere, e.g. on a Dask cluster, and read back from ``store`` in order.
         """
         self.setup()
         frame = table.frame
@@ -85,19 +108,30 @@ class Pipeline:
         comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
         keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
-        self.chunks = {"total": 0, "resumed": 0}
+        starts = range(0, len(frame), size)
+        finished_before = set(store.finished) if store is not None else set()
+        self.chunks = {"total": len(starts), "resumed": len(finished_before & set(range(len(starts))))}
+
+        def keep(index: int, parts: ChunkParts) -> None:
+            assert store is not None
+            _text_safe_inputs(parts.comments, text_columns or [])
+            _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
+            store.save(index, parts)
+
         with _progress(show, len(frame)) as advance:
-            for index, start in enumerate(range(0, len(frame), size)):
-                self.chunks["total"] += 1
-                if store is not None and index in store.finished:
-                    parts = store.load(index)
-                    self.chunks["resumed"] += 1
-                else:
-                    parts = self._annotate_chunk(frame.iloc[start : start + size].copy(), timings, keep_vectors)
+            if engine is not None:
+                if store is None:
+                    raise ValueError("an engine hands its chunks back through a ChunkStore; give store=")
+                missing = [(i, start) for i, start in enumerate(starts) if i not in store.finished]
+                engine.annotate_chunks(
+                    self, ((i, frame.iloc[s : s + size]) for i, s in missing), keep, timings, advance
+                )
+            for index, start in enumerate(starts):
+                fresh = store is None or index not in store.finished
+                if fresh:
+                    parts = self.annotate_chunk(frame.iloc[start : start + size].copy(), timings, keep_vectors)
                     if store is not None:
-                        _text_safe_inputs(parts.comments, text_columns or [])
-                        _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
-                        store.save(index, parts)
+                        keep(index, parts)
                 if store is not None:  # the full rows stay on disk until the outputs are written
                     parts = store.load(index)
                     parts.comments = analysis_columns(parts.comments, table.mapping, text_columns or [])
@@ -110,7 +144,8 @@ class Pipeline:
                     mention_parts.append(parts.mentions)
                 if parts.near_misses is not None:
                     near_parts.append(parts.near_misses)
-                advance(len(parts.comments))
+                if fresh or index in finished_before:  # an engine advanced the bar as its chunks came in
+                    advance(len(parts.comments))
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (
             pd.concat(mention_parts, ignore_index=True) if mention_parts else pd.DataFrame(columns=MENTION_COLUMNS)
@@ -122,8 +157,10 @@ class Pipeline:
         )
         return comments, mentions, timings
 
-    def _annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
-        """Every stage over one chunk of rows (their time added to ``timings``)."""
+    def annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
+        """Every stage over one chunk of rows (their time added to ``timings``); the result depends on these rows
+        and the configuration only, so chunks may be analysed in any order, in any process."""
+        self.setup()
         batch = Batch(comments=rows)
         if self.context.encoder is not None:
             self.context.encoder.forget()  # a chunk's results depend on its own rows only (see forget())
@@ -204,9 +241,11 @@ def analyze_table(
     pipeline: Pipeline | None = None,
     source_name: str = "dataframe",
     store: ChunkStore | None = None,
+    engine: ChunkEngine | None = None,
 ) -> AnalysisResult:
     """Validate, annotate, score and rank drivers for an already-read table (finished chunks kept in ``store``
-    when given, see :mod:`vocnlp.pipeline.checkpoints`)."""
+    when given, see :mod:`vocnlp.pipeline.checkpoints`; analysed by ``engine`` when given, see
+    :meth:`Pipeline.annotate`)."""
     t_start = time.perf_counter()
     table = validate(raw, config.input)
     t_valid = time.perf_counter()
@@ -214,7 +253,9 @@ def analyze_table(
     pipe.setup()
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
-    comments, mentions, stage_seconds = pipe.annotate(table, progress=progress, store=store, text_columns=input_columns)
+    comments, mentions, stage_seconds = pipe.annotate(
+        table, progress=progress, store=store, text_columns=input_columns, engine=engine
+    )
     n_read = len(table.frame)
     if store is not None:  # every row is on disk now: what follows needs the analysis columns only
         table.frame, raw.frame = table.frame.iloc[:0], raw.frame.iloc[:0]
@@ -276,6 +317,7 @@ def analyze_table(
         "input_columns": input_columns,
         "mapping": table.mapping,
         "chunks": dict(getattr(pipe, "chunks", {})),
+        "engine": engine.describe() if engine is not None else {"name": "local"},
     }
     taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(
@@ -404,20 +446,24 @@ def analyze_file(
     pipeline: Pipeline | None = None,
     checkpoints: str | Path | None = None,
     resume: bool = False,
+    engine: ChunkEngine | None = None,
 ) -> AnalysisResult:
     """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given).
 
     ``checkpoints``: a folder where each finished chunk is kept until the caller removes it; with ``resume``, the
     chunks a killed run with the same input, configuration and vocnlp left there are used instead of re-analysed.
+    ``engine`` (with ``checkpoints``): where the chunks are analysed, e.g. a Dask cluster.
     """
     cfg = config or (pipeline.config if pipeline is not None else load_config())
-    raw = read_table(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
+    raw = read_dump(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
     store = None
     if checkpoints is not None:
         fingerprint = {
             "vocnlp_version": __version__,
             "config_sha256": hashlib.sha256(cfg.to_yaml().encode("utf-8")).hexdigest(),
-            "input_sha256": file_digest(path),
+            "input_sha256": dump_digest(path),
         }
         store = ChunkStore(checkpoints, fingerprint, resume=resume)
-    return analyze_table(raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name, store=store)
+    return analyze_table(
+        raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name, store=store, engine=engine
+    )
