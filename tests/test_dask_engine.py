@@ -54,7 +54,11 @@ def test_a_dask_local_cluster_gives_the_local_engines_tables_from_a_folder_of_pa
     meta = json.loads((tmp_path / "dask" / "summary.json").read_text())["meta"]
     assert meta["engine"] == {"name": "dask", "scheduler": "LocalCluster", "workers": 2}
     assert meta["chunks"] == {"total": 5, "resumed": 0}
-    assert json.loads((tmp_path / "local" / "summary.json").read_text())["meta"]["engine"] == {"name": "local"}
+    local_meta = json.loads((tmp_path / "local" / "summary.json").read_text())["meta"]
+    assert local_meta["engine"] == {"name": "local"}
+    # The workers' counts, not the client's (its pipeline analysed nothing): each worker also embedded the seeds.
+    embedded = [{s["name"]: s for s in m["stages"]}["embed"]["texts_embedded"] for m in (meta, local_meta)]
+    assert embedded[0] > embedded[1]
     validation = json.loads((tmp_path / "dask" / "validation.json").read_text())
     assert [p["file"] for p in validation["source"]["parts"]] == [
         "part-00.parquet",

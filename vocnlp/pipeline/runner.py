@@ -118,11 +118,13 @@ class Pipeline:
             _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
             store.save(index, parts)
 
+        missing: list[tuple[int, int]] = []
         with _progress(show, len(frame)) as advance:
             if engine is not None:
                 if store is None:
                     raise ValueError("an engine hands its chunks back through a ChunkStore; give store=")
                 missing = [(i, start) for i, start in enumerate(starts) if i not in store.finished]
+            if engine is not None and missing:  # a resumed run with every chunk finished starts no cluster
                 engine.annotate_chunks(
                     self, ((i, frame.iloc[s : s + size]) for i, s in missing), keep, timings, advance
                 )
@@ -303,9 +305,10 @@ def analyze_table(
         "caveat": analysis.caveat,
         "adaptation": adaptation,
     }
+    engine_description = engine.describe() if engine is not None else {"name": "local"}
     meta = {
         "vocnlp_version": __version__,
-        "stages": pipe.describe(),
+        "stages": engine_description.pop("stages", None) or pipe.describe(),
         "seed": config.seed,
         "timings_seconds": {
             "read_and_validate": round(t_valid - t_start, 3),
@@ -317,7 +320,7 @@ def analyze_table(
         "input_columns": input_columns,
         "mapping": table.mapping,
         "chunks": dict(getattr(pipe, "chunks", {})),
-        "engine": engine.describe() if engine is not None else {"name": "local"},
+        "engine": engine_description,
     }
     taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(
