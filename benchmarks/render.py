@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 
+from benchmarks.alternatives import alternatives_rows
 from benchmarks.hostile import hostile_rows
 from benchmarks.languages import language_rows
 from benchmarks.pii import pii_rows
@@ -334,6 +335,7 @@ def render(res: dict) -> str:
         + hostile_rows(res)
         + reuse_rows(res)
         + scale_rows(res)
+        + alternatives_rows(res)
         + [
             "",
             "## Shipped CX models (`vocnlp evaluate`, held-out public test splits)",

@@ -149,6 +149,7 @@ def main(
     reuse_only: bool = False,
     scale_only: bool = False,
     scale_rows: tuple[int, ...] | None = None,
+    alternatives_only: bool = False,
 ) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
@@ -169,6 +170,7 @@ def main(
     ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
     ``reuse_only`` a loaded pipeline's first call against its later ones; ``scale_only`` whole runs at
     ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache.
+    ``alternatives_only`` times vocnlp beside BERTopic and a MiniLM + logistic-regression script on the same comments.
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
     from benchmarks.fine_tuning import check_row_names, fine_tuned_scores
@@ -193,6 +195,7 @@ def main(
         or hostile_only
         or reuse_only
         or scale_only
+        or alternatives_only
         or profile_only is not None
     )
     if partial and "profiles" not in saved:
@@ -230,6 +233,10 @@ def main(
         from benchmarks.scale import SIZES, scale_figures
 
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
+    if alternatives_only:
+        from benchmarks.alternatives import alternatives_figures
+
+        res["alternatives"] = alternatives_figures(log=log)
     if speed_only:
         res["speed"] = {**speed_runs("fast", log), **speed_runs("accurate", log)}
         res["speed_path"] = {"since": date.today().isoformat()}

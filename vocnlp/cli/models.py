@@ -299,6 +299,12 @@ def benchmark(
         "--scale-rows",
         help="With --scale-only: the sizes, comma-separated (default 10000,100000; 1000000 takes about an hour).",
     ),
+    alternatives_only: bool = typer.Option(
+        False,
+        "--alternatives-only",
+        help="Re-measure only vocnlp side by side with BERTopic and a MiniLM + logistic-regression script on the "
+        "same 10,000 comments (needs the bertopic package: pip install 'vocnlp[compare]'; about 15 minutes).",
+    ),
     fine_tune_row: Optional[list[str]] = typer.Option(
         None,
         "--fine-tune-row",
@@ -335,6 +341,7 @@ def benchmark(
             reuse_only=reuse_only,
             scale_only=scale_only,
             scale_rows=_sizes(scale_rows),
+            alternatives_only=alternatives_only,
         )
     except VocnlpError as exc:
         _fail(exc)
