@@ -277,7 +277,9 @@ def _dask_rows(runs: list[dict]) -> list[str]:
         "worker processes, one thread each, started by the run; each worker loads the models once). Peak RSS "
         "here is the sum over the run's processes (client, scheduler, workers), sampled every 0.1 s, for both "
         "engines. *Tables identical*: comments, mentions, themes_wide (Parquet), drivers and scores by group, byte "
-        "for byte against the local run.",
+        "for byte against the local run. On this 2-core machine one process already keeps both cores busy "
+        "(its BLAS threads and the chunk loop), so workers add model loading and transfers, not speed: the engine "
+        "is for more machines.",
         "",
         "| input | rows | local wall | dask wall | local / dask wall | dask analysis comments/s "
         "| local peak RSS MB | dask peak RSS MB | tables identical |",
