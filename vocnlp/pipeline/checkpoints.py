@@ -100,6 +100,20 @@ class ChunkStore:
         self._write_atomic(f"done-{index:06d}.json", json.dumps({"rows": len(parts.comments)}).encode("utf-8"))
         self.finished.add(index)
 
+    def save_input(self, index: int, rows: pd.DataFrame) -> None:
+        """Keep chunk ``index``'s input rows on disk until it is analysed, so the run need not hold the input."""
+        partial = self.folder / f".input-{index:06d}.partial"
+        rows.to_parquet(partial)  # with its row numbers, as the in-memory slice has them
+        os.replace(partial, self._path("input", index))
+
+    def load_input(self, index: int) -> pd.DataFrame:
+        """Chunk ``index``'s input rows, as :meth:`save_input` kept them."""
+        return pd.read_parquet(self._path("input", index))
+
+    def drop_input(self, index: int) -> None:
+        """Remove chunk ``index``'s input rows once its results are saved (they are in them now)."""
+        self._path("input", index).unlink(missing_ok=True)
+
     def load(self, index: int) -> ChunkParts:
         """Chunk ``index`` as written by :meth:`save`."""
 

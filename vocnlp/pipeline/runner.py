@@ -112,26 +112,39 @@ class Pipeline:
         finished_before = set(store.finished) if store is not None else set()
         self.chunks = {"total": len(starts), "resumed": len(finished_before & set(range(len(starts))))}
 
+        if store is not None:
+            # The input goes to disk chunk by chunk, so that memory does not grow with the dump while it is
+            # analysed. Object input columns become text first (Parquet holds one type per column); the chunk
+            # files get the same conversion below, so the outputs do not change.
+            for i, start in enumerate(starts):
+                if i not in store.finished:
+                    store.save_input(i, _text_safe_inputs(frame.iloc[start : start + size].copy(), text_columns or []))
+            table.frame = frame = frame.iloc[:0]
+
+        def rows(index: int) -> pd.DataFrame:
+            if store is not None:
+                return store.load_input(index)
+            return frame.iloc[starts[index] : starts[index] + size].copy()
+
         def keep(index: int, parts: ChunkParts) -> None:
             assert store is not None
             _text_safe_inputs(parts.comments, text_columns or [])
             _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
             store.save(index, parts)
+            store.drop_input(index)
 
-        missing: list[tuple[int, int]] = []
+        missing: list[int] = []
         with _progress(show, len(frame)) as advance:
             if engine is not None:
                 if store is None:
                     raise ValueError("an engine hands its chunks back through a ChunkStore; give store=")
-                missing = [(i, start) for i, start in enumerate(starts) if i not in store.finished]
+                missing = [i for i in range(len(starts)) if i not in store.finished]
             if engine is not None and missing:  # a resumed run with every chunk finished starts no cluster
-                engine.annotate_chunks(
-                    self, ((i, frame.iloc[s : s + size]) for i, s in missing), keep, timings, advance
-                )
+                engine.annotate_chunks(self, ((i, rows(i)) for i in missing), keep, timings, advance)
             for index, start in enumerate(starts):
                 fresh = store is None or index not in store.finished
                 if fresh:
-                    parts = self.annotate_chunk(frame.iloc[start : start + size].copy(), timings, keep_vectors)
+                    parts = self.annotate_chunk(rows(index), timings, keep_vectors)
                     if store is not None:
                         keep(index, parts)
                 if store is not None:  # the full rows stay on disk until the outputs are written
@@ -250,17 +263,18 @@ def analyze_table(
     :meth:`Pipeline.annotate`)."""
     t_start = time.perf_counter()
     table = validate(raw, config.input)
+    renamed = table.report["renamed_input_columns"]
+    input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
+    raw.frame = raw.frame.iloc[:0]  # the validated table has every input column: the copy as read is not needed
+    n_read = len(table.frame)
     t_valid = time.perf_counter()
     pipe = pipeline or Pipeline(config)
     pipe.setup()
-    renamed = table.report["renamed_input_columns"]
-    input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
+    # With ``store``, annotate() moves the input to disk and every annotated row ends there: what follows needs
+    # the analysis columns only.
     comments, mentions, stage_seconds = pipe.annotate(
         table, progress=progress, store=store, text_columns=input_columns, engine=engine
     )
-    n_read = len(table.frame)
-    if store is not None:  # every row is on disk now: what follows needs the analysis columns only
-        table.frame, raw.frame = table.frame.iloc[:0], raw.frame.iloc[:0]
     adaptation = _adapt(comments, pipe, config)
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
