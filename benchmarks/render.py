@@ -6,6 +6,8 @@ import math
 import statistics
 
 from benchmarks.alternatives import alternatives_rows
+from benchmarks.drivers_label_noise import label_noise_rows
+from benchmarks.drivers_real import driver_agreement_rows
 from benchmarks.hostile import hostile_rows
 from benchmarks.languages import language_rows
 from benchmarks.pii import pii_rows
@@ -311,6 +313,7 @@ def render(res: dict) -> str:
             "",
         ]
         + real_rows(res)
+        + driver_agreement_rows(res)
         + ["## Targets (issue: sentiment and emotion)", ""]
         + _target_rows(res)
     )
@@ -330,6 +333,7 @@ def render(res: dict) -> str:
         + rule_rows(res)
         + _theme_target_rows(res)
         + _drivers_rows(res)
+        + label_noise_rows(res)
         + survival_rows(res)
         + pii_rows(res)
         + hostile_rows(res)

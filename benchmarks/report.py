@@ -94,7 +94,19 @@ def measure(log=_log) -> dict:
     res["real"] = real_figures(log)
     res["hostile_inputs"] = hostile_inputs(log=log)
     res["reuse"] = {"date": date.today().isoformat(), **reuse_timings(log=log)}
+    res.update(label_error_figures(log))
     return res
+
+
+def label_error_figures(log=_log) -> dict:
+    """Driver impacts when theme labels are wrong: the noisy-label simulation and the real-review agreement."""
+    from benchmarks.drivers_label_noise import run_label_noise_simulation
+    from benchmarks.drivers_real import driver_agreement
+
+    return {
+        "label_noise_simulation": run_label_noise_simulation(log=log),
+        "driver_agreement": driver_agreement(log=log),
+    }
 
 
 def real_figures(log=_log) -> dict:
@@ -150,6 +162,7 @@ def main(
     scale_only: bool = False,
     scale_rows: tuple[int, ...] | None = None,
     alternatives_only: bool = False,
+    label_error_only: bool = False,
 ) -> str:
     """Measure, save raw results, write BENCHMARKS.md; returns its text.
 
@@ -170,6 +183,8 @@ def main(
     ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
     ``reuse_only`` a loaded pipeline's first call against its later ones; ``scale_only`` whole runs at
     ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache.
+    ``label_error_only`` measures driver impacts under label error: the noisy-label simulation and the agreement
+    of rankings from pipeline and hand labels on real reviews.
     ``alternatives_only`` times vocnlp beside BERTopic and a MiniLM + logistic-regression script on the same comments.
     ``fine_tune_rows`` limits the fine-tuned rows measured to those benchmarks; the others keep their saved figures.
     """
@@ -196,6 +211,7 @@ def main(
         or reuse_only
         or scale_only
         or alternatives_only
+        or label_error_only
         or profile_only is not None
     )
     if partial and "profiles" not in saved:
@@ -233,6 +249,8 @@ def main(
         from benchmarks.scale import SIZES, scale_figures
 
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
+    if label_error_only:
+        res.update(label_error_figures(log))
     if alternatives_only:
         from benchmarks.alternatives import alternatives_figures
 

@@ -305,6 +305,12 @@ def benchmark(
         help="Re-measure only vocnlp side by side with BERTopic and a MiniLM + logistic-regression script on the "
         "same 10,000 comments (needs the bertopic package: pip install 'vocnlp[compare]'; about 15 minutes).",
     ),
+    label_error_only: bool = typer.Option(
+        False,
+        "--label-error-only",
+        help="Re-measure only driver impacts under label error: the noisy-label simulation and the agreement of "
+        "driver rankings from pipeline and hand labels on real reviews (a few minutes).",
+    ),
     fine_tune_row: Optional[list[str]] = typer.Option(
         None,
         "--fine-tune-row",
@@ -342,6 +348,7 @@ def benchmark(
             scale_only=scale_only,
             scale_rows=_sizes(scale_rows),
             alternatives_only=alternatives_only,
+            label_error_only=label_error_only,
         )
     except VocnlpError as exc:
         _fail(exc)

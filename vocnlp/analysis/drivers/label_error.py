@@ -1,0 +1,165 @@
+"""Driver impact corrected for theme-detection error, from a judged sample (predictive-value weighting).
+
+A theme the pipeline misses is not missed at random (short, oblique or angry comments are missed more, and those
+go with low scores), so the impact computed from the pipeline's labels can be biased either way, and its
+interval, which takes the labels as right, is too narrow.
+
+With a judged sample (comments whose true labels a person gave: the review queue's verdicts, or a file of gold
+labels), each respondent's chance of truly mentioning a theme is estimated from the judged comments that share its
+predicted label and its outcome value, P(T = 1 | T* = t*, Y = y), and the impact is computed with these
+probabilities as weights. This is predictive-value weighting (Lyles & Lin, "Sensitivity analysis for
+misclassification in logistic regression via likelihood methods and predictive value weighting", Statistics in
+Medicine 29, 2010), which stays valid when the misclassification depends on the outcome. It assumes that within
+each (predicted label, outcome) cell the judged comments are like the others: they may be drawn more from one cell
+than another (more predicted mentions than non-mentions, say), but not by anything else that predicts the true
+label. Intervals come from a bootstrap that resamples the respondents and the judged sample together, so they
+widen when few comments were judged.
+
+Sparse cells: a cell's estimate is shrunk towards its predicted label's overall rate, (k + a·p) / (n + a), with
+``a`` = :data:`SHRINK` judged comments' worth of weight; with perfect labels every estimate is exactly 0 or 1 and
+the corrected impact equals the naive one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+SHRINK = 2.0  # pseudo-comments pulling a cell towards its predicted label's rate
+MAX_LEVELS = 11  # outcomes with more distinct values are cut into this many quantile bins for the cells
+
+
+def outcome_cells(values: np.ndarray, max_levels: int = MAX_LEVELS) -> np.ndarray:
+    """An integer cell per respondent: the outcome's own value when it takes few values (detractor, churn, NPS
+    contribution, a 1–5 CSAT), otherwise its quantile bin."""
+    y = np.asarray(values, dtype=float)
+    levels = np.unique(y)
+    if len(levels) <= max_levels:
+        return np.searchsorted(levels, y)
+    edges = np.unique(np.quantile(y, np.linspace(0, 1, max_levels + 1)[1:-1]))
+    return np.searchsorted(edges, y, side="right")
+
+
+@dataclass
+class JudgedSample:
+    """Judged comments: their row numbers in the dump and their true labels ((m, drivers); NaN = not judged for
+    that driver)."""
+
+    rows: np.ndarray
+    truth: np.ndarray
+
+    def __post_init__(self):
+        self.rows = np.asarray(self.rows, dtype=int)
+        self.truth = np.asarray(self.truth, dtype=float)
+        if self.truth.ndim != 2 or len(self.truth) != len(self.rows):
+            raise ValueError("truth must be (judged comments, drivers), one row per judged row")
+
+
+def true_label_probabilities(
+    predicted: np.ndarray, cells: np.ndarray, judged_rows: np.ndarray, truth: np.ndarray, shrink: float = SHRINK
+) -> np.ndarray:
+    """P(T = 1 | T*, cell) for every respondent of one driver ((n,); NaN where no judged comment shares its
+    predicted label, so nothing can be said)."""
+    predicted = np.asarray(predicted, dtype=bool)
+    judged = ~np.isnan(truth)
+    j_pred, j_cell, j_true = predicted[judged_rows][judged], cells[judged_rows][judged], truth[judged] > 0.5
+    out = np.full(len(predicted), np.nan)
+    n_cells = int(cells.max()) + 1 if len(cells) else 0
+    for label in (False, True):
+        in_label = j_pred == label
+        if not in_label.any():
+            continue
+        overall = j_true[in_label].mean()
+        hits = np.bincount(j_cell[in_label], weights=j_true[in_label], minlength=n_cells)
+        seen = np.bincount(j_cell[in_label], minlength=n_cells)
+        per_cell = (hits + shrink * overall) / (seen + shrink)
+        target = predicted == label
+        out[target] = per_cell[cells[target]]
+    return out
+
+
+def weighted_impact(contribution: np.ndarray, weights: np.ndarray, counts: np.ndarray | None = None) -> tuple:
+    """(impact, prevalence, mentioners' mean, rest's mean) with ``weights`` the chance each respondent mentions
+    the driver (0/1 weights give the naive impact); ``counts``: bootstrap multiplicities of the respondents."""
+    s = np.asarray(contribution, dtype=float)
+    c = np.ones(len(s)) if counts is None else counts
+    n = c.sum()
+    mentioned, rest = c @ weights, c @ (1 - weights)
+    if n == 0 or mentioned <= 0 or rest <= 0:
+        return (math.nan,) * 4
+    total = (c @ s) / n
+    rest_mean = (c @ ((1 - weights) * s)) / rest
+    return total - rest_mean, mentioned / n, (c @ (weights * s)) / mentioned, rest_mean
+
+
+def label_quality(predicted: np.ndarray, judged: JudgedSample, column: int) -> dict:
+    """Precision and recall of one driver's labels, from the judged comments; recall reweights the judged
+    comments by how often the dump's comments carry each predicted label, so a judged sample that over-draws
+    predicted mentions still gives the dump's recall."""
+    predicted = np.asarray(predicted, dtype=bool)
+    truth = judged.truth[:, column]
+    keep = ~np.isnan(truth)
+    j_pred, j_true = predicted[judged.rows][keep], truth[keep] > 0.5
+    out = {"judged": int(keep.sum()), "precision": math.nan, "recall": math.nan}
+    if (j_pred).any():
+        out["precision"] = float(j_true[j_pred].mean())
+    if (j_pred).any() and (~j_pred).any():
+        share = predicted.mean()
+        found = out["precision"] * share
+        missed = float(j_true[~j_pred].mean()) * (1 - share)
+        out["recall"] = found / (found + missed) if found + missed > 0 else math.nan
+    return out
+
+
+def corrected_impacts(
+    contribution: np.ndarray,
+    predicted: np.ndarray,
+    judged: JudgedSample,
+    replicates: int = 200,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, np.ndarray]:
+    """Impact of each driver (columns of ``predicted``, (n, k)) corrected for label error, with a bootstrap
+    interval over respondents and judged comments; arrays of length k: ``impact``, ``low``, ``high``,
+    ``prevalence`` (and ``replicates``, (replicates, k), for rank intervals)."""
+    s = np.asarray(contribution, dtype=float)
+    t = np.asarray(predicted, dtype=bool)
+    n, k = t.shape
+    cells = outcome_cells(s)
+
+    def weights_from(rows: np.ndarray, truth: np.ndarray) -> np.ndarray:
+        return np.column_stack([true_label_probabilities(t[:, j], cells, rows, truth[:, j]) for j in range(k)])
+
+    w = weights_from(judged.rows, judged.truth)
+    point = np.array([weighted_impact(s, np.nan_to_num(w[:, j])) if not np.isnan(w[:, j]).any() else (math.nan,) * 4
+                      for j in range(k)])  # fmt: skip
+    rng = np.random.default_rng(seed)
+    draws = np.full((replicates, k), np.nan)
+    m = len(judged.rows)
+    for b in range(replicates):
+        counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        pick = rng.integers(0, m, m)
+        wb = weights_from(judged.rows[pick], judged.truth[pick])
+        for j in range(k):
+            if not np.isnan(wb[:, j]).any():
+                draws[b, j] = weighted_impact(s, wb[:, j], counts)[0]
+    alpha = (1 - level) / 2
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(draws).sum(axis=0) > 0
+        low = np.full(k, np.nan)
+        high = np.full(k, np.nan)
+        low[ok] = np.nanquantile(draws[:, ok], alpha, axis=0)
+        high[ok] = np.nanquantile(draws[:, ok], 1 - alpha, axis=0)
+    return {"impact": point[:, 0], "prevalence": point[:, 1], "low": low, "high": high, "replicates": draws}
+
+
+__all__ = [
+    "JudgedSample",
+    "corrected_impacts",
+    "label_quality",
+    "outcome_cells",
+    "true_label_probabilities",
+    "weighted_impact",
+]
