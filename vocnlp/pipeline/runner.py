@@ -265,7 +265,8 @@ def analyze_table(
     table = validate(raw, config.input)
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
-    raw.frame = raw.frame.iloc[:0]  # the validated table has every input column: the copy as read is not needed
+    if store is not None:  # analyze_file's own read: the validated table has every input column
+        raw.frame = raw.frame.iloc[:0]
     n_read = len(table.frame)
     t_valid = time.perf_counter()
     pipe = pipeline or Pipeline(config)
