@@ -17,10 +17,10 @@ import pandas as pd
 
 from vocnlp.errors import InputFileError
 from vocnlp.io.readers import SUPPORTED, RawTable, read_table
+from vocnlp.io.run_folder import file_digest
 from vocnlp.io.text_records import UnreadableRow
 
 _GLOB_CHARACTERS = set("*?[")
-_BLOCK = 1 << 20
 
 
 def is_parts(path: str | Path) -> bool:
@@ -44,15 +44,6 @@ def part_files(path: str | Path) -> list[Path]:
             f"The {where} holds no comment dump.", "Give a folder or pattern with " + ", ".join(SUPPORTED) + " files."
         )
     return files
-
-
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's bytes (read in blocks, so a large dump is never held in memory)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def parts_digest(path: str | Path) -> str:
@@ -112,4 +103,4 @@ def dump_digest(path: str | Path) -> str:
     return parts_digest(path) if is_parts(path) else file_digest(path)
 
 
-__all__ = ["dump_digest", "file_digest", "is_parts", "part_files", "parts_digest", "read_dump", "read_parts"]
+__all__ = ["dump_digest", "is_parts", "part_files", "parts_digest", "read_dump", "read_parts"]

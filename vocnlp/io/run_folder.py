@@ -51,7 +51,8 @@ STAGING_PREFIX = ".vocnlp-staging-"
 _CHUNK = 1 << 20
 
 
-def _sha256(path: Path) -> str:
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (read in blocks, so a large dump is never held in memory)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(_CHUNK), b""):
@@ -127,7 +128,7 @@ def write_manifest(folder: str | Path, rows: dict[str, int] | None = None) -> Pa
 
     folder = Path(folder)
     files = {
-        p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        p.name: {"bytes": p.stat().st_size, "sha256": file_digest(p)}
         for p in sorted(folder.iterdir())
         if p.is_file() and p.name not in UNPINNED and not p.name.startswith(".")
     }
@@ -174,7 +175,7 @@ def check_run_folder(folder: str | Path) -> dict:
         for name, entry in files.items()
         if not (folder / name).is_file()
         or (folder / name).stat().st_size != entry.get("bytes")
-        or _sha256(folder / name) != entry.get("sha256")
+        or file_digest(folder / name) != entry.get("sha256")
     ]
     if changed:
         raise VocnlpError(
