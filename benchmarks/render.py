@@ -9,6 +9,7 @@ from benchmarks.alternatives import alternatives_rows
 from benchmarks.drivers_label_noise import label_noise_rows
 from benchmarks.drivers_real import driver_agreement_rows
 from benchmarks.hostile import hostile_rows
+from benchmarks.judged_overhead import judged_overhead_rows
 from benchmarks.languages import language_rows
 from benchmarks.pii import pii_rows
 from benchmarks.render_real import real_rows
@@ -334,6 +335,7 @@ def render(res: dict) -> str:
         + _theme_target_rows(res)
         + _drivers_rows(res)
         + label_noise_rows(res)
+        + judged_overhead_rows(res)
         + survival_rows(res)
         + pii_rows(res)
         + hostile_rows(res)

@@ -249,3 +249,24 @@ def _semeval_rows(rows: dict | None) -> list[str]:
             f"≥ {anchor['category_f1']} / {anchor['polarity_accuracy']} | {_verdict([met])} |"
         )
     return lines + [""]
+
+
+def shipped_label_quality(res: dict) -> dict | None:
+    """The shipped theme labels' precision and recall on the real labelled comments (default profile), per
+    language: what the report quotes when a run has no judged sample (``vocnlp/report/label_quality.json``)."""
+    real = (res.get("real") or {}).get("fast")
+    if not real:
+        return None
+    return {
+        "source": "BENCHMARKS.md, Real customer comments (vocnlp benchmark --real-only)",
+        "profile": real["profile"],
+        "date": real["date"],
+        "languages": {
+            language: {
+                "comments": figures["n"],
+                "precision": round(figures["themes"]["precision"], 3),
+                "recall": round(figures["themes"]["recall"], 3),
+            }
+            for language, figures in real["labelled"].items()
+        },
+    }

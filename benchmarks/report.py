@@ -99,13 +99,16 @@ def measure(log=_log) -> dict:
 
 
 def label_error_figures(log=_log) -> dict:
-    """Driver impacts when theme labels are wrong: the noisy-label simulation and the real-review agreement."""
+    """Driver impacts when theme labels are wrong: the noisy-label simulation, the real-review agreement and the
+    time a judged sample adds to a 10,000-comment run."""
     from benchmarks.drivers_label_noise import run_label_noise_simulation
     from benchmarks.drivers_real import driver_agreement
+    from benchmarks.judged_overhead import judged_overhead
 
     return {
         "label_noise_simulation": run_label_noise_simulation(log=log),
         "driver_agreement": driver_agreement(log=log),
+        "judged_overhead": judged_overhead(log=log),
     }
 
 
@@ -195,9 +198,7 @@ def main(
     saved_path = root / "benchmarks" / "results.json"
     saved = json.loads(saved_path.read_text(encoding="utf-8")) if saved_path.is_file() else {}
     if fine_tune == "render":
-        text = render(saved)
-        (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
-        return text
+        return _publish(saved, root)
     partial = (
         fine_tune == "only"
         or drivers_only
@@ -275,6 +276,17 @@ def main(
     elif "fine_tuned" in saved:
         res["fine_tuned"] = saved["fine_tuned"]
     saved_path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    return _publish(res, root)
+
+
+def _publish(res: dict, root: Path) -> str:
+    """Write BENCHMARKS.md and the shipped label quality the report quotes, both from ``res``; return the former."""
+    from benchmarks.render_real import shipped_label_quality
+    from vocnlp.report.data import LABEL_QUALITY_FILE
+
     text = render(res)
     (root / "BENCHMARKS.md").write_text(text, encoding="utf-8")
+    quality = shipped_label_quality(res)
+    if quality is not None:
+        LABEL_QUALITY_FILE.write_text(json.dumps(quality, indent=2) + "\n", encoding="utf-8")
     return text

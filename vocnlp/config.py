@@ -98,6 +98,9 @@ class DriversConfig(_Strict):
     vif_threshold: float = 5.0
     cv_folds: int = 5
     time_to_churn: bool = True  # Cox model of tenure and churn, when the input has both columns
+    # A file of comments whose true themes a person gave (comment_id, true_themes; relative to the config file):
+    # theme impacts are then also corrected for label error (vocnlp.analysis.drivers.judged).
+    judged_labels: str | None = None
 
     @field_validator("kinds")
     @classmethod

@@ -112,6 +112,13 @@ def run(
         help="A folder where sentence vectors are kept between runs (embed.cache_dir): a re-run on the same "
         "comments, e.g. after a taxonomy edit, reads them instead of embedding again.",
     ),
+    judged: Optional[Path] = typer.Option(
+        None,
+        "--judged",
+        help="A file of comments whose true themes a person gave (comment_id, true_themes; 'vocnlp review export "
+        "--judge N' writes one to fill in): theme impacts are also corrected for label error, with the labels' "
+        "precision and recall (drivers.judged_labels).",
+    ),
     resume: bool = typer.Option(
         False,
         "--resume",
@@ -202,6 +209,8 @@ def run(
                     "Add '- name: embed' to pipeline.stages.",
                 )
             cast("StageConfig", cfg.stage("embed")).params["cache_dir"] = str(embedding_cache.absolute())
+        if judged is not None:
+            cfg.drivers.judged_labels = str(judged.absolute())
         if keep_personal_data and cfg.stage("mask_pii") is not None:
             cast("StageConfig", cfg.stage("mask_pii")).params["enabled"] = False  # checked just above
         formats = list(dict.fromkeys(cfg.output.formats + list(format)))

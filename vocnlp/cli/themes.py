@@ -28,9 +28,21 @@ def review_export(
         "'vocnlp review calibrate' sees confident ones too (0: none).",
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of the random sample."),
+    judge: Optional[int] = typer.Option(
+        None,
+        "--judge",
+        help="Instead of the queue: N comments drawn at random, to be given their true themes whole "
+        "(true_themes); the filled file goes to 'vocnlp run --judged' to correct theme impacts for label error.",
+    ),
+    margin: float = typer.Option(
+        0.15, "--margin", help="With --judge: the ± margin of each theme's precision the guidance aims at."
+    ),
 ) -> None:
     """Write each theme's least confident mentions, closest near misses and a random sample of the rest, with
-    verdict/correct_themes columns to fill in."""
+    verdict/correct_themes columns to fill in (or, with --judge, a random sample of comments to judge whole)."""
+    if judge is not None:
+        _export_judging_sample(run_dir, out_file, judge, seed, margin)
+        return
     try:
         from vocnlp.taxonomy.review import export_review_queue
 
@@ -42,6 +54,36 @@ def review_export(
         f"{len(queue):,} mentions of {queue['theme_id'].nunique()} themes written to {out_file}. Fill in "
         "'verdict' (yes/no) and, when wrong, 'correct_themes' (theme ids separated by |)."
     )
+
+
+def _export_judging_sample(run_dir: Path, out_file: Path, size: int, seed: int, margin: float) -> None:
+    try:
+        from vocnlp.taxonomy.judging import export_judging_sample
+
+        sample, guidance = export_judging_sample(run_dir, out_file, size, seed, margin)
+    except VocnlpError as exc:
+        _fail(exc)
+        return
+    out.print(
+        f"{len(sample):,} comments drawn at random (seed {seed}) written to {out_file}. Fill in 'true_themes' "
+        "with every theme each comment mentions (ids of codebook.csv separated by |, or 'none'), then run again "
+        "with --judged."
+    )
+    if len(guidance):
+        from rich.table import Table
+
+        table = Table(title=f"Precision of each theme's labels from {len(sample):,} judged comments (95%, worst case)")
+        for column in ("theme", "share of comments", "judged mentions", "± precision", f"comments for ±{margin:.0%}"):
+            table.add_column(column)
+        for row in guidance.itertuples(index=False):
+            table.add_row(
+                row.theme_id,
+                f"{row.share_of_comments:.1%}",
+                f"{row.judged_mentions_expected:.0f}",
+                f"{row.precision_margin:.0%}",
+                f"{row.comments_for_margin:,}",
+            )
+        out.print(table)
 
 
 @review_app.command("import")

@@ -18,11 +18,13 @@ import pandas as pd
 
 from vocnlp import __version__
 from vocnlp.analysis.drivers import analyse_drivers
+from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
 from vocnlp.analysis.groups import scores_by_group
 from vocnlp.analysis.scores import summarise_scores
 from vocnlp.components import Batch, RunContext, build_stage
 from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
 from vocnlp.config import RunConfig, StageConfig, load_config
+from vocnlp.errors import ConfigError
 from vocnlp.io.exports import codebook
 from vocnlp.io.parts import dump_digest, read_dump
 from vocnlp.io.readers import RawTable
@@ -271,6 +273,7 @@ def analyze_table(
     t_valid = time.perf_counter()
     pipe = pipeline or Pipeline(config)
     pipe.setup()
+    judged = _judged_sample(config, table, pipe)  # before the long part: a bad file fails at once
     # With ``store``, annotate() moves the input to disk and every annotated row ends there: what follows needs
     # the analysis columns only.
     comments, mentions, stage_seconds = pipe.annotate(
@@ -294,7 +297,12 @@ def analyze_table(
         config.scores.adjustment,
     )
     analysis = analyse_drivers(
-        comments, mentions, config.drivers, seed=config.seed, ces_higher_is_easier=config.input.ces_higher_is_easier
+        comments,
+        mentions,
+        config.drivers,
+        seed=config.seed,
+        ces_higher_is_easier=config.input.ces_higher_is_easier,
+        judged=judged,
     )
     t_end = time.perf_counter()
     n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
@@ -316,7 +324,17 @@ def analyze_table(
         "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
         "scores": {**scores, "warnings": group_warnings},
         "validation": table.report,
-        "drivers": {"models": analysis.models, "warnings": analysis.warnings},
+        "drivers": {
+            "models": analysis.models,
+            "warnings": analysis.warnings,
+            "judged_labels": None
+            if judged is None
+            else {
+                "file": config.drivers.judged_labels,
+                "comments_judged": len(judged.rows),
+                "rows_not_judged": judged.skipped_not_judged,
+            },
+        },
         "caveat": analysis.caveat,
         "adaptation": adaptation,
     }
@@ -352,6 +370,22 @@ def analyze_table(
         config,
         store,
     )
+
+
+def _judged_sample(config: RunConfig, table: ValidatedTable, pipe: Pipeline) -> JudgedLabels | None:
+    """The judged comments named by ``drivers.judged_labels`` (relative to the config file), or None."""
+    if config.drivers.judged_labels is None:
+        return None
+    path = Path(config.drivers.judged_labels)
+    if not path.is_absolute() and config.base_dir:
+        path = Path(config.base_dir) / path
+    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
+    if taxonomy is None:
+        raise ConfigError(
+            "drivers.judged_labels (--judged) needs a themes stage, and this config's pipeline has none.",
+            "Add '- name: themes' to pipeline.stages, or drop the judged-labels file.",
+        )
+    return read_judged_labels(path, table.frame["comment_id"], themes_of_codebook(codebook(taxonomy)))
 
 
 def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:

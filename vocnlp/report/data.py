@@ -13,6 +13,15 @@ from vocnlp.errors import VocnlpError
 from vocnlp.io.run_folder import FILES, check_run_folder
 
 REQUIRED = (FILES.summary, FILES.comments, FILES.mentions, FILES.drivers)
+# Written by the benchmark command from its real-data figures (benchmarks/report.py), never by hand.
+LABEL_QUALITY_FILE = Path(__file__).with_name("label_quality.json")
+
+
+def shipped_label_quality() -> dict | None:
+    """The shipped theme labels' precision and recall measured on real comments, per language (None if absent)."""
+    if not LABEL_QUALITY_FILE.is_file():
+        return None
+    return json.loads(LABEL_QUALITY_FILE.read_text(encoding="utf-8"))
 
 
 @dataclass

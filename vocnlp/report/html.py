@@ -28,6 +28,7 @@ from vocnlp.report.data import (
     groupings,
     load_run,
     representative_comments,
+    shipped_label_quality,
     theme_shares,
 )
 from vocnlp.report.wording import EMOTIONS, LANGUAGES, TEXT, describe_flag
@@ -113,6 +114,7 @@ def render_report(run: RunOutputs, lang: str) -> str:
             if len(table) > 1
         ],
         "driver_tables": _driver_tables(run, t, lang),
+        "label_caveat": _label_caveat(run, t, lang),
         "examples": _examples(run, t, lang),
         "methods_themes": _methods_themes(run, t),
         "methods_masking": t["methods_masking"] if _masking_on(run) else t["methods_no_masking"],
@@ -257,6 +259,7 @@ def _driver_tables(run: RunOutputs, t: dict, lang: str) -> list[dict]:
         if not len(rows):
             continue
         ranked, unranked = rows[rows["rank"].notna()].head(TOP_DRIVERS), rows[rows["rank"].isna()]
+        corrected = "impact_corrected" in rows
         body = []
         for r in ranked.itertuples(index=False):
             odds = (
@@ -277,6 +280,7 @@ def _driver_tables(run: RunOutputs, t: dict, lang: str) -> list[dict]:
                     "p": _p_value(r.p_adjusted, lang),
                     "shapley": _percent(r.shapley_share, ".0f", lang) if _ok(r.shapley_share) else "–",
                     "flags": r.flags if isinstance(r.flags, str) else "",
+                    **(_corrected_cells(r, t, lang) if corrected else {}),
                 }
             )
         model = driver_model(run, outcome) or {}
@@ -290,11 +294,48 @@ def _driver_tables(run: RunOutputs, t: dict, lang: str) -> list[dict]:
             {
                 "title": t[f"drivers_{outcome}"],
                 "rows": body,
+                "corrected": corrected,
                 "fit": fit,
                 "unranked": t["not_ranked"].format(items="; ".join(notes)) if notes else "",
             }
         )
     return tables
+
+
+def _corrected_cells(r, t: dict, lang: str) -> dict:
+    """A theme's impact corrected for label error and how its labels were checked (a run with --judged)."""
+    impact = (
+        f"{_number(r.impact_corrected, '+.1f', lang)} [{_number(r.impact_corrected_ci_low, '+.1f', lang)} … "
+        f"{_number(r.impact_corrected_ci_high, '+.1f', lang)}]"
+        if _ok(r.impact_corrected)
+        else "–"
+    )
+    checked = t["labels_checked"].format(
+        n=int(r.labels_judged) if _ok(r.labels_judged) else 0,
+        precision=_number(r.label_precision, ".2f", lang) if _ok(r.label_precision) else "–",
+        recall=_number(r.label_recall, ".2f", lang) if _ok(r.label_recall) else "–",
+    )
+    return {"impact_corrected": impact, "checked": checked}
+
+
+def _label_caveat(run: RunOutputs, t: dict, lang: str) -> str:
+    """What the impacts assume about the theme labels: checked on a judged sample, or taken as right."""
+    judged = run.summary.get("drivers", {}).get("judged_labels")
+    if judged:
+        return t["labels_judged"].format(n=f"{judged['comments_judged']:,}")
+    quality = shipped_label_quality()
+    if not quality:
+        return t["labels_assumed"]
+    measured = "; ".join(
+        t["labels_measured"].format(
+            language=language.upper(),
+            n=q["comments"],
+            precision=_number(q["precision"], ".2f", lang),
+            recall=_number(q["recall"], ".2f", lang),
+        )
+        for language, q in sorted(quality["languages"].items())
+    )
+    return f"{t['labels_assumed']} {t['labels_shipped'].format(measured=measured)}"
 
 
 def _p_value(p, lang: str) -> str:

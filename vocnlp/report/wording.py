@@ -51,6 +51,18 @@ TEXT = {
         "with all themes together; p-values are Benjamini–Hochberg adjusted; the Shapley share is "
         "the theme's part of what the model explains.",
         "drivers_detractor": "Detractors (score 0–6)",
+        "labels_assumed": "These impacts take the theme labels as right: a theme the pipeline misses or adds moves them, "
+        "and their intervals do not include that error.",
+        "labels_shipped": "On real customer comments the shipped theme labels were measured at {measured} "
+        "(BENCHMARKS.md). To correct the impacts for this run, judge a random sample of its comments "
+        "('vocnlp review export RUN --judge 300 --out judge.csv') and run again with '--judged judge.csv'.",
+        "labels_measured": "{language}: precision {precision}, recall {recall} ({n} comments)",
+        "labels_judged": "Theme labels were checked on {n} comments judged by a person: each theme's impact is also "
+        "given corrected for label error (predictive-value weighting), with an interval that includes "
+        "that error; a flag marks themes whose two rankings disagree.",
+        "labels_checked": "labels checked on {n} comments: precision {precision}, recall {recall}",
+        "col_corrected": "corrected impact [95%]",
+        "col_checked": "labels checked",
         "drivers_churn": "Churn",
         "col_rank": "rank",
         "col_theme": "theme",
@@ -140,6 +152,20 @@ TEXT = {
         "pénalisé (Firth) avec tous les thèmes ; les p-valeurs sont ajustées par Benjamini–Hochberg ; "
         "la part de Shapley est la contribution du thème à ce que le modèle explique.",
         "drivers_detractor": "Détracteurs (note 0–6)",
+        "labels_assumed": "Ces impacts tiennent les thèmes détectés pour justes : un thème manqué ou ajouté à tort les "
+        "déplace, et leurs intervalles n'incluent pas cette erreur.",
+        "labels_shipped": "Sur de vrais commentaires clients, les thèmes du modèle livré ont été mesurés à {measured} "
+        "(BENCHMARKS.md). Pour corriger les impacts de ce lot, faites juger un échantillon aléatoire de ses "
+        "commentaires ('vocnlp review export RUN --judge 300 --out juge.csv') et relancez avec "
+        "'--judged juge.csv'.",
+        "labels_measured": "{language} : précision {precision}, rappel {recall} ({n} commentaires)",
+        "labels_judged": "Les thèmes ont été vérifiés sur {n} commentaires jugés par une personne : l'impact de chaque "
+        "thème est aussi donné corrigé de l'erreur de détection (pondération par valeurs prédictives), "
+        "avec un intervalle qui inclut cette erreur ; un signalement marque les thèmes dont les deux "
+        "classements divergent.",
+        "labels_checked": "vérifié sur {n} commentaires : précision {precision}, rappel {recall}",
+        "col_corrected": "impact corrigé [95 %]",
+        "col_checked": "vérification",
         "drivers_churn": "Résiliation",
         "col_rank": "rang",
         "col_theme": "thème",

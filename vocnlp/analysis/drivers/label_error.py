@@ -57,27 +57,43 @@ class JudgedSample:
             raise ValueError("truth must be (judged comments, drivers), one row per judged row")
 
 
+def probability_tables(
+    predicted: np.ndarray,
+    cells: np.ndarray,
+    n_cells: int,
+    judged_rows: np.ndarray,
+    truth: np.ndarray,
+    shrink: float = SHRINK,
+) -> np.ndarray:
+    """P(T = 1 | T* = label, cell) for every driver, (k, 2, n_cells): ``[j, 0]`` for respondents whose label for
+    driver j is off, ``[j, 1]`` on; NaN for a label no judged comment carries (nothing can be said).
+
+    One ``bincount`` over every (judged comment, driver) pair: the bootstrap calls this once per replicate, so it
+    must not loop over drivers.
+    """
+    predicted = np.asarray(predicted, dtype=bool)
+    k = predicted.shape[1]
+    truth = np.asarray(truth, dtype=float).reshape(len(judged_rows), k)
+    judged = ~np.isnan(truth)
+    labels = predicted[judged_rows]  # (m, k)
+    group = (np.arange(k)[None, :] * 2 + labels) * n_cells + cells[judged_rows][:, None]
+    size = k * 2 * n_cells
+    hits = np.bincount(group[judged], weights=(truth[judged] > 0.5), minlength=size).reshape(k, 2, n_cells)
+    seen = np.bincount(group[judged], minlength=size).reshape(k, 2, n_cells).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        overall = hits.sum(axis=2, keepdims=True) / seen.sum(axis=2, keepdims=True)  # NaN: label never judged
+        return (hits + shrink * overall) / (seen + shrink)
+
+
 def true_label_probabilities(
     predicted: np.ndarray, cells: np.ndarray, judged_rows: np.ndarray, truth: np.ndarray, shrink: float = SHRINK
 ) -> np.ndarray:
     """P(T = 1 | T*, cell) for every respondent of one driver ((n,); NaN where no judged comment shares its
     predicted label, so nothing can be said)."""
     predicted = np.asarray(predicted, dtype=bool)
-    judged = ~np.isnan(truth)
-    j_pred, j_cell, j_true = predicted[judged_rows][judged], cells[judged_rows][judged], truth[judged] > 0.5
-    out = np.full(len(predicted), np.nan)
-    n_cells = int(cells.max()) + 1 if len(cells) else 0
-    for label in (False, True):
-        in_label = j_pred == label
-        if not in_label.any():
-            continue
-        overall = j_true[in_label].mean()
-        hits = np.bincount(j_cell[in_label], weights=j_true[in_label], minlength=n_cells)
-        seen = np.bincount(j_cell[in_label], minlength=n_cells)
-        per_cell = (hits + shrink * overall) / (seen + shrink)
-        target = predicted == label
-        out[target] = per_cell[cells[target]]
-    return out
+    n_cells = int(cells.max()) + 1 if len(cells) else 1
+    table = probability_tables(predicted[:, None], cells, n_cells, judged_rows, np.asarray(truth)[:, None], shrink)
+    return table[0][predicted.astype(int), cells]
 
 
 def weighted_impact(contribution: np.ndarray, weights: np.ndarray, counts: np.ndarray | None = None) -> tuple:
@@ -123,36 +139,50 @@ def corrected_impacts(
 ) -> dict[str, np.ndarray]:
     """Impact of each driver (columns of ``predicted``, (n, k)) corrected for label error, with a bootstrap
     interval over respondents and judged comments; arrays of length k: ``impact``, ``low``, ``high``,
-    ``prevalence`` (and ``replicates``, (replicates, k), for rank intervals)."""
+    ``prevalence`` (and ``replicates``, (replicates, k), for rank intervals).
+
+    A respondent's weight depends only on its (driver, predicted label, outcome cell) group, so each replicate
+    needs the respondents' counts and score sums per group (one ``bincount``), not a pass per driver: 1,000
+    replicates on 10,000 respondents and 15 drivers take about a second.
+    """
     s = np.asarray(contribution, dtype=float)
     t = np.asarray(predicted, dtype=bool)
     n, k = t.shape
     cells = outcome_cells(s)
+    n_cells = int(cells.max()) + 1 if n else 1
+    group = ((np.arange(k)[None, :] * 2 + t) * n_cells + cells[:, None]).ravel()  # respondent-major, like np.repeat
+    size = k * 2 * n_cells
 
-    def weights_from(rows: np.ndarray, truth: np.ndarray) -> np.ndarray:
-        return np.column_stack([true_label_probabilities(t[:, j], cells, rows, truth[:, j]) for j in range(k)])
+    def impacts(counts: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        people = np.bincount(group, weights=np.repeat(counts, k), minlength=size).reshape(k, 2 * n_cells)
+        score = np.bincount(group, weights=np.repeat(counts * s, k), minlength=size).reshape(k, 2 * n_cells)
+        p = table.reshape(k, 2 * n_cells)
+        unknown = (np.isnan(p) & (people > 0)).any(axis=1)  # respondents whose label no judged comment carries
+        p = np.nan_to_num(p)
+        total_n = counts.sum()
+        mentioned, rest = (p * people).sum(axis=1), ((1 - p) * people).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            impact = (counts @ s) / total_n - ((1 - p) * score).sum(axis=1) / rest
+        impact[unknown | (mentioned <= 0) | (rest <= 0)] = np.nan
+        return impact, mentioned / total_n
 
-    w = weights_from(judged.rows, judged.truth)
-    point = np.array([weighted_impact(s, np.nan_to_num(w[:, j])) if not np.isnan(w[:, j]).any() else (math.nan,) * 4
-                      for j in range(k)])  # fmt: skip
+    m = len(judged.rows)
+    table = probability_tables(t, cells, n_cells, judged.rows, judged.truth)
+    impact, prevalence = impacts(np.ones(n), table)
+    prevalence[np.isnan(impact)] = np.nan
     rng = np.random.default_rng(seed)
     draws = np.full((replicates, k), np.nan)
-    m = len(judged.rows)
     for b in range(replicates):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         pick = rng.integers(0, m, m)
-        wb = weights_from(judged.rows[pick], judged.truth[pick])
-        for j in range(k):
-            if not np.isnan(wb[:, j]).any():
-                draws[b, j] = weighted_impact(s, wb[:, j], counts)[0]
+        draws[b] = impacts(counts, probability_tables(t, cells, n_cells, judged.rows[pick], judged.truth[pick]))[0]
     alpha = (1 - level) / 2
-    with np.errstate(all="ignore"):
-        ok = np.isfinite(draws).sum(axis=0) > 0
-        low = np.full(k, np.nan)
-        high = np.full(k, np.nan)
+    low, high = np.full(k, np.nan), np.full(k, np.nan)
+    ok = np.isfinite(draws).any(axis=0) & np.isfinite(impact)
+    if ok.any():
         low[ok] = np.nanquantile(draws[:, ok], alpha, axis=0)
         high[ok] = np.nanquantile(draws[:, ok], 1 - alpha, axis=0)
-    return {"impact": point[:, 0], "prevalence": point[:, 1], "low": low, "high": high, "replicates": draws}
+    return {"impact": impact, "prevalence": prevalence, "low": low, "high": high, "replicates": draws}
 
 
 __all__ = [
@@ -160,6 +190,7 @@ __all__ = [
     "corrected_impacts",
     "label_quality",
     "outcome_cells",
+    "probability_tables",
     "true_label_probabilities",
     "weighted_impact",
 ]

@@ -9,6 +9,8 @@ import pandas as pd
 from scipy import stats
 
 from vocnlp.analysis.drivers.candidates import candidate_drivers, control_covariates, variance_inflation
+from vocnlp.analysis.drivers.corrected import CORRECTED_COLUMNS, CORRECTED_KINDS, add_corrected_impacts
+from vocnlp.analysis.drivers.judged import JudgedLabels
 from vocnlp.analysis.drivers.marginal import bootstrap_impacts, impact_with_interval, percentile_interval
 from vocnlp.analysis.drivers.models import (
     average_marginal_effects,
@@ -123,9 +125,18 @@ def outcomes_of(comments: pd.DataFrame, ces_higher_is_easier: bool = True) -> tu
 
 
 def analyse_drivers(
-    comments: pd.DataFrame, mentions: pd.DataFrame, cfg: DriversConfig, seed: int = 0, ces_higher_is_easier: bool = True
+    comments: pd.DataFrame,
+    mentions: pd.DataFrame,
+    cfg: DriversConfig,
+    seed: int = 0,
+    ces_higher_is_easier: bool = True,
+    judged: JudgedLabels | None = None,
 ) -> DriverAnalysis:
-    """Every driver measure for every outcome the input has; see DRIVER_COLUMNS and the README for definitions."""
+    """Every driver measure for every outcome the input has; see DRIVER_COLUMNS and the README for definitions.
+
+    ``judged`` (comments whose true themes a person gave): theme drivers also get their impact corrected for
+    label error and their labels' precision and recall (CORRECTED_COLUMNS).
+    """
     outcomes, warnings = outcomes_of(comments, ces_higher_is_easier)
     candidates = candidate_drivers(comments, mentions, [k for k in KINDS if k in cfg.kinds])
     controls, control_warnings = control_covariates(comments, list(cfg.covariates))
@@ -145,6 +156,8 @@ def analyse_drivers(
             if matrix.shape[1] == 0:
                 continue
             part, model = _analyse(outcome, kind, matrix[valid], info, controls[valid], cfg, seed, warnings)
+            if judged is not None and kind in CORRECTED_KINDS:
+                add_corrected_impacts(part, y, matrix[valid], valid, judged, outcome.harm_sign, cfg, seed)
             rows += part
             if model:
                 models.append(model)
@@ -164,7 +177,10 @@ def analyse_drivers(
                     rows += part
                     if model:
                         models.append(model)
-    table = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
+    table = pd.DataFrame(rows, columns=DRIVER_COLUMNS + (CORRECTED_COLUMNS if judged is not None else []))
+    if judged is not None:
+        table["rank_corrected"] = table["rank_corrected"].astype("Float64").astype("Int64")
+        table["labels_judged"] = table["labels_judged"].astype("Float64").astype("Int64")
     if len(table):
         order = {name: i for i, name in enumerate(["nps", "detractor", "churn", TIME_TO_CHURN, "csat", "ces"])}
         kinds = {k: i for i, k in enumerate(list(KINDS) + ["covariate"])}
