@@ -73,7 +73,7 @@ def one_survey(respondents: int, judged_n: int, truth: dict, seed: int, replicat
 
 
 def run_label_noise_simulation(
-    surveys: int = 100, respondents: int = 3000, replicates: int = 200, seed: int = 7, log=_log
+    surveys: int = 100, respondents: int = 3000, replicates: int = 1000, seed: int = 7, log=_log
 ) -> dict:
     """Every figure, per judged-sample size and outcome."""
     start = time.perf_counter()
