@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from benchmarks.real_data import _split_themes, annotate, cx_real_root, pipeline_themes
-from vocnlp.analysis.drivers.label_error import outcome_cells, true_label_probabilities, weighted_impact
+from vocnlp.analysis.drivers.label_error import outcome_cells, probability_tables, weighted_impact
 
 _log = logging.getLogger(__name__).info
 
@@ -40,12 +40,14 @@ def cross_fitted_weights(predicted: np.ndarray, gold: np.ndarray, y: np.ndarray,
     fold = np.random.default_rng(seed).permutation(n) % folds
     cells = outcome_cells(y)
     weights = np.full((n, k), np.nan)
+    n_cells = int(cells.max()) + 1
     for f in range(folds):
         judged_rows = np.flatnonzero(fold != f)
-        held = fold == f
+        held = np.flatnonzero(fold == f)
+        # All themes at once, as a run does (the themes' pooled rates enter each theme's estimate).
+        table = probability_tables(predicted, cells, n_cells, judged_rows, gold[judged_rows].astype(float))
         for j in range(k):
-            w = true_label_probabilities(predicted[:, j], cells, judged_rows, gold[judged_rows, j].astype(float))
-            weights[held, j] = w[held]
+            weights[held, j] = table[j][predicted[held, j].astype(int), cells[held]]
     return weights
 
 
