@@ -118,3 +118,14 @@ def test_review_export_judge_then_run_judged(tmp_path):
     checked = build_report(second, "en").read_text(encoding="utf-8")
     assert "labels checked on" in checked and "corrected impact" in checked
     assert "take the theme labels as right" not in checked
+
+    # An edited taxonomy carried over with 'vocnlp taxonomy remap' keeps the judged sample.
+    from vocnlp.config import load_config
+    from vocnlp.resources import resource_path
+    from vocnlp.taxonomy.remap import remap_run
+    from vocnlp.taxonomy.schema import load_taxonomy
+
+    remap_run(second, load_taxonomy(resource_path(load_config().stage("themes").params["taxonomy"])))
+    remapped = pd.read_csv(second / "drivers.csv", encoding="utf-8-sig")
+    assert remapped["impact_corrected"].notna().sum() == drivers["impact_corrected"].notna().sum()
+    assert pd.read_json(second / "summary.json", typ="series")["drivers"]["judged_labels"]["comments_judged"] == 120

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from vocnlp.analysis.drivers import analyse_drivers
+from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
 from vocnlp.config import load_config
 from vocnlp.errors import VocnlpError
 from vocnlp.io.exports import WORKBOOK, codebook, replace_excel_sheets, themes_wide
@@ -59,6 +60,23 @@ def _comment_themes(comments: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
     return out
 
 
+def _judged_in_new_taxonomy(
+    path: str | None, comments: pd.DataFrame, taxonomy: Taxonomy, book: pd.DataFrame
+) -> tuple[JudgedLabels | None, list[str]]:
+    """The run's judged sample (``drivers.judged_labels``) read in the edited taxonomy: a judged theme id that is
+    now an alias counts as the theme that holds it. A file no longer there is said, not silently dropped."""
+    if not path:
+        return None, []
+    if not Path(path).is_file():
+        return None, [
+            f"The judged-labels file '{path}' of this run is gone: the driver table no longer has impacts corrected "
+            "for label error. Run again with --judged to get them back."
+        ]
+    theme_of = themes_of_codebook(book)
+    themes = {alias: theme_of[current] for alias, current in alias_map(taxonomy).items() if current in theme_of}
+    return read_judged_labels(path, comments["comment_id"], themes), []
+
+
 def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> dict:
     """Rewrite a run folder's theme files for ``taxonomy``; returns what changed and the files written."""
     run_dir = Path(run_dir)
@@ -84,14 +102,24 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     written += _write(book, run_dir, "codebook", csv_always=True, guard=guard)
     wide = themes_wide(comments, mentions, book)
     written += _write(wide, run_dir, "themes_wide", guard=guard)
+    summary = json.loads((run_dir / FILES.summary).read_text(encoding="utf-8"))
+    judged, judged_warning = _judged_in_new_taxonomy(config.drivers.judged_labels, comments, taxonomy, book)
     analysis = analyse_drivers(
-        comments, mentions, config.drivers, seed=config.seed, ces_higher_is_easier=config.input.ces_higher_is_easier
+        comments,
+        mentions,
+        config.drivers,
+        seed=config.seed,
+        ces_higher_is_easier=config.input.ces_higher_is_easier,
+        judged=judged,
     )
     write_spreadsheet_csv(analysis.table, run_dir / FILES.drivers, guard=guard)
     written.append(FILES.drivers)
-    summary = json.loads((run_dir / FILES.summary).read_text(encoding="utf-8"))
     summary["themes"] = mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {}
-    summary["drivers"] = {"models": analysis.models, "warnings": analysis.warnings}
+    summary["drivers"] = {
+        "models": analysis.models,
+        "warnings": analysis.warnings + judged_warning,
+        "judged_labels": (summary.get("drivers") or {}).get("judged_labels") if judged is not None else None,
+    }
     summary["taxonomy_remapped"] = {"taxonomy": taxonomy.id, "version": taxonomy.version}
     (run_dir / FILES.summary).write_text(
         json.dumps(jsonable(summary), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
