@@ -29,7 +29,7 @@ def run_challenge(config=None, path: str | Path | None = None) -> tuple[pd.DataF
     Figures: accuracy per language, per category × language, and a 3-class
     accuracy in which ``mixed`` counts as right for mixed rows only.
     """
-    from vocnlp.pipeline.runner import analyze
+    from vocnlp.pipeline.analysis_run import analyze
 
     frame = pd.read_csv(path or challenge_path(), keep_default_na=False)
     result = analyze(frame, config, text="text", id="id")

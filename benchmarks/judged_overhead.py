@@ -30,7 +30,7 @@ def judged_overhead(log=_log, rows: int = ROWS, judged_n: int = JUDGED, repeats:
     from vocnlp.analysis.drivers import analyse_drivers
     from vocnlp.analysis.drivers.judged import read_judged_labels, themes_of_codebook
     from vocnlp.config import load_config
-    from vocnlp.pipeline.runner import analyze_file
+    from vocnlp.pipeline.analysis_run import analyze_file
 
     cfg = load_config()
     with tempfile.TemporaryDirectory() as tmp:

@@ -182,7 +182,7 @@ def test_a_glowing_review_with_one_reservation_is_positive_not_mixed():
 
 def test_a_theme_spread_over_clauses_is_found_in_the_whole_comment(pipeline):
     from vocnlp.io.readers import RawTable
-    from vocnlp.pipeline.runner import analyze_table
+    from vocnlp.pipeline.analysis_run import analyze_table
 
     frame = pd.DataFrame(
         {

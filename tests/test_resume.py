@@ -78,8 +78,8 @@ def test_resume_starts_over_when_the_input_changed(tmp_path, caplog):
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(250)
     frame.to_csv(source, sep=";", index=False, encoding="utf-8-sig")
     from vocnlp.config import load_config
+    from vocnlp.pipeline.analysis_run import analyze_file
     from vocnlp.pipeline.checkpoints import ChunkStore
-    from vocnlp.pipeline.runner import analyze_file
 
     config = load_config(None, {"pipeline": {"chunk_size": 100}})
     folder = tmp_path / "chunks"
@@ -101,7 +101,7 @@ def test_rows_written_from_chunk_files_match_rows_held_in_memory(tmp_path):
     """The chunked writer (full rows read back chunk by chunk, adapted sentiment patched in) writes the tables an
     in-memory run writes: same CSV bytes, same Parquet contents and dtypes."""
     from vocnlp.config import load_config
-    from vocnlp.pipeline.runner import analyze_file
+    from vocnlp.pipeline.analysis_run import analyze_file
 
     source = tmp_path / "dump.csv"
     frame = pd.read_csv(SAMPLE, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False).head(450)

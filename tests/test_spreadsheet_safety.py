@@ -43,7 +43,7 @@ def hostile_run(pipeline, tmp_path_factory):
     written with every format."""
     from vocnlp import load_config, write_outputs
     from vocnlp.io.readers import read_table
-    from vocnlp.pipeline.runner import analyze_table
+    from vocnlp.pipeline.analysis_run import analyze_table
 
     folder = tmp_path_factory.mktemp("hostile")
     texts = PAYLOADS + [

@@ -34,7 +34,7 @@ TYPEFORM_NPS = "On a scale from 0 to 10, how likely are you to recommend Parcelo
 )
 def test_survey_exports_map_text_and_nps_with_no_flags(pipeline, name, platform, text, nps, first_line):
     from vocnlp import load_config
-    from vocnlp.pipeline.runner import analyze_table
+    from vocnlp.pipeline.analysis_run import analyze_table
 
     raw = read_table(DATA / name)
     assert raw.details["survey_platform"] == platform and raw.source_rows[0] == first_line

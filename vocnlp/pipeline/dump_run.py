@@ -10,9 +10,10 @@ import pyarrow as pa
 
 from vocnlp.config import RunConfig
 from vocnlp.io.writers import write_outputs
+from vocnlp.pipeline.analysis_run import analyze_file
 from vocnlp.pipeline.checkpoints import work_folder
 from vocnlp.pipeline.result import AnalysisResult
-from vocnlp.pipeline.runner import ChunkEngine, analyze_file
+from vocnlp.pipeline.runner import ChunkEngine
 
 
 def analyze_dump_to_folder(

@@ -1,13 +1,13 @@
-"""Run the configured stages over a validated table, chunk by chunk, and assemble the result.
+"""Run the configured stages over a validated table, chunk by chunk (:class:`Pipeline`).
 
 Embeddings and other per-chunk intermediates are released after each chunk;
 only the annotated rows are kept, so memory follows the chunk size and the
-table size, not the number of chunks.
+table size, not the number of chunks. Scores, drivers and the assembled result are
+:mod:`vocnlp.pipeline.analysis_run`'s.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -16,19 +16,10 @@ from typing import Callable, Iterable, Protocol, cast
 import numpy as np
 import pandas as pd
 
-from vocnlp import __version__
-from vocnlp.analysis.drivers import analyse_drivers
-from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
-from vocnlp.analysis.groups import scores_by_group
-from vocnlp.analysis.scores import summarise_scores
 from vocnlp.components import Batch, RunContext, build_stage
-from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
+from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS
 from vocnlp.config import RunConfig, StageConfig, load_config
-from vocnlp.errors import ConfigError
-from vocnlp.io.exports import codebook
-from vocnlp.io.parts import dump_digest, read_dump
-from vocnlp.io.readers import RawTable
-from vocnlp.io.validate import ValidatedTable, validate
+from vocnlp.io.validate import ValidatedTable
 from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore
 from vocnlp.pipeline.result import AnalysisResult
 
@@ -194,6 +185,8 @@ class Pipeline:
         ``mapping`` takes the column roles by keyword, as :func:`analyze` does. Models load on the first call (or
         in :func:`load`), never again.
         """
+        from vocnlp.pipeline.analysis_run import _raw_from_frame, _with_columns, analyze_file, analyze_table
+
         config = _with_columns(self.config, mapping)
         if isinstance(data, (str, Path)):
             return analyze_file(data, config, progress=progress, pipeline=self)
@@ -230,14 +223,19 @@ class _progress:
 
 # Long text the scores and drivers never read: left on disk when a run keeps its chunks there.
 TEXT_ONLY_COLUMNS = ("themes", "sentiment_rule", "pii_masked", "text_masked")
+# Figures they never read either: each emotion's probability (9 floats, 72 bytes a comment; the drivers read the
+# labels in ``emotions``).
+UNREAD_PREFIXES = ("emotion_",)
 
 
 def analysis_columns(comments: pd.DataFrame, mapping: dict, input_columns: list[str]) -> pd.DataFrame:
     """The columns of ``comments`` that scores, groups, drivers and the summary read: the analysis's own columns
-    and the input columns given a role (segments included) except the text; the rest stays in the chunk files."""
+    (less each emotion's probability) and the input columns given a role (segments included) except the text; the
+    rest stays in the chunk files."""
     roles = {c for v in mapping.values() for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
     drop = (set(input_columns) - roles) | {mapping.get("text")} | set(TEXT_ONLY_COLUMNS)
-    return comments.drop(columns=[c for c in comments.columns if c in drop])
+    unread = [c for c in comments.columns if c.startswith(UNREAD_PREFIXES) and c not in input_columns]
+    return comments.drop(columns=[c for c in comments.columns if c in drop] + unread)
 
 
 def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.DataFrame:
@@ -250,157 +248,6 @@ def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.Da
     return comments
 
 
-def analyze_table(
-    raw: RawTable,
-    config: RunConfig,
-    *,
-    progress: bool | None = None,
-    pipeline: Pipeline | None = None,
-    source_name: str = "dataframe",
-    store: ChunkStore | None = None,
-    engine: ChunkEngine | None = None,
-) -> AnalysisResult:
-    """Validate, annotate, score and rank drivers for an already-read table (finished chunks kept in ``store``
-    when given, see :mod:`vocnlp.pipeline.checkpoints`; analysed by ``engine`` when given, see
-    :meth:`Pipeline.annotate`)."""
-    t_start = time.perf_counter()
-    table = validate(raw, config.input)
-    renamed = table.report["renamed_input_columns"]
-    input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
-    if store is not None:  # analyze_file's own read: the validated table has every input column
-        raw.frame = raw.frame.iloc[:0]
-    n_read = len(table.frame)
-    t_valid = time.perf_counter()
-    pipe = pipeline or Pipeline(config)
-    pipe.setup()
-    judged = _judged_sample(config, table, pipe)  # before the long part: a bad file fails at once
-    # With ``store``, annotate() moves the input to disk and every annotated row ends there: what follows needs
-    # the analysis columns only.
-    comments, mentions, stage_seconds = pipe.annotate(
-        table, progress=progress, store=store, text_columns=input_columns, engine=engine
-    )
-    adaptation = _adapt(comments, pipe, config)
-    comments = _text_safe_inputs(comments, input_columns)
-    _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
-    t_annot = time.perf_counter()
-    scores = summarise_scores(
-        comments,
-        table.mapping,
-        nps_method=config.scores.nps_interval,
-        resolution_time_unit=config.input.resolution_time_unit,
-    )
-    by_group, comparisons, group_warnings = scores_by_group(
-        comments,
-        cast("list[str]", table.mapping.get("segments", [])),
-        config.scores.period,
-        config.drivers.confidence_level,
-        config.scores.adjustment,
-    )
-    analysis = analyse_drivers(
-        comments,
-        mentions,
-        config.drivers,
-        seed=config.seed,
-        ces_higher_is_easier=config.input.ces_higher_is_easier,
-        judged=judged,
-    )
-    t_end = time.perf_counter()
-    n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
-    summary = {
-        "source": source_name,
-        "rows": {
-            "read": n_read,
-            "unreadable": len(raw.unreadable),
-            "written": len(comments),
-            "records_in_file": n_read + len(raw.unreadable),
-            "analysed": n_read - n_empty,
-            "empty_text": n_empty,
-            "blank_lines_skipped": raw.blank_lines,
-        },
-        "languages": {str(k): int(v) for k, v in comments["language"].value_counts(dropna=True).sort_index().items()}
-        if "language" in comments
-        else {},
-        "sentiment": _counts(comments, "sentiment"),
-        "themes": mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {},
-        "scores": {**scores, "warnings": group_warnings},
-        "validation": table.report,
-        "drivers": {
-            "models": analysis.models,
-            "warnings": analysis.warnings,
-            "judged_labels": None
-            if judged is None
-            else {
-                "file": config.drivers.judged_labels,
-                "comments_judged": len(judged.rows),
-                "rows_not_judged": judged.skipped_not_judged,
-            },
-        },
-        "caveat": analysis.caveat,
-        "adaptation": adaptation,
-    }
-    engine_description = engine.describe() if engine is not None else {"name": "local"}
-    meta = {
-        "vocnlp_version": __version__,
-        "stages": engine_description.pop("stages", None) or pipe.describe(),
-        "seed": config.seed,
-        "timings_seconds": {
-            "read_and_validate": round(t_valid - t_start, 3),
-            "model_setup": round(pipe.setup_seconds, 3),
-            **{f"stage_{k}": round(v, 3) for k, v in stage_seconds.items()},
-            "scores_and_drivers": round(t_end - t_annot, 3),
-            "total": round(t_end - t_start, 3),
-        },
-        "input_columns": input_columns,
-        "mapping": table.mapping,
-        "chunks": dict(getattr(pipe, "chunks", {})),
-        "engine": engine_description,
-    }
-    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
-    return AnalysisResult(
-        comments,
-        mentions,
-        analysis.table,
-        summary,
-        by_group,
-        comparisons,
-        codebook(taxonomy),
-        meta,
-        table.report,
-        getattr(pipe, "near_misses", pd.DataFrame(columns=NEAR_MISS_COLUMNS)),
-        config,
-        store,
-    )
-
-
-def _judged_sample(config: RunConfig, table: ValidatedTable, pipe: Pipeline) -> JudgedLabels | None:
-    """The judged comments named by ``drivers.judged_labels`` (relative to the config file), or None."""
-    if config.drivers.judged_labels is None:
-        return None
-    path = Path(config.drivers.judged_labels)
-    if not path.is_absolute() and config.base_dir:
-        path = Path(config.base_dir) / path
-    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
-    if taxonomy is None:
-        raise ConfigError(
-            "drivers.judged_labels (--judged) needs a themes stage, and this config's pipeline has none.",
-            "Add '- name: themes' to pipeline.stages, or drop the judged-labels file.",
-        )
-    return read_judged_labels(path, table.frame["comment_id"], themes_of_codebook(codebook(taxonomy)))
-
-
-def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
-    """Sentiment adapted to the dump with its own scores (``adaptation.enabled``); what was done, for the summary."""
-    if not config.adaptation.enabled:
-        return {"used": False, "reason": "not asked for (vocnlp run --adapt)"}
-    vectors = getattr(pipe, "comment_vectors", None)
-    if vectors is None or "sentiment_score" not in comments or len(vectors) != len(comments):
-        return {"used": False, "reason": "the pipeline has no embed and sentiment stages to adapt"}
-    from vocnlp.analysis.adaptation import adapt_sentiment
-
-    scale = config.input.csat_scale
-    return adapt_sentiment(comments, vectors, config.adaptation, (scale.min, scale.max), seed=config.seed)
-
-
 def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:
     """Put the masked text into the input's text column where personal data was found (others stay as written)."""
     masked = comments.pop("text_masked") if "text_masked" in comments else None
@@ -408,12 +255,6 @@ def _mask_text_column(comments: pd.DataFrame, text_column: str | None) -> None:
         return
     found = comments["pii_masked"].fillna("") != ""
     comments.loc[found, text_column] = masked[found]
-
-
-def _counts(frame: pd.DataFrame, column: str) -> dict:
-    if column not in frame:
-        return {}
-    return {str(k): int(v) for k, v in frame[column].value_counts(dropna=True).sort_index().items()}
 
 
 def load(
@@ -443,79 +284,3 @@ def load(
         config, profile = None, profile or config
     overrides = {k: v for k, v in (("profile", profile), ("industry", industry)) if v is not None}
     return Pipeline(load_config(config, overrides=overrides or None), encoder=encoder).setup()
-
-
-def _with_columns(config: RunConfig, mapping: dict) -> RunConfig:
-    """``config`` with the column roles given by keyword (``text=``, ``nps=``…)."""
-    if not mapping:
-        return config
-    config = config.model_copy(deep=True)
-    for role, column in mapping.items():
-        if not hasattr(config.input.columns, role):
-            raise TypeError(
-                f"unknown column role {role!r}; use text, id, nps, csat, ces, churn, date, fcr, "
-                "resolution_time, referral, tenure, segments"
-            )
-        setattr(config.input.columns, role, column)
-    return config
-
-
-def _raw_from_frame(dataframe: pd.DataFrame) -> RawTable:
-    frame = dataframe.reset_index(drop=True).copy()
-    frame.columns = [str(c) for c in frame.columns]
-    return RawTable(frame, list(range(1, len(frame) + 1)), details={"format": "dataframe"})
-
-
-def analyze(
-    dataframe: pd.DataFrame,
-    config: RunConfig | str | Path | None = None,
-    *,
-    progress: bool = False,
-    pipeline: Pipeline | None = None,
-    **mapping,
-) -> AnalysisResult:
-    """Analyse comments held in a DataFrame; returns the same tables as ``vocnlp run``.
-
-    ``mapping`` takes the column roles by keyword: ``text=``, ``id=``, ``nps=``,
-    ``csat=``, ``ces=``, ``churn=``, ``date=``, ``fcr=``, ``resolution_time=``,
-    ``referral=``, ``tenure=``, ``segments=[...]``; roles not
-    given are auto-detected from common column names. Each call loads the models; pass ``pipeline=`` (from
-    :func:`load`) to reuse loaded ones, as repeated calls should.
-    """
-    if pipeline is not None:
-        if config is not None:
-            raise TypeError("give either config= or pipeline= (a loaded pipeline carries its own config)")
-        return pipeline(dataframe, progress=progress, **mapping)
-    cfg = config if isinstance(config, RunConfig) else load_config(config)
-    return analyze_table(_raw_from_frame(dataframe), _with_columns(cfg, mapping), progress=progress)
-
-
-def analyze_file(
-    path: str | Path,
-    config: RunConfig | None = None,
-    *,
-    progress: bool | None = None,
-    pipeline: Pipeline | None = None,
-    checkpoints: str | Path | None = None,
-    resume: bool = False,
-    engine: ChunkEngine | None = None,
-) -> AnalysisResult:
-    """Read a comment dump from disk and analyse it (with ``pipeline``'s loaded models when given).
-
-    ``checkpoints``: a folder where each finished chunk is kept until the caller removes it; with ``resume``, the
-    chunks a killed run with the same input, configuration and vocnlp left there are used instead of re-analysed.
-    ``engine`` (with ``checkpoints``): where the chunks are analysed, e.g. a Dask cluster.
-    """
-    cfg = config or (pipeline.config if pipeline is not None else load_config())
-    raw = read_dump(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
-    store = None
-    if checkpoints is not None:
-        fingerprint = {
-            "vocnlp_version": __version__,
-            "config_sha256": hashlib.sha256(cfg.to_yaml().encode("utf-8")).hexdigest(),
-            "input_sha256": dump_digest(path),
-        }
-        store = ChunkStore(checkpoints, fingerprint, resume=resume)
-    return analyze_table(
-        raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name, store=store, engine=engine
-    )

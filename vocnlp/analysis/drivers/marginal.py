@@ -38,9 +38,11 @@ def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level:
     return impact, impact - half, impact + half, float(s[t].mean()), float(rest)
 
 
-# Resample draws held at once (b × n integers and counts, ~80 MB): 50 replicates per block up to 100,000
-# respondents (the figures measured so far), fewer above, so a million-row dump does not need gigabytes here.
-_DRAWS_PER_BLOCK = 5_000_000
+# Resample draws held at once (b × n integers, their counts and the bincount, 8 bytes each): 50 replicates per
+# block up to 20,000 respondents, fewer above, so about 25-30 MB at any size (5,000,000 draws, the bound before,
+# held ~120-160 MB at 100,000 respondents and more, a step in the Scale section's memory curve). The block size
+# does not change the figures: the draws come off one random stream in the same order (checked for odd and even n).
+_DRAWS_PER_BLOCK = 1_000_000
 
 
 def bootstrap_impacts(
