@@ -248,8 +248,8 @@ def scale_rows(res: dict) -> list[str]:
         "",
         f"Peak RSS grows by {growth:.2f} KB per row between {first['rows']:,} and {last['rows']:,} rows: at that "
         f"rate 1,000,000 rows would peak near {million_gb:.1f} GB, so memory is not flat yet (the annotated rows "
-        "are written chunk by chunk and not held; the input table and the analysis columns of every comment "
-        "still are).",
+        "are written chunk by chunk and not held, nor is the input; the analysis columns of every comment, which "
+        "scores and drivers read, still are).",
     ]
     resume, cache = figures["resume"], figures["cache"]
     lines += [
