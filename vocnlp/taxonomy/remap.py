@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vocnlp.analysis.drivers import analyse_drivers
+from vocnlp.analysis.drivers import run_drivers
 from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
 from vocnlp.config import load_config
 from vocnlp.errors import VocnlpError
@@ -104,14 +104,7 @@ def remap_run(run_dir: str | Path, taxonomy: Taxonomy, language: str = "en") -> 
     written += _write(wide, run_dir, "themes_wide", guard=guard)
     summary = json.loads((run_dir / FILES.summary).read_text(encoding="utf-8"))
     judged, judged_warning = _judged_in_new_taxonomy(config.drivers.judged_labels, comments, taxonomy, book)
-    analysis = analyse_drivers(
-        comments,
-        mentions,
-        config.drivers,
-        seed=config.seed,
-        ces_higher_is_easier=config.input.ces_higher_is_easier,
-        judged=judged,
-    )
+    analysis = run_drivers(comments, mentions, config, judged)
     write_spreadsheet_csv(analysis.table, run_dir / FILES.drivers, guard=guard)
     written.append(FILES.drivers)
     summary["themes"] = mentions["theme_id"].value_counts().sort_index().astype(int).to_dict() if len(mentions) else {}

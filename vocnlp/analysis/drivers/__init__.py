@@ -7,7 +7,14 @@ overlapping drivers, and ``table`` assembles the ranked table with its guardrail
 """
 
 from vocnlp.analysis.drivers.marginal import bootstrap_impacts, impact_with_interval, percentile_interval
-from vocnlp.analysis.drivers.table import CAVEAT, DRIVER_COLUMNS, DriverAnalysis, analyse_drivers, driver_table
+from vocnlp.analysis.drivers.table import (
+    CAVEAT,
+    DRIVER_COLUMNS,
+    DriverAnalysis,
+    analyse_drivers,
+    driver_table,
+    run_drivers,
+)
 
 __all__ = [
     "CAVEAT",
@@ -18,4 +25,5 @@ __all__ = [
     "driver_table",
     "impact_with_interval",
     "percentile_interval",
+    "run_drivers",
 ]
