@@ -13,7 +13,7 @@ Medicine 29, 2010), which stays valid when the misclassification depends on the 
 each (predicted label, outcome) cell the judged comments are like the others: they may be drawn more from one cell
 than another (more predicted mentions than non-mentions, say), but not by anything else that predicts the true
 label. Intervals come from a bootstrap that resamples the respondents and the judged sample together, so they
-widen when few comments were judged.
+widen when few comments were judged (smoothed in cells with few judged comments: :func:`_smoothed_in_sparse_cells`).
 
 Sparse cells: a cell's estimate is shrunk towards its predicted label's overall rate, (k + a·p) / (n + a), with
 ``a`` = :data:`SHRINK` judged comments' worth of weight, and that rate towards the rate pooled over all drivers
@@ -30,6 +30,10 @@ import numpy as np
 
 SHRINK = 2.0  # pseudo-comments pulling a cell towards its predicted label's rate
 MAX_LEVELS = 11  # outcomes with more distinct values are cut into this many quantile bins for the cells
+# Cells with fewer judged comments get a smoothed bootstrap (:func:`_smoothed_in_sparse_cells`). In the label-noise
+# simulation (60 surveys, detractor outcome, 100/200/400 judged) coverage was 0.942/0.947/0.930 at 5,
+# 0.945/0.950/0.928 at 10 and 0.950/0.957/0.935 at 20, against 0.918/0.945/0.933 without.
+SPARSE_CELL = 10
 
 
 def outcome_cells(values: np.ndarray, max_levels: int = MAX_LEVELS) -> np.ndarray:
@@ -58,6 +62,35 @@ class JudgedSample:
             raise ValueError("truth must be (judged comments, drivers), one row per judged row")
 
 
+def judged_counts(
+    predicted: np.ndarray, cells: np.ndarray, n_cells: int, judged_rows: np.ndarray, truth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Judged comments truly mentioning each driver, and judged comments, per (driver, predicted label, outcome
+    cell): two (k, 2, n_cells) arrays. One ``bincount`` over every (judged comment, driver) pair: the bootstrap
+    calls this once per replicate, so it must not loop over drivers."""
+    predicted = np.asarray(predicted, dtype=bool)
+    k = predicted.shape[1]
+    truth = np.asarray(truth, dtype=float).reshape(len(judged_rows), k)
+    judged = ~np.isnan(truth)
+    labels = predicted[judged_rows]  # (m, k)
+    group = (np.arange(k)[None, :] * 2 + labels) * n_cells + cells[judged_rows][:, None]
+    size = k * 2 * n_cells
+    hits = np.bincount(group[judged], weights=(truth[judged] > 0.5), minlength=size).reshape(k, 2, n_cells)
+    seen = np.bincount(group[judged], minlength=size).reshape(k, 2, n_cells).astype(float)
+    return hits, seen
+
+
+def tables_from_counts(hits: np.ndarray, seen: np.ndarray, shrink: float = SHRINK) -> np.ndarray:
+    """P(T = 1 | T* = label, cell) from :func:`judged_counts` (see :func:`probability_tables`)."""
+    label_hits, label_seen = hits.sum(axis=2, keepdims=True), seen.sum(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # Every driver's rate of true mentions for one predicted label, pooled: where a rare theme has few judged
+        # comments with that label (or none), its rate leans on the other themes' instead of being unknown.
+        pooled = label_hits.sum(axis=0, keepdims=True) / label_seen.sum(axis=0, keepdims=True)
+        overall = (label_hits + shrink * pooled) / (label_seen + shrink)  # NaN only if no driver has the label judged
+        return (hits + shrink * overall) / (seen + shrink)
+
+
 def probability_tables(
     predicted: np.ndarray,
     cells: np.ndarray,
@@ -73,26 +106,29 @@ def probability_tables(
     label, and that rate towards the rate pooled over all drivers (empirical Bayes across themes). The second level
     keeps rare themes estimable: in the label-noise simulation with 100 judged comments it turned the 2% of
     (survey, theme) impacts left unknown into estimates, and lifted interval coverage from 90% to 92%.
-
-    One ``bincount`` over every (judged comment, driver) pair: the bootstrap calls this once per replicate, so it
-    must not loop over drivers.
     """
-    predicted = np.asarray(predicted, dtype=bool)
-    k = predicted.shape[1]
-    truth = np.asarray(truth, dtype=float).reshape(len(judged_rows), k)
-    judged = ~np.isnan(truth)
-    labels = predicted[judged_rows]  # (m, k)
-    group = (np.arange(k)[None, :] * 2 + labels) * n_cells + cells[judged_rows][:, None]
-    size = k * 2 * n_cells
-    hits = np.bincount(group[judged], weights=(truth[judged] > 0.5), minlength=size).reshape(k, 2, n_cells)
-    seen = np.bincount(group[judged], minlength=size).reshape(k, 2, n_cells).astype(float)
-    label_hits, label_seen = hits.sum(axis=2, keepdims=True), seen.sum(axis=2, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        # Every driver's rate of true mentions for one predicted label, pooled: where a rare theme has few judged
-        # comments with that label (or none), its rate leans on the other themes' instead of being unknown.
-        pooled = label_hits.sum(axis=0, keepdims=True) / label_seen.sum(axis=0, keepdims=True)
-        overall = (label_hits + shrink * pooled) / (label_seen + shrink)  # NaN only if no driver has the label judged
-        return (hits + shrink * overall) / (seen + shrink)
+    return tables_from_counts(*judged_counts(predicted, cells, n_cells, judged_rows, truth), shrink)
+
+
+def _smoothed_in_sparse_cells(
+    table: np.ndarray, seen: np.ndarray, rng: np.random.Generator, shrink: float = SHRINK
+) -> np.ndarray:
+    """A bootstrap replicate's table with each sparse cell (fewer than :data:`SPARSE_CELL` judged comments) drawn
+    from Beta(p·w, (1 − p)·w), w = its judged comments + ``shrink``, around the replicate's estimate p.
+
+    Resampling cannot vary a rate read off a handful of judged comments (three of three true stays three of three),
+    so rare themes' intervals came out too narrow; a smoothed bootstrap in those cells only adds the spread the
+    resampling misses without counting it twice in well-filled cells. Cells at exactly 0 or 1 (perfect labels)
+    stay as they are.
+    """
+    open_cells = (seen < SPARSE_CELL) & (table > 0) & (table < 1)
+    if not open_cells.any():
+        return table
+    weight = seen[open_cells] + shrink
+    p = table[open_cells]
+    out = table.copy()
+    out[open_cells] = rng.beta(p * weight, (1 - p) * weight)
+    return out
 
 
 def weighted_impact(contribution: np.ndarray, weights: np.ndarray, counts: np.ndarray | None = None) -> tuple:
@@ -174,7 +210,8 @@ def corrected_impacts(
     for b in range(replicates):
         counts = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         pick = rng.integers(0, m, m)
-        draws[b] = impacts(counts, probability_tables(t, cells, n_cells, judged.rows[pick], judged.truth[pick]))[0]
+        hits, seen = judged_counts(t, cells, n_cells, judged.rows[pick], judged.truth[pick])
+        draws[b] = impacts(counts, _smoothed_in_sparse_cells(tables_from_counts(hits, seen), seen, rng))[0]
     alpha = (1 - level) / 2
     low, high = np.full(k, np.nan), np.full(k, np.nan)
     ok = np.isfinite(draws).any(axis=0) & np.isfinite(impact)
@@ -187,8 +224,10 @@ def corrected_impacts(
 __all__ = [
     "JudgedSample",
     "corrected_impacts",
+    "judged_counts",
     "label_quality",
     "outcome_cells",
     "probability_tables",
+    "tables_from_counts",
     "weighted_impact",
 ]
