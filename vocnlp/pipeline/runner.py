@@ -8,6 +8,7 @@ table size, not the number of chunks. Scores, drivers and the assembled result a
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -235,15 +236,25 @@ def _give_back_freed_memory() -> None:
     per-chunk tables are freed again once concatenated. Trimming after each chunk and after the concatenation lowered
     a run's peak RSS by 34-49 MB and its RSS after the chunks by 77-79 MB at 10,000 and 40,000 comments (one run
     each); it does not change how memory grows with the rows. Dask's workers trim for the same reason."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None off Linux or with a libc without it (musl). Looked up once: ``find_library``
+    runs ``ldconfig`` in a subprocess, which has no place in a per-chunk call."""
     import ctypes
     import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    if sys.platform.startswith("linux") and name:
-        try:
-            ctypes.CDLL(name).malloc_trim(0)
-        except (OSError, AttributeError):  # a libc without malloc_trim (musl)
-            pass
+    name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if not name:
+        return None
+    try:
+        return ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 # Long text the scores and drivers never read: left on disk when a run keeps its chunks there.
