@@ -188,14 +188,17 @@ class SentenceSplit(Stage):
         # Lines are processed per language but written back in text order.
         for lang, items in sorted(by_lang.items()):
             nlp = self._pipeline(lang)
-            docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
-            for (i, _), doc in zip(items, docs):
-                out[i].extend(
-                    c
-                    for s in doc.sents
-                    if s.text.strip()
-                    for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
-                )
+            # Every new word would otherwise stay in the vocabulary for the life of the process (memory growing
+            # with the dump); the zone frees them once the sentences are read out as plain strings.
+            with nlp.memory_zone():
+                docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
+                for (i, _), doc in zip(items, docs):
+                    out[i].extend(
+                        c
+                        for s in doc.sents
+                        if s.text.strip()
+                        for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
+                    )
         return out
 
     def __call__(self, batch: Batch) -> Batch:
