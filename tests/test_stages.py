@@ -27,6 +27,25 @@ def test_sentence_split_keeps_abbreviations_and_line_breaks():
     assert out[1] == ["one sentence"]
 
 
+def test_sentence_split_vocabulary_is_renewed_without_changing_the_split(monkeypatch):
+    """spaCy keeps every new word for a pipeline's life; the splitter builds its pipelines afresh past a bound
+    (memory flat over a long dump), and what it splits does not depend on when that happened."""
+    import vocnlp.components.spacy_vocabulary as vocabulary
+
+    texts = [f"Commande {i} livrée en retard, colis abîmé. Service client injoignable ({i}x)." for i in range(60)]
+    reference = SentenceSplit()
+    reference.setup(None)
+    expected = reference.split(texts, ["fr"] * len(texts))
+    monkeypatch.setattr(vocabulary, "NEW_STRINGS_LIMIT", 20)
+    renewed = SentenceSplit()
+    renewed.setup(None)
+    first = renewed._pipeline("fr")
+    out = [renewed.split([t], ["fr"])[0] for t in texts]
+    assert out == expected
+    assert renewed._pipeline("fr") is not first  # built again at least once
+    assert len(renewed._pipeline("fr").vocab.strings) < len(reference._pipeline("fr").vocab.strings)
+
+
 @pytest.mark.parametrize(
     "sentence,mode,pieces",
     [

