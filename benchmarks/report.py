@@ -164,6 +164,7 @@ def main(
     reuse_only: bool = False,
     scale_only: bool = False,
     scale_rows: tuple[int, ...] | None = None,
+    scale_runs_only: bool = False,
     alternatives_only: bool = False,
     label_error_only: bool = False,
 ) -> str:
@@ -185,7 +186,8 @@ def main(
     ``real_only`` re-measures the real-customer-comment figures (labels against real, labelled CX data).
     ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
     ``reuse_only`` a loaded pipeline's first call against its later ones; ``scale_only`` whole runs at
-    ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache.
+    ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache;
+    ``scale_runs_only`` just the local runs at ``scale_rows`` sizes, replacing the saved runs of those sizes.
     ``label_error_only`` measures driver impacts under label error: the noisy-label simulation and the agreement
     of rankings from pipeline and hand labels on real reviews.
     ``alternatives_only`` times vocnlp beside BERTopic and a MiniLM + logistic-regression script on the same comments.
@@ -211,6 +213,7 @@ def main(
         or hostile_only
         or reuse_only
         or scale_only
+        or scale_runs_only
         or alternatives_only
         or label_error_only
         or profile_only is not None
@@ -250,6 +253,12 @@ def main(
         from benchmarks.scale import SIZES, scale_figures
 
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
+    if scale_runs_only:
+        from benchmarks.scale import SIZES, merge_runs, scale_runs
+
+        if "scale" not in res:
+            raise VocnlpError("There is no Scale section to add runs to.", "Run 'vocnlp benchmark --scale-only' first.")
+        res["scale"]["runs"] = merge_runs(res["scale"]["runs"], scale_runs(scale_rows or SIZES, log=log))
     if label_error_only:
         res.update(label_error_figures(log))
     if alternatives_only:
