@@ -27,6 +27,22 @@ def test_sentence_split_keeps_abbreviations_and_line_breaks():
     assert out[1] == ["one sentence"]
 
 
+def test_lines_that_skip_the_parse_split_as_spacy_would(monkeypatch):
+    """Lines with no sentence-ending character before their closing punctuation skip spaCy; the result must be
+    the sentencizer's, including its whitespace tokens and non-ASCII sentence ends."""
+    import vocnlp.components.text as text
+
+    lines = ["Great service!!!", "Fin.  ?", "Fin. ?", "Bien !\t", "Non ! ! !", "...", "!!", "3.5 stars", "ok",
+             "Wait... what?!", "Bien。Merci", "¿Qué? No sé", "Très bien …", "Vu M. Dupont hier. Très bien !",
+             "Service rapide, mais facture fausse", "Hello ! World", "a . b", "x \u2026 y"]  # fmt: skip
+    split = SentenceSplit()
+    split.setup(None)
+    fast = split.split(lines, ["fr"] * len(lines))
+    assert not text._may_hold_sentences("Great service!!!") and text._may_hold_sentences("Fin.  ?")
+    monkeypatch.setattr(text, "_may_hold_sentences", lambda line: True)
+    assert fast == split.split(lines, ["fr"] * len(lines))
+
+
 def test_sentence_split_vocabulary_is_renewed_without_changing_the_split(monkeypatch):
     """spaCy keeps every new word for a pipeline's life; the splitter builds its pipelines afresh past a bound
     (memory flat over a long dump), and what it splits does not depend on when that happened."""

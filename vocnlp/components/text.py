@@ -84,6 +84,7 @@ class LanguageId(Stage):
 
 
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
 # Words that turn a sentence from praise to complaint or back ("friendly staff but the bill was wrong").
 # The clause keeps its connector, so "but charged twice" still reads as the contrast it is.
 _CONTRAST = (
@@ -128,6 +129,27 @@ def _merge_short(splitter: re.Pattern, text: str, min_words: int) -> list[str]:
         out.append(piece.strip())
         start = end
     return [p for p in out if p] or [text]
+
+
+def _may_hold_sentences(line: str) -> bool:
+    """Whether spaCy's sentencizer could cut ``line``: a sentence-ending character before its closing run of
+    punctuation and single spaces."""
+    if line.isascii():  # most lines: str methods, ten times faster than the Unicode pattern
+        body = line.rstrip("!.? ")
+        return "  " in line[max(len(body) - 1, 0) :] or "." in body or "!" in body or "?" in body
+    sentence_end, closing_run = _sentence_end_patterns()
+    return sentence_end.search(closing_run.sub("", line)) is not None
+
+
+@functools.cache
+def _sentence_end_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """A sentence-ending character, and a closing run of them and spaces: the characters after which spaCy's
+    sentencizer may start a sentence (its defaults, as the splitter's pipelines use them)."""
+    from spacy.pipeline import Sentencizer
+
+    chars = re.escape("".join(Sentencizer.default_punct_chars))
+    # Only single spaces in the closing run: spaCy makes a token of any other whitespace, and one can open a sentence.
+    return re.compile(f"[{chars}]"), re.compile(f"(?:[{chars}]|(?<! ) (?! ))+$")
 
 
 def _sentencizer(language: str):
@@ -195,14 +217,13 @@ class SentenceSplit(Stage):
         # Lines are processed per language but written back in text order.
         for lang, items in sorted(by_lang.items()):
             nlp = self._pipeline(lang)
-            docs = nlp.pipe((line for _, line in items), batch_size=self.batch_size)
-            for (i, _), doc in zip(items, docs):
-                out[i].extend(
-                    c
-                    for s in doc.sents
-                    if s.text.strip()
-                    for c in split_clauses(s.text.strip(), self.clauses, self.min_clause_words)
-                )
+            # A line with no sentence-ending character before its last word is one sentence whatever spaCy's
+            # tokens (its sentencizer starts a sentence only after one of those characters): it skips the parse.
+            parse = [_may_hold_sentences(line) for _, line in items]
+            parsed = iter(nlp.pipe((line for (_, line), p in zip(items, parse) if p), batch_size=self.batch_size))
+            for (i, line), p in zip(items, parse):
+                sentences = [s.text.strip() for s in next(parsed).sents] if p else [line.strip()]
+                out[i].extend(c for s in sentences if s for c in split_clauses(s, self.clauses, self.min_clause_words))
         return out
 
     def __call__(self, batch: Batch) -> Batch:
