@@ -157,11 +157,14 @@ def average_marginal_effects(fit: Fit, x: np.ndarray, columns: list[int]) -> np.
     An odds ratio of 3 means little on its own; "+12 detractor points" is what
     an analyst can weigh against a driver's prevalence.
     """
+    # Switching column c moves every row's linear predictor by a known amount: no copy of the design matrix
+    # (two per driver before, ~250 MB each at a million respondents).
+    eta = x @ fit.coef
     out = []
     for c in columns:
-        on, off = x.copy(), x.copy()
-        on[:, c], off[:, c] = 1.0, 0.0
-        out.append(float(np.mean(special.expit(on @ fit.coef) - special.expit(off @ fit.coef))))
+        column = x[:, c]
+        on, off = eta + (1.0 - column) * fit.coef[c], eta - column * fit.coef[c]
+        out.append(float(np.mean(special.expit(on) - special.expit(off))))
     return np.asarray(out)
 
 
