@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Optional, cast
 import typer
 from rich.table import Table
 
-from vocnlp.cli.models import benchmark, evaluate, train
+from vocnlp.cli.benchmark import benchmark
+from vocnlp.cli.models import evaluate, train
 from vocnlp.cli.output import crash, err, out
 from vocnlp.cli.output import fail as _fail
 from vocnlp.cli.themes import review_app, taxonomy_app
