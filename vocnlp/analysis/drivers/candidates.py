@@ -13,10 +13,13 @@ def theme_matrix(comments: pd.DataFrame, mentions: pd.DataFrame, negative_only: 
     if not len(mentions):
         return pd.DataFrame(index=comments.index)
     pairs = mentions[["comment_id", "theme_id"]].drop_duplicates()
-    wide = pd.crosstab(pairs["comment_id"], pairs["theme_id"]).clip(upper=1)
-    matrix = wide.reindex(comments["comment_id"]).fillna(0).astype(bool)
-    matrix.index = comments.index
-    return matrix[sorted(matrix.columns)]
+    themes = sorted(pairs["theme_id"].unique())
+    # Set the 1s straight into a bool array: a crosstab reindexed to every comment held a float copy of it.
+    row = pd.Index(comments["comment_id"]).get_indexer(pairs["comment_id"])
+    column = pd.Index(themes).get_indexer(pairs["theme_id"])
+    matrix = np.zeros((len(comments), len(themes)), dtype=bool)
+    matrix[row[row >= 0], column[row >= 0]] = True
+    return pd.DataFrame(matrix, index=comments.index, columns=themes)
 
 
 def candidate_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, kinds) -> dict[str, tuple[pd.DataFrame, dict]]:
@@ -31,9 +34,14 @@ def candidate_drivers(comments: pd.DataFrame, mentions: pd.DataFrame, kinds) -> 
         info = {f"{t}:negative": (f"{names.get(t, t)} (negative)", t) for t in m.columns}
         out["negative_mention"] = (m.set_axis(list(info), axis=1), info)
     if "emotion" in kinds and "emotions" in comments:
-        labels = comments["emotions"].fillna("").astype(str).str.split(";")
-        found = sorted({e for es in labels for e in es if e and e != "neutral"})
-        m = pd.DataFrame({f"emotion:{e}": labels.map(lambda es, e=e: e in es) for e in found}, index=comments.index)
+        labels = comments["emotions"].fillna("").astype(str)
+        found = sorted({e for value in labels.unique() for e in value.split(";") if e and e != "neutral"})
+        # ";anger;" in ";anger;worry;": no list per comment (a million of them held ~100 MB).
+        fenced = ";" + labels + ";"
+        m = pd.DataFrame(
+            {f"emotion:{e}": fenced.str.contains(f";{e};", regex=False).to_numpy(dtype=bool) for e in found},
+            index=comments.index,
+        )
         out["emotion"] = (m, {f"emotion:{e}": (e, None) for e in found})
     if "effort" in kinds and "effort" in comments:
         m = pd.DataFrame({"effort": comments["effort"].fillna(False).astype(bool)}, index=comments.index)
@@ -82,18 +90,21 @@ def control_covariates(comments: pd.DataFrame, columns: list[str]) -> tuple[pd.D
     return frame, warnings
 
 
-def variance_inflation(matrix: np.ndarray) -> np.ndarray:
-    """VIF of each column (regressed on all the others plus an intercept); inf when perfectly collinear."""
+def variance_inflation(matrix: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """VIF of each column (regressed on all the others plus an intercept); inf when perfectly collinear.
+    ``weights``: frequency weights of collapsed rows."""
     x = np.asarray(matrix, dtype=float)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    root = np.sqrt(w)
     out = np.full(x.shape[1], np.nan)
     for j in range(x.shape[1]):
         y = x[:, j]
         others = np.hstack([np.ones((len(x), 1)), np.delete(x, j, axis=1)])
-        coef, *_ = np.linalg.lstsq(others, y, rcond=None)
+        coef, *_ = np.linalg.lstsq(others * root[:, None], y * root, rcond=None)
         resid = y - others @ coef
-        tss = float(((y - y.mean()) ** 2).sum())
+        tss = float(w @ (y - float(w @ y) / w.sum()) ** 2)
         if tss == 0:
             continue
-        r2 = 1 - float(resid @ resid) / tss
+        r2 = 1 - float(w @ resid**2) / tss
         out[j] = np.inf if r2 >= 1 - 1e-12 else 1 / (1 - r2)
     return out

@@ -34,6 +34,36 @@ class Fit:
         return self.coef, self.coef - z * se, self.coef + z * se, p
 
 
+@dataclass
+class CollapsedRows:
+    """The distinct (design row, outcome) pairs of a model and how many respondents share each.
+
+    Drivers are 0/1 and controls few, so a million respondents make a few thousand distinct rows at most; every
+    fit below takes them as frequency weights, which gives the estimates of the full data without holding a
+    respondents × columns float matrix (and its copies) per fit.
+    """
+
+    x: np.ndarray  # intercept column first, then the controls, then the drivers
+    y: np.ndarray
+    weights: np.ndarray
+
+
+def collapse_rows(controls: np.ndarray, drivers: np.ndarray, y: np.ndarray) -> CollapsedRows:
+    """Collapse respondents with identical controls, drivers and outcome (rows of ``controls``/``drivers``/``y``)."""
+    n = len(y)
+    drivers = np.asarray(drivers, dtype=bool).reshape(n, -1)
+    controls = np.ascontiguousarray(controls, dtype=float).reshape(n, -1)
+    outcome = np.ascontiguousarray(y, dtype=float).reshape(n, 1)
+    # One byte string per respondent (drivers packed 8 to a byte): sorting those costs a few bytes a row.
+    key = np.ascontiguousarray(
+        np.hstack([np.packbits(drivers, axis=1), controls.view(np.uint8), outcome.view(np.uint8)])
+    )
+    _, first, counts = np.unique(key.view(np.dtype((np.void, key.shape[1]))).ravel(), return_index=True,
+                                 return_counts=True)  # fmt: skip
+    x = with_intercept(np.hstack([controls[first], drivers[first].astype(float)]))
+    return CollapsedRows(x, outcome[first, 0], counts.astype(float))
+
+
 def with_intercept(x: np.ndarray) -> np.ndarray:
     """Prepend a column of ones."""
     x = np.asarray(x, dtype=float)
@@ -127,20 +157,29 @@ def _ridge_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float = 
     return _bernoulli_loglik(x @ beta, y, w)
 
 
-def least_squares(x: np.ndarray, y: np.ndarray) -> Fit:
-    """OLS with the classical covariance; ``loglik`` holds R² here."""
+def least_squares(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> Fit:
+    """OLS with the classical covariance; ``loglik`` holds R² here. ``weights``: frequency weights (rows seen that
+    many times, see :func:`collapse_rows`)."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    resid = y - x @ coef
-    dof = max(len(y) - x.shape[1], 1)
-    sigma2 = float(resid @ resid) / dof
-    cov = sigma2 * np.linalg.pinv(x.T @ x)
-    tss = float(((y - y.mean()) ** 2).sum())
-    return Fit(coef, cov, 1 - float(resid @ resid) / tss if tss > 0 else math.nan, True)
+    if weights is None:
+        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+        resid = y - x @ coef
+        n, rss, gram = len(y), float(resid @ resid), x.T @ x
+        tss = float(((y - y.mean()) ** 2).sum())
+    else:
+        w = np.asarray(weights, dtype=float)
+        root = np.sqrt(w)
+        coef, *_ = np.linalg.lstsq(x * root[:, None], y * root, rcond=None)
+        resid = y - x @ coef
+        n, rss, gram = float(w.sum()), float(w @ resid**2), (x * w[:, None]).T @ x
+        tss = float(w @ (y - float(w @ y) / n) ** 2)
+    sigma2 = rss / max(n - x.shape[1], 1)
+    cov = sigma2 * np.linalg.pinv(gram)
+    return Fit(coef, cov, 1 - rss / tss if tss > 0 else math.nan, True)
 
 
-def ols_r2_from_moments(gram: np.ndarray, xty: np.ndarray, yty: float, n: int, columns: list[int]) -> float:
+def ols_r2_from_moments(gram: np.ndarray, xty: np.ndarray, yty: float, n: float, columns: list[int]) -> float:
     """R² of OLS on a subset of columns, from the cross-product matrices (column 0 is the intercept)."""
     cols = [0] + [c for c in columns if c != 0]
     g = gram[np.ix_(cols, cols)]
@@ -151,11 +190,13 @@ def ols_r2_from_moments(gram: np.ndarray, xty: np.ndarray, yty: float, n: int, c
     return float(1 - rss / tss) if tss > 0 else math.nan
 
 
-def average_marginal_effects(fit: Fit, x: np.ndarray, columns: list[int]) -> np.ndarray:
+def average_marginal_effects(
+    fit: Fit, x: np.ndarray, columns: list[int], weights: np.ndarray | None = None
+) -> np.ndarray:
     """Mean change in predicted probability when each 0/1 column is switched from 0 to 1, over all rows.
 
     An odds ratio of 3 means little on its own; "+12 detractor points" is what
-    an analyst can weigh against a driver's prevalence.
+    an analyst can weigh against a driver's prevalence. ``weights``: frequency weights of collapsed rows.
     """
     # Switching column c moves every row's linear predictor by a known amount: no copy of the design matrix
     # (two per driver before, ~250 MB each at a million respondents).
@@ -164,7 +205,7 @@ def average_marginal_effects(fit: Fit, x: np.ndarray, columns: list[int]) -> np.
     for c in columns:
         column = x[:, c]
         on, off = eta + (1.0 - column) * fit.coef[c], eta - column * fit.coef[c]
-        out.append(float(np.mean(special.expit(on) - special.expit(off))))
+        out.append(float(np.average(special.expit(on) - special.expit(off), weights=weights)))
     return np.asarray(out)
 
 

@@ -19,7 +19,7 @@ from itertools import combinations
 
 import numpy as np
 
-from vocnlp.analysis.drivers.models import mcfadden_r2, ols_r2_from_moments, with_intercept
+from vocnlp.analysis.drivers.models import CollapsedRows, collapse_rows, mcfadden_r2, ols_r2_from_moments
 
 
 def shapley_values(
@@ -66,22 +66,25 @@ def r2_value_function(
     Binary outcomes use McFadden's pseudo-R²; rows with the same drivers,
     controls and outcome are collapsed into frequency weights first.
     """
-    x = with_intercept(np.hstack([controls, drivers]).astype(float))
-    n_controls = controls.shape[1]
+    return r2_value_of_rows(
+        collapse_rows(controls, drivers, y), np.asarray(controls).reshape(len(y), -1).shape[1], binary
+    )
+
+
+def r2_value_of_rows(rows: CollapsedRows, n_controls: int, binary: bool) -> Callable[[frozenset], float]:
+    """:func:`r2_value_function` on rows already collapsed (intercept, ``n_controls`` controls, then drivers)."""
+    x, y, w = rows.x, rows.y, rows.weights
     base_cols = list(range(n_controls + 1))
-    driver_cols = [n_controls + 1 + j for j in range(drivers.shape[1])]
+    driver_cols = list(range(n_controls + 1, x.shape[1]))
     if binary:
-        rows, counts = np.unique(np.hstack([x, np.asarray(y, dtype=float)[:, None]]), axis=0, return_counts=True)
-        xu, yu, wu = rows[:, :-1], rows[:, -1], counts.astype(float)
 
         def r2(cols: list[int]) -> float:
-            return mcfadden_r2(xu[:, cols], yu, wu)
+            return mcfadden_r2(x[:, cols], y, w)
     else:
-        yf = np.asarray(y, dtype=float)
-        gram, xty, yty = x.T @ x, x.T @ yf, float(yf @ yf)
+        gram, xty, yty = (x * w[:, None]).T @ x, x.T @ (w * y), float(w @ y**2)
 
         def r2(cols: list[int]) -> float:
-            return ols_r2_from_moments(gram, xty, yty, len(yf), cols)
+            return ols_r2_from_moments(gram, xty, yty, float(w.sum()), cols)
 
     baseline = r2(base_cols)
 
