@@ -165,7 +165,7 @@ def least_squares(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = Non
     if weights is None:
         coef, *_ = np.linalg.lstsq(x, y, rcond=None)
         resid = y - x @ coef
-        n, rss, gram = len(y), float(resid @ resid), x.T @ x
+        n, rss, gram = float(len(y)), float(resid @ resid), x.T @ x
         tss = float(((y - y.mean()) ** 2).sum())
     else:
         w = np.asarray(weights, dtype=float)
