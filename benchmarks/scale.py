@@ -218,7 +218,8 @@ def scale_runs(sizes: tuple[int, ...], log=_log) -> list[dict]:
         for rows in sizes:
             source = unique_dump(folder, rows)
             log(f"scale: {rows:,} unique comments (local run only)")
-            runs.append({**measure_cli(source, folder / f"out_{rows}", process_tree=True), "date": _today()})
+            run = measure_cli(source, folder / f"out_{rows}", process_tree=True)
+            runs.append({**run, "date": _today(), "on_its_own": True})
             log(f"  {runs[-1]['wall_s']} s wall, {runs[-1]['peak_rss_mb']} MB peak RSS")
             source.unlink()
     return runs
@@ -228,6 +229,11 @@ def merge_runs(saved: list[dict], new: list[dict]) -> list[dict]:
     """``saved`` runs with those of the same size replaced by ``new`` ones, in order of size."""
     sizes = {run["rows"] for run in new}
     return sorted([run for run in saved if run["rows"] not in sizes] + new, key=lambda run: run["rows"])
+
+
+def _duration(seconds: float) -> str:
+    """``26 s``, or minutes for long runs (``44.6 min``)."""
+    return f"{seconds:.0f} s" if seconds < 600 else f"{seconds / 60:.1f} min"
 
 
 def _today() -> str:
@@ -262,7 +268,8 @@ def scale_rows(res: dict) -> list[str]:
     ]
     for run in figures["runs"]:
         lines.append(
-            f"| {run['rows']:,} | {run.get('date', figures['date'])} | {run['wall_s']:.0f} s | "
+            f"| {run['rows']:,} | {run.get('date', figures['date'])}{' †' if run.get('on_its_own') else ''} | "
+            f"{_duration(run['wall_s'])} | "
             f"{run['wall_per_s']:.0f} | {run['analysis_per_s']:.0f} | "
             f"{run['peak_rss_mb']:,} | {100 * run['embed_share']:.0f}% | {run['scores_and_drivers_s']:.1f} | "
             f"{_verdict(run['peak_rss_mb'] <= 1500)} |"
@@ -282,7 +289,13 @@ def scale_rows(res: dict) -> list[str]:
         + " Flat memory (≤ 1.5 GB at every size): "
         + ("**met**" if (last["peak_rss_mb"] if measured_million else million_gb * 1024) <= 1500 else "not met")
         + (" on the measured sizes." if measured_million else " by projection; 1,000,000 rows not measured.")
-        + " Runs of different dates were measured with different code: the date column says which.",
+        + " Runs of different dates were measured with different code: the date column says which."
+        + (
+            " † re-measured on its own (`--scale-runs-only`), after the resume, cache and Dask figures below, "
+            "which are from the last full `--scale-only` run and the code of that time."
+            if any(run.get("on_its_own") for run in figures["runs"])
+            else ""
+        ),
     ]
     resume, cache = figures["resume"], figures["cache"]
     lines += [
@@ -296,6 +309,12 @@ def scale_rows(res: dict) -> list[str]:
         f"| re-run with a warm `--embedding-cache`, {cache['cold']['rows']:,} rows: cold {cache['cold']['wall_s']:.0f} "
         f"s / warm {cache['warm']['wall_s']:.0f} s wall (tables {'identical' if cache['same'] else 'DIFFERENT'}) | "
         f"{cache['ratio']:.2f}× | ≥ 5× | {_verdict(cache['ratio'] >= 5)} |",
+    ]
+    lines += [
+        f"| 1,000,000 unique comments, one machine, default profile: wall | {_duration(run['wall_s'])} "
+        f"({run['wall_per_s']:.0f} comments/s) | ≤ 30 min | {_verdict(run['wall_s'] <= 1800)} |"
+        for run in figures["runs"]
+        if run["rows"] >= 1_000_000
     ]
     return lines + _dask_rows(figures.get("dask", []))
 
