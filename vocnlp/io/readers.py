@@ -8,18 +8,17 @@ entry of ``RawTable.unreadable`` with its line number and the reason.
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pandas as pd
 
 from vocnlp.errors import InputFileError
 from vocnlp.io.survey_exports import unwrap_survey_export
-from vocnlp.io.text_records import UnreadableRow, decode, records, sniff_delimiter
+from vocnlp.io.text_records import CsvLines, UnreadableRow, decode, records, sniff_delimiter
 
 CSV_SUFFIXES = {".csv", ".tsv", ".tab", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -27,8 +26,6 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSONL_SUFFIXES)
 
-# Excel's "sep=;" first line names the delimiter of the file that follows.
-_EXCEL_SEP_LINE = re.compile(r"sep=([^\r\n])[ \t]*\r?\n")
 # A text file has few NUL bytes; a binary one (or UTF-16 without its byte-order mark) has many.
 _BINARY_NUL_SHARE = 0.1
 
@@ -120,72 +117,93 @@ def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     fields are reported as unreadable, since an unquoted delimiter inside a
     comment makes their columns ambiguous.
     """
-    raw = path.read_bytes()
-    head = raw[:4096]
-    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > _BINARY_NUL_SHARE * len(head):
-        raise InputFileError(
-            f"'{path.name}' looks like a binary file, not delimited text.",
-            "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.",
-        )
-    text, used_encoding = decode(raw, encoding)
-    found: dict = {}
-    # Stray NUL characters (a damaged export) are removed wherever they are, and counted in validation.json.
-    if "\x00" in text:
-        found["nul_characters_removed"] = text.count("\x00")
-        text = text.replace("\x00", "")
-    sep_line = _EXCEL_SEP_LINE.match(text)
-    if sep_line:
-        delimiter = delimiter or sep_line.group(1)
-        text = "\n" + text[sep_line.end() :]  # an empty first line keeps every later line number
-        found["excel_sep_line"] = True
-    if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(text[:200_000])
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    source_rows: list[int] = []
-    unreadable: list[UnreadableRow] = []
-    ragged: set[int] = set()
-    blank = 0
-    for start_line, record in records(text, delimiter, lambda: len(header) if header else None, unreadable):
-        if not record or all(not f.strip() for f in record):
-            blank += 1
-            continue
-        if header is None:
-            header = _unique_header(record)
-            continue
-        n = len(header)
-        if len(record) > n:
-            extra = record[n:]
-            if any(f.strip() for f in extra):
-                unreadable.append(
-                    UnreadableRow(
-                        start_line,
-                        f"{len(record)} fields where the header has {n} "
-                        f"(an unquoted '{_printable(delimiter)}' inside a comment?)",
-                        delimiter.join(record)[:200],
-                    )
-                )
+    reading = CsvReading(path, encoding=encoding, delimiter=delimiter)
+    parts = list(reading.chunks(None))
+    if parts:
+        return reading.table(parts[0].frame, parts[0].source_rows, parts[0].ragged_rows)
+    return reading.table(pd.DataFrame(columns=reading.header, dtype=object), [], set())
+
+
+class CsvReading:
+    """One pass over a delimited text file, its rows handed out in chunks (:meth:`chunks`) as they are read, so a
+    file of any size can be read with the memory of one chunk; what :func:`read_csv` returns is one chunk of all."""
+
+    def __init__(self, path: Path, *, encoding: str | None = None, delimiter: str | None = None):
+        """Check ``path`` is text and decide its encoding and delimiter (nothing else is read yet)."""
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") > _BINARY_NUL_SHARE * len(head):
+            raise InputFileError(
+                f"'{path.name}' looks like a binary file, not delimited text.",
+                "Export the data as CSV (UTF-8) or pass an .xlsx/.parquet file with the right suffix.",
+            )
+        self.path = path
+        self.text = CsvLines(path, encoding)
+        delimiter = delimiter or self.text.sep_delimiter
+        if delimiter is None:
+            delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(self.text.head(200_000))
+        self.delimiter = delimiter
+        self.header: list[str] | None = None
+        self.unreadable: list[UnreadableRow] = []
+        self.blank_lines = 0
+
+    def chunks(self, rows_per_chunk: int | None) -> Iterator[RawTable]:
+        """The rows as :class:`RawTable` chunks of ``rows_per_chunk`` rows (all in one when None), each with its
+        own row numbering for ``ragged_rows``; unreadable records, blank lines and the header are on ``self``."""
+        header: list[str] | None = None
+        rows: list[list[str]] = []
+        source_rows: list[int] = []
+        ragged: set[int] = set()
+        self.unreadable, self.blank_lines = [], 0
+        width = lambda: len(header) if header else None  # noqa: E731
+        for start_line, record in records(self.text.lines(), self.delimiter, width, self.unreadable):
+            if not record or all(not f.strip() for f in record):
+                self.blank_lines += 1
                 continue
-            record = record[:n]
-        elif len(record) < n:
-            ragged.add(len(rows))
-            record = record + [""] * (n - len(record))
-        rows.append(record)
-        source_rows.append(start_line)
-    if header is None:
-        raise InputFileError(
-            f"'{path.name}' is empty: no header row was found.",
-            "Check that you exported the right file; the first line must name the columns.",
-        )
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(columns=header, dtype=object)
-    return RawTable(
-        frame,
-        source_rows,
-        unreadable,
-        ragged,
-        blank - bool(sep_line),
-        {"format": "csv", "encoding": used_encoding, "delimiter": _printable(delimiter), **found},
-    )
+            if header is None:
+                header = self.header = _unique_header(record)
+                continue
+            n = len(header)
+            if len(record) > n:
+                extra = record[n:]
+                if any(f.strip() for f in extra):
+                    self.unreadable.append(
+                        UnreadableRow(
+                            start_line,
+                            f"{len(record)} fields where the header has {n} "
+                            f"(an unquoted '{_printable(self.delimiter)}' inside a comment?)",
+                            self.delimiter.join(record)[:200],
+                        )
+                    )
+                    continue
+                record = record[:n]
+            elif len(record) < n:
+                ragged.add(len(rows))
+                record = record + [""] * (n - len(record))
+            rows.append(record)
+            source_rows.append(start_line)
+            if rows_per_chunk is not None and len(rows) == rows_per_chunk:
+                yield RawTable(pd.DataFrame(rows, columns=header, dtype=object), source_rows, ragged_rows=ragged)
+                rows, source_rows, ragged = [], [], set()
+        if header is None:
+            raise InputFileError(
+                f"'{self.path.name}' is empty: no header row was found.",
+                "Check that you exported the right file; the first line must name the columns.",
+            )
+        if rows:
+            yield RawTable(pd.DataFrame(rows, columns=header, dtype=object), source_rows, ragged_rows=ragged)
+
+    def table(self, frame: pd.DataFrame, source_rows: list[int], ragged: set[int]) -> RawTable:
+        """``frame`` (rows of this file) with what the whole pass found: unreadable records, blank lines, details.
+        Call once :meth:`chunks` has run to its end."""
+        found: dict = {}
+        if self.text.nul_removed:  # a damaged export's stray NULs, removed wherever they were
+            found["nul_characters_removed"] = self.text.nul_removed
+        if self.text.sep_delimiter is not None:
+            found["excel_sep_line"] = True
+        details = {"format": "csv", "encoding": self.text.encoding, "delimiter": _printable(self.delimiter), **found}
+        blank = self.blank_lines - (self.text.sep_delimiter is not None)
+        return RawTable(frame, source_rows, self.unreadable, ragged, blank, details)
 
 
 def _printable(delim: str) -> str:
