@@ -17,6 +17,8 @@ from itertools import chain, count
 import numpy as np
 import pandas as pd
 
+from vocnlp.io.column_roles import normalise_name
+
 # Answer labels of SurveyMonkey's second header row.
 _MONKEY_LABELS = {"response", "open-ended response", "open ended response", "réponse", "réponse ouverte"}
 _PLACEHOLDER = re.compile(r"^(column_\d+|Unnamed: \d+)$")
@@ -104,17 +106,35 @@ def _without_rows(raw, n: int, columns, questions: dict, platform: str):
     )
 
 
-def roles_from_questions(frame: pd.DataFrame, questions: dict[str, str]) -> dict[str, str]:
+WORDED_ROLES = ("nps", "csat", "ces", "text")
+
+
+def _wording(questions: dict[str, str]) -> dict[str, str]:
+    return {c: normalise_name(q).replace("_", " ") for c, q in questions.items()}
+
+
+def question_columns(questions: dict[str, str], roles: set[str]) -> list[str]:
+    """The columns :func:`roles_from_questions` reads for ``roles``: those whose question wording names one of them.
+    The text role depends on the score roles' choices, so asking for it brings theirs in."""
+    wanted = set(roles) | ({"nps", "csat", "ces"} if "text" in roles else set())
+    return [c for c, text in _wording(questions).items() if any(QUESTION_PATTERNS[r].search(text) for r in wanted)]
+
+
+def roles_from_questions(
+    frame: pd.DataFrame, questions: dict[str, str], roles: set[str] | None = None
+) -> dict[str, str]:
     """Columns whose question wording names a role (NPS, comment text, CSAT, CES), for roles no column name gave.
 
     NPS: the first matching column holding 0–10 numbers (not Qualtrics' ``_NPS_GROUP`` twin). Text: among matching
-    columns, the one with the longest answers (a multiple-choice "reason" has short ones).
+    columns, the one with the longest answers (a multiple-choice "reason" has short ones). ``roles``: only these
+    (all four when None); ``frame`` needs only the :func:`question_columns` of them.
     """
-    from vocnlp.io.validate import normalise_name
-
+    roles = set(WORDED_ROLES) if roles is None else set(roles)
     found: dict[str, str] = {}
-    wording = {c: normalise_name(q).replace("_", " ") for c, q in questions.items() if c in frame.columns}
+    wording = {c: text for c, text in _wording(questions).items() if c in frame.columns}
     for role in ("nps", "csat", "ces"):
+        if role not in roles and "text" not in roles:
+            continue
         for column, text in wording.items():
             if (
                 QUESTION_PATTERNS[role].search(text)
@@ -126,11 +146,11 @@ def roles_from_questions(frame: pd.DataFrame, questions: dict[str, str]) -> dict
     candidates = [
         c for c, text in wording.items() if QUESTION_PATTERNS["text"].search(text) and c not in found.values()
     ]
-    if candidates:
+    if candidates and "text" in roles:
         lengths = [frame[c].dropna().astype(str).str.len().mean() if frame[c].notna().any() else 0 for c in candidates]
         if max(lengths) >= 15:  # answers, not codes or choices
             found["text"] = candidates[int(np.argmax(lengths))]
-    return found
+    return {role: column for role, column in found.items() if role in roles}
 
 
 def _mostly_scores(values: pd.Series) -> bool:

@@ -162,8 +162,8 @@ class CsvLines:
             self._line_decode = lambda line, number: _utf8_or_legacy(line)
         else:
             # Whole-file cp1252 fails on one undefined byte anywhere: then latin-1 reads the whole file.
-            self.encoding = "cp1252" if cp1252_ok else "latin-1"
-            self._line_decode = lambda line, number, codec=self.encoding: line.decode(codec)
+            codec = self.encoding = "cp1252" if cp1252_ok else "latin-1"
+            self._line_decode = lambda line, number: line.decode(codec)
 
     def _byte_lines(self) -> Iterator[bytes]:
         with self.path.open("rb") as fh:

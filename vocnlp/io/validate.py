@@ -7,151 +7,18 @@ validation report counts them and gives example source rows.
 
 from __future__ import annotations
 
-import difflib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from itertools import chain, count
 
 import numpy as np
 import pandas as pd
 
-from vocnlp.config import ColumnMapping, InputConfig
+from vocnlp.config import InputConfig
 from vocnlp.errors import ColumnMappingError
+from vocnlp.io.column_roles import named_column, normalise_name, resolve_mapping
 from vocnlp.io.readers import RawTable, free_name
-from vocnlp.io.survey_exports import roles_from_questions
-
-# Candidate names per role, in priority order, after normalisation
-# (lower case, accents stripped, non-alphanumerics turned into "_").
-COLUMN_CANDIDATES: dict[str, list[str]] = {
-    "text": [
-        "comment",
-        "comments",
-        "commentaire",
-        "commentaires",
-        "verbatim",
-        "verbatims",
-        "text",
-        "texte",
-        "feedback",
-        "open_text",
-        "open_comment",
-        "comment_text",
-        "response_text",
-        "reponse",
-        "reponse_libre",
-        "remarque",
-        "remarques",
-        "avis",
-        "review",
-        "message",
-        "suggestion",
-        "suggestions",
-    ],
-    "id": [
-        "comment_id",
-        "id",
-        "respondent_id",
-        "response_id",
-        "customer_id",
-        "client_id",
-        "id_client",
-        "id_repondant",
-        "identifiant",
-        "numero_client",
-        "record_id",
-        "uid",
-        "responseid",
-    ],
-    "nps": [
-        "nps",
-        "nps_score",
-        "score_nps",
-        "note_nps",
-        "ltr",
-        "likelihood_to_recommend",
-        "recommend",
-        "recommandation",
-        "note_recommandation",
-        "probabilite_de_recommandation",
-        "note",
-    ],
-    "csat": ["csat", "csat_score", "satisfaction", "note_satisfaction", "score_satisfaction"],
-    "ces": ["ces", "ces_score", "customer_effort", "effort_score", "effort", "score_effort", "note_effort"],
-    "churn": [
-        "churn",
-        "churned",
-        "has_churned",
-        "resilie",
-        "resiliation",
-        "a_resilie",
-        "cancelled",
-        "canceled",
-        "attrition",
-        "depart",
-        "lost_customer",
-    ],
-    "fcr": [
-        "fcr",
-        "first_contact_resolution",
-        "resolved_first_contact",
-        "resolved_at_first_contact",
-        "resolu_premier_contact",
-        "resolution_premier_contact",
-        "resolu_au_premier_contact",
-        "rpc",
-    ],
-    "resolution_time": [
-        "resolution_time",
-        "time_to_resolution",
-        "resolution_hours",
-        "resolution_days",
-        "delai_resolution",
-        "delai_de_resolution",
-        "duree_resolution",
-        "temps_resolution",
-        "temps_de_resolution",
-    ],
-    "referral": [
-        "referral",
-        "referred",
-        "referred_a_friend",
-        "has_referred",
-        "parrainage",
-        "a_parraine",
-        "parraine",
-        "recommandation_effective",
-    ],
-    "tenure": [
-        "tenure",
-        "tenure_months",
-        "tenure_days",
-        "tenure_years",
-        "customer_tenure",
-        "months_as_customer",
-        "anciennete",
-        "anciennete_mois",
-        "anciennete_client",
-        "duree_client",
-        "duree_abonnement",
-    ],
-    "date": [
-        "date",
-        "response_date",
-        "survey_date",
-        "date_reponse",
-        "date_de_reponse",
-        "submitted_at",
-        "created_at",
-        "timestamp",
-        "date_enquete",
-        "recordeddate",
-        "end_date",
-        "enddate",
-    ],
-}
-
-ROLES = ("text", "id", "nps", "csat", "ces", "churn", "date", "fcr", "resolution_time", "referral", "tenure")
+from vocnlp.io.survey_exports import WORDED_ROLES, question_columns, roles_from_questions
 
 MISSING_TOKENS = {"", "na", "n/a", "n.a.", "nan", "none", "null", "-", "--", "?", "nr", "ns", "#n/a"}
 TRUE_TOKENS = {"1", "1.0", "true", "yes", "y", "oui", "o", "vrai", "churned", "resilie", "x"}
@@ -185,12 +52,6 @@ RESERVED = {
 }
 
 
-def normalise_name(name: str) -> str:
-    """Lower-case, strip accents and punctuation, so 'Résilié ?' matches 'resilie'."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
 @dataclass
 class ValidatedTable:
     """Rows ready for the pipeline: input columns kept, roles resolved, status set."""
@@ -198,60 +59,6 @@ class ValidatedTable:
     frame: pd.DataFrame
     mapping: dict[str, str | list[str] | None]
     report: dict = field(default_factory=dict)
-
-
-def resolve_mapping(
-    columns: list[str], mapping: ColumnMapping, by_question: dict[str, str] | None = None
-) -> dict[str, str | list[str] | None]:
-    """Resolve each role to an input column: explicit mapping first, then known names, then the wording of the
-    survey question (``by_question``: :func:`vocnlp.io.survey_exports.roles_from_questions`)."""
-    by_question = by_question or {}
-    by_norm: dict[str, str] = {}
-    for col in columns:
-        by_norm.setdefault(normalise_name(col), col)
-    resolved: dict[str, str | list[str] | None] = {}
-    for role in ROLES:
-        explicit = getattr(mapping, role)
-        if explicit is not None:
-            resolved[role] = _require_column(explicit, columns, role)
-        else:
-            resolved[role] = next(
-                (by_norm[c] for c in COLUMN_CANDIDATES[role] if c in by_norm), None
-            ) or by_question.get(role)
-    resolved["segments"] = [_require_column(s, columns, "segment") for s in mapping.segments]
-    taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
-    # One column must not play two roles by accident (e.g. 'effort' as CES and as text).
-    dupes = {c for c in taken if taken.count(c) > 1}
-    for role in ("tenure", "fcr", "resolution_time", "referral", "csat", "ces", "churn", "date", "nps", "id"):
-        if resolved[role] in dupes and getattr(mapping, role) is None:
-            resolved[role] = None
-            taken = [v for k, v in resolved.items() if k != "segments" and v is not None]
-            dupes = {c for c in taken if taken.count(c) > 1}
-    if resolved["text"] is None:
-        raise ColumnMappingError(
-            f"No comment text column found. Columns in the file: {_list(columns)}.",
-            "Name the text column with --text COLUMN (or input.columns.text in the config).",
-        )
-    return resolved
-
-
-def _require_column(name: str, columns: list[str], role: str) -> str:
-    if name in columns:
-        return name
-    lowered = {c.lower().strip(): c for c in columns}
-    if name.lower().strip() in lowered:
-        return lowered[name.lower().strip()]
-    close = difflib.get_close_matches(name, columns, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise ColumnMappingError(
-        f"The {role} column '{name}' is not in the file. Columns in the file: {_list(columns)}.{hint}",
-        f"Pass the exact column name to --{role.replace('_', '-')}.",
-    )
-
-
-def _list(columns: list[str]) -> str:
-    shown = ", ".join(f"'{c}'" for c in columns[:30])
-    return shown + (f" (and {len(columns) - 30} more)" if len(columns) > 30 else "") if columns else "(none)"
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -295,6 +102,14 @@ def _parse_yes_no(values: pd.Series, prefix: str, flags: list[list[str]]) -> pd.
 
 
 def _parse_dates(values: pd.Series, flags: list[list[str]], month_first_hint: bool = False) -> pd.Series:
+    parsed, invalid = _dates_and_invalid(values, month_first_hint)
+    for i in np.flatnonzero(invalid):
+        flags[i].append("date_invalid")
+    return parsed
+
+
+def _dates_and_invalid(values: pd.Series, month_first_hint: bool) -> tuple[pd.Series, np.ndarray]:
+    """The parsed dates, and where a date was given but could not be read."""
     text = _as_text(values)
     present = text != ""
     parsed = pd.to_datetime(text.where(present), errors="coerce", format="ISO8601")
@@ -303,9 +118,7 @@ def _parse_dates(values: pd.Series, flags: list[list[str]], month_first_hint: bo
         text = text.str.replace(_NAMED_OFFSET, lambda m: f" {m[1]}{int(m[2]):02d}:{m[3] or '00'}", regex=True)
         day_first = _day_first(text[present], month_first_hint)
         parsed = pd.to_datetime(text.where(present), errors="coerce", dayfirst=day_first, format="mixed")
-    for i in np.flatnonzero((present & parsed.isna()).to_numpy()):
-        flags[i].append("date_invalid")
-    return parsed
+    return parsed, (present & parsed.isna()).to_numpy()
 
 
 _NAMED_OFFSET = re.compile(r"\s*(?:GMT|UTC)([+-])(\d{1,2})(?::?(\d{2}))?\s*$")
@@ -347,37 +160,125 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
     frame = raw.frame.copy()
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    questions = raw.details.get("questions") or {c: c for c in columns}  # survey exports: the question text
-    # Roles a platform's fixed columns give (Typeform's '#'), then those the question wording gives.
-    hints = {**raw.details.get("platform_roles", {}), **roles_from_questions(frame, questions)}
-    mapping = resolve_mapping(columns, settings.columns, hints)
-    renamed = _renamed_inputs(columns)
-    n = len(frame)
-    flags: list[list[str]] = [[] for _ in range(n)]
-    i: int | np.integer  # row numbers, from Python lists and from numpy
-    for i in raw.ragged_rows:
-        flags[i].append("ragged_row")
+    plan = plan_columns(columns, raw.details, settings, lambda names: frame[names])
+    wide = table_wide(plan, raw.source_rows, lambda name: frame[name], _month_first_platform(raw, plan.mapping))
+    out, flags = validate_rows(frame, plan, settings, raw.ragged_rows, raw.source_rows, wide)
+    tally = FlagTally()
+    tally.add(flags, raw.source_rows)
+    return ValidatedTable(out, plan.mapping_out, tally.report(raw, plan))
 
-    text = _as_text(frame[mapping["text"]])
-    for i in np.flatnonzero((text == "").to_numpy()):
-        flags[i].append("empty_text")
-    added: dict[str, pd.Series] = {}
+
+@dataclass
+class ColumnPlan:
+    """The roles of a file's columns (``mapping``, input names) and the input columns renamed to make way for the
+    outputs (``renamed``); ``mapping_out`` gives the roles under the output names."""
+
+    mapping: dict[str, str | list[str] | None]
+    renamed: dict[str, str]
+
+    @property
+    def mapping_out(self) -> dict[str, str | list[str] | None]:
+        """The mapping with renamed input columns under their new names (what the run's outputs hold)."""
+        out = {k: (self.renamed.get(v, v) if isinstance(v, str) else v) for k, v in self.mapping.items()}
+        segments = self.mapping["segments"]
+        assert isinstance(segments, list)  # resolve_mapping always sets a list
+        out["segments"] = [self.renamed.get(s, s) for s in segments]
+        return out
+
+
+def plan_columns(columns: list[str], details: dict, settings: InputConfig, values) -> ColumnPlan:
+    """The roles of ``columns``: configuration, known names, then a platform's fixed columns and the question wording
+    (:func:`roles_from_questions`) for the roles still open. ``values(names)`` gives whole columns as a DataFrame;
+    only the columns whose wording names an open role are asked for, so a dump read in chunks need not gather the
+    others."""
+    questions = details.get("questions") or {c: c for c in columns}  # survey exports: the question text
+    open_roles = {role for role in WORDED_ROLES if _open_role(role, columns, settings)}
+    worded = (
+        roles_from_questions(values(question_columns(questions, open_roles)), questions, open_roles)
+        if open_roles
+        else {}
+    )
+    mapping = resolve_mapping(columns, settings.columns, {**details.get("platform_roles", {}), **worded})
+    return ColumnPlan(mapping, _renamed_inputs(columns))
+
+
+def _open_role(role: str, columns: list[str], settings: InputConfig) -> bool:
+    """Whether no setting or known name gives ``role`` a column (a wrong setting is :func:`resolve_mapping`'s to
+    report, in its order)."""
+    try:
+        return named_column(role, columns, settings.columns) is None
+    except ColumnMappingError:
+        return False
+
+
+@dataclass
+class TableWide:
+    """What validation reads from whole columns rather than row by row: unique comment ids (a duplicate anywhere in
+    the file gets a suffix) and dates (whether 01/10 is day first is decided from the whole column)."""
+
+    comment_id: np.ndarray
+    duplicate_id: np.ndarray | None
+    id_missing: np.ndarray | None
+    dates: pd.Series | None
+    date_invalid: np.ndarray | None
+
+
+def wide_columns(plan: ColumnPlan) -> list[str]:
+    """The input columns :func:`table_wide` reads whole."""
+    return [c for c in (plan.mapping["id"], plan.mapping["date"]) if isinstance(c, str)]
+
+
+def table_wide(plan: ColumnPlan, source_rows, column, month_first_hint: bool) -> TableWide:
+    """Ids and dates of the whole table (``column(name)``: a whole input column, positionally indexed)."""
+    mapping = plan.mapping
+    duplicate = missing = None
     if mapping["id"]:
-        ids = _as_text(frame[mapping["id"]])
+        ids = _as_text(column(mapping["id"]))
         dup = ids.duplicated(keep=False) & (ids != "")
-        for i in np.flatnonzero(dup.to_numpy()):
-            flags[i].append("duplicate_id")
         # comment_id must be a unique key: later duplicates get a suffix, blanks the row number.
         occurrence = ids.groupby(ids).cumcount()
         comment_id = ids.where(occurrence == 0, ids + "~" + (occurrence + 1).astype(str))
-        comment_id = comment_id.where(ids != "", "row-" + pd.Series(raw.source_rows, index=frame.index).astype(str))
+        comment_id = comment_id.where(ids != "", "row-" + pd.Series(source_rows, index=ids.index).astype(str))
         comment_id = _unique_ids(comment_id, made_up=((occurrence > 0) | (ids == "")).to_numpy())
-        for i in np.flatnonzero((ids == "").to_numpy()):
-            flags[i].append("id_missing")
+        duplicate, missing = dup.to_numpy(), (ids == "").to_numpy()
     else:
-        comment_id = pd.Series([f"row-{r}" for r in raw.source_rows], index=frame.index)
-    added["comment_id"] = comment_id.astype(str)
-    added["source_row"] = pd.Series(raw.source_rows, index=frame.index, dtype="int64")
+        comment_id = pd.Series([f"row-{r}" for r in source_rows])
+    dates = invalid = None
+    if mapping["date"]:
+        dates, invalid = _dates_and_invalid(column(mapping["date"]), month_first_hint)
+    return TableWide(comment_id.astype(str).to_numpy(), duplicate, missing, dates, invalid)
+
+
+def validate_rows(
+    frame: pd.DataFrame,
+    plan: ColumnPlan,
+    settings: InputConfig,
+    ragged_rows,
+    source_rows,
+    wide: TableWide,
+    offset: int = 0,
+) -> tuple[pd.DataFrame, list[list[str]]]:
+    """Rows ``offset`` to ``offset + len(frame)`` of a table, validated: roles parsed, every problem flagged in
+    ``status`` (``ragged_rows``: positions within ``frame``). Returns the rows with their added columns and each
+    row's flags."""
+    mapping = plan.mapping
+    window = slice(offset, offset + len(frame))
+    flags: list[list[str]] = [[] for _ in range(len(frame))]
+    i: int | np.integer  # row numbers, from Python lists and from numpy
+    for i in ragged_rows:
+        flags[i].append("ragged_row")
+    text = _as_text(frame[mapping["text"]])
+    for i in np.flatnonzero((text == "").to_numpy()):
+        flags[i].append("empty_text")
+    if wide.duplicate_id is not None and wide.id_missing is not None:
+        for i in np.flatnonzero(wide.duplicate_id[window]):
+            flags[i].append("duplicate_id")
+        for i in np.flatnonzero(wide.id_missing[window]):
+            flags[i].append("id_missing")
+    added: dict[str, pd.Series] = {
+        "comment_id": pd.Series(wide.comment_id[window], index=frame.index),
+        "source_row": pd.Series(source_rows, index=frame.index, dtype="int64"),
+    }
     if mapping["nps"]:
         added["nps_score"] = _parse_numeric(frame[mapping["nps"]], "nps", 0, 10, True, flags)
         added["nps_category"] = nps_category(added["nps_score"])
@@ -400,19 +301,17 @@ def validate(raw: RawTable, settings: InputConfig) -> ValidatedTable:
         added["tenure"] = _parse_numeric(frame[mapping["tenure"]], "tenure", 0, np.inf, False, flags)
     if mapping["referral"]:
         added["referred"] = _parse_yes_no(frame[mapping["referral"]], "referral", flags)
-    if mapping["date"]:
-        added["response_date"] = _parse_dates(frame[mapping["date"]], flags, _month_first_platform(raw, mapping))
+    if wide.dates is not None and wide.date_invalid is not None:
+        added["response_date"] = wide.dates.iloc[window]
+        for i in np.flatnonzero(wide.date_invalid[window]):
+            flags[i].append("date_invalid")
     added["status"] = pd.Series([";".join(f) if f else "ok" for f in flags], index=frame.index, dtype=object)
 
-    out = frame.rename(columns=renamed)
+    out = frame.rename(columns=plan.renamed)
     for name, series in added.items():
         out[name] = series.to_numpy() if name != "nps_category" else series.array
     out["_text"] = text.to_numpy()
-    mapping_out = {k: (renamed.get(v, v) if isinstance(v, str) else v) for k, v in mapping.items()}
-    assert isinstance(mapping["segments"], list)  # resolve_mapping always sets a list
-    mapping_out["segments"] = [renamed.get(s, s) for s in mapping["segments"]]
-    report = _report(raw, flags, list(added["comment_id"]), mapping, renamed)
-    return ValidatedTable(out, mapping_out, report)
+    return out, flags
 
 
 def _renamed_inputs(columns: list[str]) -> dict[str, str]:
@@ -437,24 +336,39 @@ def _unique_ids(comment_id: pd.Series, made_up: np.ndarray) -> pd.Series:
     return out
 
 
-def _report(raw: RawTable, flags: list[list[str]], comment_ids: list[str], mapping: dict, renamed: dict) -> dict:
-    counts: dict[str, int] = {}
-    examples: dict[str, list[int]] = {}
-    for i, row_flags in enumerate(flags):
-        for flag in row_flags:
-            counts[flag] = counts.get(flag, 0) + 1
-            examples.setdefault(flag, [])
-            if len(examples[flag]) < 5:
-                examples[flag].append(raw.source_rows[i])
-    return {
-        "source": raw.details,
-        "rows_read": len(flags),
-        "rows_unreadable": len(raw.unreadable),
-        "blank_lines_skipped": raw.blank_lines,
-        "rows_ok": sum(1 for f in flags if not f),
-        "flag_counts": dict(sorted(counts.items())),
-        "flag_example_source_rows": dict(sorted(examples.items())),
-        "unreadable": [{"line": u.line, "reason": u.reason, "excerpt": u.excerpt} for u in raw.unreadable],
-        "columns": {k: v for k, v in mapping.items()},
-        "renamed_input_columns": renamed,
-    }
+class FlagTally:
+    """The validation report's counts, gathered as rows are validated (in one go or chunk by chunk, in order)."""
+
+    def __init__(self) -> None:
+        """An empty tally."""
+        self.rows = 0
+        self.ok = 0
+        self.counts: dict[str, int] = {}
+        self.examples: dict[str, list[int]] = {}
+
+    def add(self, flags: list[list[str]], source_rows) -> None:
+        """Count the next rows' flags (``source_rows``: their lines in the file, for the examples)."""
+        self.rows += len(flags)
+        for i, row_flags in enumerate(flags):
+            if not row_flags:
+                self.ok += 1
+            for flag in row_flags:
+                self.counts[flag] = self.counts.get(flag, 0) + 1
+                shown = self.examples.setdefault(flag, [])
+                if len(shown) < 5:
+                    shown.append(source_rows[i])
+
+    def report(self, raw: RawTable, plan: ColumnPlan) -> dict:
+        """validation.json: what was read, what was flagged (with example lines) and which column plays which role."""
+        return {
+            "source": raw.details,
+            "rows_read": self.rows,
+            "rows_unreadable": len(raw.unreadable),
+            "blank_lines_skipped": raw.blank_lines,
+            "rows_ok": self.ok,
+            "flag_counts": dict(sorted(self.counts.items())),
+            "flag_example_source_rows": dict(sorted(self.examples.items())),
+            "unreadable": [{"line": u.line, "reason": u.reason, "excerpt": u.excerpt} for u in raw.unreadable],
+            "columns": {k: v for k, v in plan.mapping.items()},
+            "renamed_input_columns": plan.renamed,
+        }
