@@ -51,20 +51,7 @@ def read_table(
     Excel sheet (name or 0-based index; default the first).
     """
     path = Path(path)
-    if not path.exists():
-        raise InputFileError(
-            f"Input file '{path}' does not exist.", "Check the path (relative paths start from the current folder)."
-        )
-    if path.is_dir():
-        raise InputFileError(f"Input '{path}' is a folder, not a file.", "Pass one file: " + ", ".join(SUPPORTED) + ".")
-    suffix = path.suffix.lower()
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
-        raise InputFileError(
-            f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
-            "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.",
-        )
+    suffix = check_dump_file(path)
     if suffix in CSV_SUFFIXES:
         return unwrap_survey_export(read_csv(path, encoding=encoding, delimiter=delimiter))
     if suffix in EXCEL_SUFFIXES:
@@ -84,6 +71,25 @@ def read_table(
         + ", ".join(SUPPORTED)
         + "; export your survey tool's data to one of them (CSV or XLSX usually).",
     )
+
+
+def check_dump_file(path: Path) -> str:
+    """``path``'s suffix, lower case, once it is known to be a file that is not a misnamed workbook."""
+    if not path.exists():
+        raise InputFileError(
+            f"Input file '{path}' does not exist.", "Check the path (relative paths start from the current folder)."
+        )
+    if path.is_dir():
+        raise InputFileError(f"Input '{path}' is a folder, not a file.", "Pass one file: " + ", ".join(SUPPORTED) + ".")
+    suffix = path.suffix.lower()
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04") and suffix not in EXCEL_SUFFIXES:
+        raise InputFileError(
+            f"'{path.name}' is a zip/Excel file but has the suffix '{suffix}'.",
+            "Rename it to .xlsx if it is an Excel workbook, or export the sheet as CSV.",
+        )
+    return suffix
 
 
 # ---------------------------------------------------------------- CSV

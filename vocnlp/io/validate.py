@@ -59,6 +59,19 @@ class ValidatedTable:
     frame: pd.DataFrame
     mapping: dict[str, str | list[str] | None]
     report: dict = field(default_factory=dict)
+    # A dump validated chunk by chunk (vocnlp.pipeline.streamed_input): its rows wait on disk, ``frame`` has none.
+    rows_on_disk: int | None = None
+    comment_ids: pd.Series | None = None
+
+    def row_count(self) -> int:
+        """How many rows the table has, in ``frame`` or on disk."""
+        return len(self.frame) if self.rows_on_disk is None else self.rows_on_disk
+
+    def ids(self) -> pd.Series:
+        """Every row's ``comment_id``, in table order."""
+        if self.comment_ids is None:
+            return self.frame["comment_id"]
+        return self.comment_ids.rename("comment_id")
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -192,23 +205,23 @@ def plan_columns(columns: list[str], details: dict, settings: InputConfig, value
     only the columns whose wording names an open role are asked for, so a dump read in chunks need not gather the
     others."""
     questions = details.get("questions") or {c: c for c in columns}  # survey exports: the question text
-    open_roles = {role for role in WORDED_ROLES if _open_role(role, columns, settings)}
-    worded = (
-        roles_from_questions(values(question_columns(questions, open_roles)), questions, open_roles)
-        if open_roles
-        else {}
-    )
+    unnamed = open_roles(columns, settings)
+    worded = roles_from_questions(values(question_columns(questions, unnamed)), questions, unnamed) if unnamed else {}
     mapping = resolve_mapping(columns, settings.columns, {**details.get("platform_roles", {}), **worded})
     return ColumnPlan(mapping, _renamed_inputs(columns))
 
 
-def _open_role(role: str, columns: list[str], settings: InputConfig) -> bool:
-    """Whether no setting or known name gives ``role`` a column (a wrong setting is :func:`resolve_mapping`'s to
-    report, in its order)."""
-    try:
-        return named_column(role, columns, settings.columns) is None
-    except ColumnMappingError:
-        return False
+def open_roles(columns: list[str], settings: InputConfig) -> set[str]:
+    """The roles question wording may give: those no setting or known name gives a column (a wrong setting is
+    :func:`resolve_mapping`'s to report, in its order)."""
+    found = set()
+    for role in WORDED_ROLES:
+        try:
+            if named_column(role, columns, settings.columns) is None:
+                found.add(role)
+        except ColumnMappingError:
+            pass
+    return found
 
 
 @dataclass
@@ -216,7 +229,7 @@ class TableWide:
     """What validation reads from whole columns rather than row by row: unique comment ids (a duplicate anywhere in
     the file gets a suffix) and dates (whether 01/10 is day first is decided from the whole column)."""
 
-    comment_id: np.ndarray
+    comment_id: pd.Series
     duplicate_id: np.ndarray | None
     id_missing: np.ndarray | None
     dates: pd.Series | None
@@ -234,19 +247,26 @@ def table_wide(plan: ColumnPlan, source_rows, column, month_first_hint: bool) ->
     duplicate = missing = None
     if mapping["id"]:
         ids = _as_text(column(mapping["id"]))
-        dup = ids.duplicated(keep=False) & (ids != "")
-        # comment_id must be a unique key: later duplicates get a suffix, blanks the row number.
-        occurrence = ids.groupby(ids).cumcount()
-        comment_id = ids.where(occurrence == 0, ids + "~" + (occurrence + 1).astype(str))
-        comment_id = comment_id.where(ids != "", "row-" + pd.Series(source_rows, index=ids.index).astype(str))
-        comment_id = _unique_ids(comment_id, made_up=((occurrence > 0) | (ids == "")).to_numpy())
-        duplicate, missing = dup.to_numpy(), (ids == "").to_numpy()
+        blank = (ids == "").to_numpy()
+        dup = ids.duplicated(keep=False).to_numpy() & ~blank
+        # comment_id must be a unique key: later duplicates get a suffix, blanks the row number. Only those rows get
+        # new text: a million-row dump keeps one string per id.
+        occurrence = ids.groupby(ids).cumcount().to_numpy()
+        comment_id = ids.to_numpy(dtype=object)
+        later = np.flatnonzero((occurrence > 0) & ~blank)
+        comment_id[later] = [f"{comment_id[i]}~{occurrence[i] + 1}" for i in later]
+        comment_id[blank] = [f"row-{r}" for r in np.asarray(source_rows)[blank]]
+        made_up = (occurrence > 0) | blank
+        if made_up.any():
+            comment_id = _unique_ids(pd.Series(comment_id), made_up).to_numpy(dtype=object)
+        duplicate, missing = dup, blank
     else:
-        comment_id = pd.Series([f"row-{r}" for r in source_rows])
+        comment_id = np.array([f"row-{r}" for r in source_rows], dtype=object)
     dates = invalid = None
     if mapping["date"]:
         dates, invalid = _dates_and_invalid(column(mapping["date"]), month_first_hint)
-    return TableWide(comment_id.astype(str).to_numpy(), duplicate, missing, dates, invalid)
+    # Arrow-backed text: a tenth of the memory of a million Python strings.
+    return TableWide(pd.Series(comment_id, dtype="str"), duplicate, missing, dates, invalid)
 
 
 def validate_rows(
@@ -276,7 +296,7 @@ def validate_rows(
         for i in np.flatnonzero(wide.id_missing[window]):
             flags[i].append("id_missing")
     added: dict[str, pd.Series] = {
-        "comment_id": pd.Series(wide.comment_id[window], index=frame.index),
+        "comment_id": pd.Series(wide.comment_id.iloc[window].to_numpy(dtype=object), index=frame.index),
         "source_row": pd.Series(source_rows, index=frame.index, dtype="int64"),
     }
     if mapping["nps"]:

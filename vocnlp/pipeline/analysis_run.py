@@ -19,12 +19,13 @@ from vocnlp.components.themes import NEAR_MISS_COLUMNS, Themes
 from vocnlp.config import RunConfig, load_config
 from vocnlp.errors import ConfigError
 from vocnlp.io.exports import codebook
-from vocnlp.io.parts import dump_digest, read_dump
-from vocnlp.io.readers import RawTable
+from vocnlp.io.parts import dump_digest, is_parts, read_dump
+from vocnlp.io.readers import RawTable, check_dump_file
 from vocnlp.io.validate import ValidatedTable, validate
 from vocnlp.pipeline.checkpoints import ChunkStore
 from vocnlp.pipeline.result import AnalysisResult
 from vocnlp.pipeline.runner import ChunkEngine, Pipeline, _mask_text_column, _text_safe_inputs
+from vocnlp.pipeline.streamed_input import stream_into_store
 
 
 def analyze_table(
@@ -36,17 +37,20 @@ def analyze_table(
     source_name: str = "dataframe",
     store: ChunkStore | None = None,
     engine: ChunkEngine | None = None,
+    validated: ValidatedTable | None = None,
+    t_start: float | None = None,
 ) -> AnalysisResult:
     """Validate, annotate, score and rank drivers for an already-read table (finished chunks kept in ``store``
     when given, see :mod:`vocnlp.pipeline.checkpoints`; analysed by ``engine`` when given, see
-    :meth:`Pipeline.annotate`)."""
-    t_start = time.perf_counter()
-    table = validate(raw, config.input)
+    :meth:`Pipeline.annotate`). ``validated``: ``raw`` validated already, its rows in ``store``
+    (:mod:`vocnlp.pipeline.streamed_input`), since ``t_start``."""
+    t_start = time.perf_counter() if t_start is None else t_start
+    table = validate(raw, config.input) if validated is None else validated
     renamed = table.report["renamed_input_columns"]
     input_columns = [renamed.get(str(c), str(c)) for c in raw.frame.columns]
     if store is not None:  # analyze_file's own read: the validated table has every input column
         raw.frame = raw.frame.iloc[:0]
-    n_read = len(table.frame)
+    n_read = table.row_count()
     t_valid = time.perf_counter()
     pipe = pipeline or Pipeline(config)
     pipe.setup()
@@ -155,7 +159,7 @@ def _judged_sample(config: RunConfig, table: ValidatedTable, pipe: Pipeline) -> 
             "drivers.judged_labels (--judged) needs a themes stage, and this config's pipeline has none.",
             "Add '- name: themes' to pipeline.stages, or drop the judged-labels file.",
         )
-    return read_judged_labels(path, table.frame["comment_id"], themes_of_codebook(codebook(taxonomy)))
+    return read_judged_labels(path, table.ids(), themes_of_codebook(codebook(taxonomy)))
 
 
 def _adapt(comments: pd.DataFrame, pipe: Pipeline, config: RunConfig) -> dict:
@@ -239,7 +243,9 @@ def analyze_file(
     ``engine`` (with ``checkpoints``): where the chunks are analysed, e.g. a Dask cluster.
     """
     cfg = config or (pipeline.config if pipeline is not None else load_config())
-    raw = read_dump(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
+    t_start = time.perf_counter()
+    if not is_parts(path):
+        check_dump_file(Path(path))  # a missing or misnamed file is reported before its bytes are hashed
     store = None
     if checkpoints is not None:
         fingerprint = {
@@ -248,6 +254,21 @@ def analyze_file(
             "input_sha256": dump_digest(path),
         }
         store = ChunkStore(checkpoints, fingerprint, resume=resume)
+    # With the chunks on disk, a CSV dump goes there chunk by chunk and is never held whole.
+    streamed = stream_into_store(path, cfg, store) if store is not None else None
+    if streamed is not None:
+        raw, validated = streamed.raw, streamed.table
+    else:
+        raw = read_dump(path, sheet=cfg.input.sheet, encoding=cfg.input.encoding, delimiter=cfg.input.delimiter)
+        validated = None
     return analyze_table(
-        raw, cfg, progress=progress, pipeline=pipeline, source_name=Path(path).name, store=store, engine=engine
+        raw,
+        cfg,
+        progress=progress,
+        pipeline=pipeline,
+        source_name=Path(path).name,
+        store=store,
+        engine=engine,
+        validated=validated,
+        t_start=t_start,
     )

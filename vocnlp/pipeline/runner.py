@@ -97,16 +97,19 @@ class Pipeline:
         """
         self.setup()
         frame = table.frame
+        n_rows = table.row_count()
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
         comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
         keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
-        starts = range(0, len(frame), size)
+        starts = range(0, n_rows, size)
         finished_before = set(store.finished) if store is not None else set()
         self.chunks = {"total": len(starts), "resumed": len(finished_before & set(range(len(starts))))}
 
-        if store is not None:
+        if table.rows_on_disk is not None and store is None:
+            raise ValueError("a table validated into a ChunkStore is analysed from it; give store=")
+        if store is not None and table.rows_on_disk is None:
             # The input goes to disk chunk by chunk, so that memory does not grow with the dump while it is
             # analysed. Object input columns become text first (Parquet holds one type per column); the chunk
             # files get the same conversion below, so the outputs do not change.
@@ -128,7 +131,7 @@ class Pipeline:
             store.drop_input(index)
 
         missing: list[int] = []
-        with _progress(show, len(frame)) as advance:
+        with _progress(show, n_rows) as advance:
             if engine is not None:
                 if store is None:
                     raise ValueError("an engine hands its chunks back through a ChunkStore; give store=")
