@@ -252,7 +252,7 @@ def table_wide(plan: ColumnPlan, source_rows, column, month_first_hint: bool) ->
         # comment_id must be a unique key: later duplicates get a suffix, blanks the row number. Only those rows get
         # new text: a million-row dump keeps one string per id.
         occurrence = ids.groupby(ids).cumcount().to_numpy()
-        comment_id = ids.to_numpy(dtype=object)
+        comment_id = ids.to_numpy(dtype=object, copy=True)
         later = np.flatnonzero((occurrence > 0) & ~blank)
         comment_id[later] = [f"{comment_id[i]}~{occurrence[i] + 1}" for i in later]
         comment_id[blank] = [f"row-{r}" for r in np.asarray(source_rows)[blank]]
