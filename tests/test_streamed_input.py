@@ -98,3 +98,20 @@ def test_the_csv_reader_hands_out_rows_in_chunks_of_the_size_asked(tmp_path):
     sizes = [len(chunk.frame) for chunk in reading.chunks(10)]
     assert sizes == [10, 10, 5]
     assert reading.table(pd.DataFrame(), [], set()).details["encoding"] == "utf-8-sig"
+
+
+def test_encodings_given_by_the_user_read_line_by_line_or_whole(tmp_path):
+    from vocnlp.errors import InputFileError
+    from vocnlp.io.readers import read_csv
+
+    text = "id;comment\r1;Très déçu\r2;Parfait\r"  # old Mac line ends: \r alone
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_bytes(text.encode("cp1252"))
+    wide = tmp_path / "wide.csv"
+    wide.write_bytes(text.encode("utf-16"))
+    for path, encoding in ((legacy, "cp1252"), (legacy, None), (wide, "utf-16"), (wide, None)):
+        raw = read_csv(path, encoding=encoding)
+        assert raw.frame["comment"].tolist() == ["Très déçu", "Parfait"], (path.name, encoding)
+        assert raw.source_rows == [2, 3]
+    with pytest.raises(InputFileError, match="'utf-8' at line 1"):
+        read_csv(legacy, encoding="utf-8")
