@@ -16,9 +16,11 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 _log = logging.getLogger(__name__).info
 WORK_PREFIX = ".vocnlp-chunks-"
@@ -114,20 +116,30 @@ class ChunkStore:
         """Remove chunk ``index``'s input rows once its results are saved (they are in them now)."""
         self._path("input", index).unlink(missing_ok=True)
 
-    def load(self, index: int) -> ChunkParts:
-        """Chunk ``index`` as written by :meth:`save`."""
+    def load(
+        self,
+        index: int,
+        comment_columns: Callable[[list[str]], list[str]] | None = None,
+        mention_columns: Callable[[list[str]], list[str]] | None = None,
+        near_misses: bool = True,
+    ) -> ChunkParts:
+        """Chunk ``index`` as written by :meth:`save`; ``comment_columns`` / ``mention_columns`` choose the columns
+        read from each file's names (all when None), and ``near_misses=False`` leaves them on disk."""
 
-        def frame(kind: str) -> pd.DataFrame | None:
+        def frame(kind: str, columns: Callable[[list[str]], list[str]] | None = None) -> pd.DataFrame | None:
             path = self._path(kind, index)
-            return pd.read_parquet(path) if path.is_file() else None
+            if not path.is_file():
+                return None
+            chosen = None if columns is None else columns(pq.read_schema(path).names)
+            return pd.read_parquet(path, columns=chosen)
 
         vectors = self._path("vectors", index, ".npy")
-        comments = frame("comments")
+        comments = frame("comments", comment_columns)
         assert comments is not None  # save() always writes it before the done marker
         return ChunkParts(
             comments,
-            frame("mentions"),
-            frame("near"),
+            frame("mentions", mention_columns),
+            frame("near") if near_misses else None,
             np.load(vectors, allow_pickle=False) if vectors.is_file() else None,
         )
 

@@ -101,6 +101,7 @@ class Pipeline:
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
         comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
+        kept: list[ChunkParts] = []
         keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
         starts = range(0, n_rows, size)
@@ -144,22 +145,24 @@ class Pipeline:
                     parts = self.annotate_chunk(rows(index), timings, keep_vectors)
                     if store is not None:
                         keep(index, parts)
-                if store is not None:  # the full rows stay on disk until the outputs are written
-                    parts = store.load(index)
-                    parts.comments = analysis_columns(parts.comments, table.mapping, text_columns or [])
-                    parts.mentions = None if parts.mentions is None else parts.mentions.drop(columns=["evidence"])
-                    parts.near_misses = None
-                comment_parts.append(parts.comments)
-                if parts.vectors is not None:
-                    vector_parts.append(parts.vectors)
-                if parts.mentions is not None:
-                    mention_parts.append(parts.mentions)
-                if parts.near_misses is not None:
-                    near_parts.append(parts.near_misses)
+                        _give_back_freed_memory()  # the chunk's full rows and vectors are gone: their pages too
+                    else:
+                        kept.append(parts)
                 if fresh or index in finished_before:  # an engine advanced the bar as its chunks came in
-                    advance(len(parts.comments))
-                if store is not None:  # the chunk's full rows and vectors are gone: their pages too
-                    _give_back_freed_memory()
+                    advance(min(size, n_rows - start))
+        if store is not None:
+            # Read back once every chunk is done, so that what stays in memory is allocated after the chunks'
+            # work rather than scattered among its freed pages (which then cannot go back to the system).
+            kept = [_analysis_parts(store, index, table.mapping, text_columns or []) for index in range(len(starts))]
+        for parts in kept:
+            comment_parts.append(parts.comments)
+            if parts.vectors is not None:
+                vector_parts.append(parts.vectors)
+            if parts.mentions is not None:
+                mention_parts.append(parts.mentions)
+            if parts.near_misses is not None:
+                near_parts.append(parts.near_misses)
+        kept.clear()
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (
             pd.concat(mention_parts, ignore_index=True) if mention_parts else pd.DataFrame(columns=MENTION_COLUMNS)
@@ -170,8 +173,8 @@ class Pipeline:
             pd.concat(near_parts, ignore_index=True) if near_parts else pd.DataFrame(columns=NEAR_MISS_COLUMNS)
         )
         if store is not None:  # only the concatenated tables are used from here on
-            for kept in (comment_parts, mention_parts, near_parts):
-                kept.clear()
+            for held in (comment_parts, mention_parts, near_parts):
+                held.clear()
             _give_back_freed_memory()
         return comments, mentions, timings
 
@@ -271,10 +274,26 @@ def analysis_columns(comments: pd.DataFrame, mapping: dict, input_columns: list[
     """The columns of ``comments`` that scores, groups, drivers and the summary read: the analysis's own columns
     (less each emotion's probability) and the input columns given a role (segments included) except the text; the
     rest stays in the chunk files."""
+    keep = set(analysis_column_names(list(comments.columns), mapping, input_columns))
+    return comments.drop(columns=[c for c in comments.columns if c not in keep])
+
+
+def analysis_column_names(columns: list[str], mapping: dict, input_columns: list[str]) -> list[str]:
+    """Which of ``columns`` :func:`analysis_columns` keeps, in their order."""
     roles = {c for v in mapping.values() for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
     drop = (set(input_columns) - roles) | {mapping.get("text")} | set(TEXT_ONLY_COLUMNS)
-    unread = [c for c in comments.columns if c.startswith(UNREAD_PREFIXES) and c not in input_columns]
-    return comments.drop(columns=[c for c in comments.columns if c in drop] + unread)
+    unread = {c for c in columns if c.startswith(UNREAD_PREFIXES) and c not in input_columns}
+    return [c for c in columns if c not in drop and c not in unread]
+
+
+def _analysis_parts(store: ChunkStore, index: int, mapping: dict, input_columns: list[str]) -> ChunkParts:
+    """Chunk ``index`` as scores and drivers read it: the analysis columns, mentions without their evidence."""
+    return store.load(
+        index,
+        comment_columns=lambda names: analysis_column_names(names, mapping, input_columns),
+        mention_columns=lambda names: [n for n in names if n != "evidence"],
+        near_misses=False,
+    )
 
 
 def _text_safe_inputs(comments: pd.DataFrame, input_columns: list[str]) -> pd.DataFrame:
