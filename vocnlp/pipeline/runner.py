@@ -91,7 +91,7 @@ class Pipeline:
         """Run all stages over ``table`` in chunks; return comments, mentions and stage timings.
 
         With ``store``, each finished chunk is written to disk (``text_columns`` made text and personal data
-        masked first) and only its analysis columns are kept in memory (:func:`analysis_columns`); chunks a
+        masked first) and only its analysis columns are kept in memory (:func:`analysis_column_names`); chunks a
         killed run finished are read back without being analysed again. With ``engine`` (which needs ``store``),
         the chunks are analysed elsewhere, e.g. on a Dask cluster, and read back from ``store`` in order.
         """
@@ -100,7 +100,6 @@ class Pipeline:
         n_rows = table.row_count()
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
-        comment_parts, mention_parts, near_parts, vector_parts = [], [], [], []
         kept: list[ChunkParts] = []
         keep_vectors = self.config.adaptation.enabled  # the adapted sentiment reads comment embeddings
         show = sys.stderr.isatty() if progress is None else progress
@@ -154,14 +153,10 @@ class Pipeline:
             # Read back once every chunk is done, so that what stays in memory is allocated after the chunks'
             # work rather than scattered among its freed pages (which then cannot go back to the system).
             kept = [_analysis_parts(store, index, table.mapping, text_columns or []) for index in range(len(starts))]
-        for parts in kept:
-            comment_parts.append(parts.comments)
-            if parts.vectors is not None:
-                vector_parts.append(parts.vectors)
-            if parts.mentions is not None:
-                mention_parts.append(parts.mentions)
-            if parts.near_misses is not None:
-                near_parts.append(parts.near_misses)
+        comment_parts = [parts.comments for parts in kept]
+        vector_parts = [parts.vectors for parts in kept if parts.vectors is not None]
+        mention_parts = [parts.mentions for parts in kept if parts.mentions is not None]
+        near_parts = [parts.near_misses for parts in kept if parts.near_misses is not None]
         kept.clear()
         comments = pd.concat(comment_parts, ignore_index=True) if comment_parts else frame.drop(columns=["_text"])
         mentions = (
@@ -270,16 +265,10 @@ TEXT_ONLY_COLUMNS = ("themes", "sentiment_rule", "pii_masked", "text_masked")
 UNREAD_PREFIXES = ("emotion_",)
 
 
-def analysis_columns(comments: pd.DataFrame, mapping: dict, input_columns: list[str]) -> pd.DataFrame:
-    """The columns of ``comments`` that scores, groups, drivers and the summary read: the analysis's own columns
-    (less each emotion's probability) and the input columns given a role (segments included) except the text; the
-    rest stays in the chunk files."""
-    keep = set(analysis_column_names(list(comments.columns), mapping, input_columns))
-    return comments.drop(columns=[c for c in comments.columns if c not in keep])
-
-
 def analysis_column_names(columns: list[str], mapping: dict, input_columns: list[str]) -> list[str]:
-    """Which of ``columns`` :func:`analysis_columns` keeps, in their order."""
+    """Which of a chunk's ``columns`` scores, groups, drivers and the summary read, in their order: the analysis's
+    own columns (less each emotion's probability) and the input columns given a role (segments included) except the
+    text; the rest stays in the chunk files."""
     roles = {c for v in mapping.values() for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
     drop = (set(input_columns) - roles) | {mapping.get("text")} | set(TEXT_ONLY_COLUMNS)
     unread = {c for c in columns if c.startswith(UNREAD_PREFIXES) and c not in input_columns}
