@@ -80,18 +80,21 @@ def themes_wide(comments: pd.DataFrame, mentions: pd.DataFrame, book: pd.DataFra
     """
     ids = comments["comment_id"].tolist()
     wide = pd.DataFrame({"comment_id": ids})
-    analysed = ~comments["status"].fillna("").str.contains("empty_text", regex=False).to_numpy()
+    no_text = comments["status"].fillna("").str.contains("empty_text", regex=False).to_numpy(dtype=bool)
     position = {cid: i for i, cid in enumerate(ids)}
+    # Each mention's row in ``comments``, looked up once for all themes (mentions of other comments are left out).
+    row = mentions["comment_id"].map(position) if len(mentions) else pd.Series([], dtype=float)
+    known = row.notna().to_numpy()
+    row_of_mention = row.to_numpy()[known].astype(int)
+    labels = {
+        key: mentions[key].to_numpy()[known] if len(mentions) else np.array([], dtype=object)
+        for key in ("theme_id", "subtheme_id")
+    }
     columns = {}
     for theme_id, level, column in book[["theme_id", "level", "wide_column"]].itertuples(index=False):
-        key = "subtheme_id" if level == "subtheme" else "theme_id"
         hit = np.zeros(len(ids), dtype="int8")
-        if len(mentions):
-            rows = mentions.loc[mentions[key] == theme_id, "comment_id"].map(position).dropna().astype(int)
-            hit[rows.to_numpy()] = 1
-        values = pd.array(hit, dtype="Int8")
-        values[~analysed] = pd.NA
-        columns[column] = values
+        hit[row_of_mention[labels["subtheme_id" if level == "subtheme" else "theme_id"] == theme_id]] = 1
+        columns[column] = pd.arrays.IntegerArray(hit, no_text.copy())
     return pd.concat([wide, pd.DataFrame(columns)], axis=1)
 
 

@@ -69,7 +69,7 @@ def write_row_tables(result, out: Path, *, csv: bool, guard: bool) -> dict[str, 
     heads: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
     for chunk in row_chunks(result):
         for name, frame in _with_wide(chunk, result.codebook).items():
-            heads[name].append(frame.iloc[:0])
+            heads[name].append(_empty_like(frame))
     # pandas' own rule for the dtype of concatenated frames, read from empty ones: no rows held.
     dtypes = {name: pd.concat(parts, ignore_index=True).dtypes for name, parts in heads.items()}
     # Arrow types need the values (an object column of text, or only empty cells): a second pass reads them.
@@ -105,6 +105,12 @@ def write_row_tables(result, out: Path, *, csv: bool, guard: bool) -> dict[str, 
                     )
                 counts[name] += len(frame)
     return counts
+
+
+def _empty_like(frame: pd.DataFrame) -> pd.DataFrame:
+    """No rows, ``frame``'s columns and dtypes. Not ``frame.iloc[:0]``: an empty slice of an Arrow-backed column
+    keeps the whole chunk's buffers alive, and one is kept per chunk."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in frame.dtypes.items()}, columns=frame.columns)
 
 
 def _as_dtypes(frame: pd.DataFrame, dtypes: pd.Series) -> pd.DataFrame:
