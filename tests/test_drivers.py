@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from vocnlp.analysis.drivers import analyse_drivers, bootstrap_impacts, impact_with_interval, percentile_interval
+from vocnlp.analysis.drivers.marginal import shared_bootstrap_impacts
 from vocnlp.analysis.drivers.models import least_squares, logistic, mcfadden_r2, with_intercept
 from vocnlp.analysis.drivers.shapley import r2_value_function, shapley_values
 from vocnlp.analysis.scores import nps_contribution
@@ -201,3 +202,15 @@ def test_time_to_churn_guardrails():
         comments.assign(churned=True), mentions, DriversConfig(bootstrap=200, kinds=["theme"])
     )
     assert any("need both churned and active customers" in w for w in everyone_left.warnings)
+
+
+def test_shared_bootstrap_gives_each_problem_what_its_own_call_gives():
+    rng = np.random.default_rng(3)
+    problems = {}
+    for key, n in (("nps-themes", 400), ("nps-emotions", 400), ("churn-themes", 250)):
+        contribution = rng.choice([-100.0, 0.0, 100.0], n)
+        problems[key] = (contribution, rng.random((n, 3)) < 0.2)
+    shared = shared_bootstrap_impacts(problems, 120, seed=5, chunk=7)
+    assert list(shared) == list(problems)
+    for key, (contribution, drivers) in problems.items():
+        np.testing.assert_array_equal(shared[key], bootstrap_impacts(contribution, drivers, 120, seed=5, chunk=7))

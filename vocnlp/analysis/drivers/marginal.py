@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import TYPE_CHECKING, Any, Mapping, TypeVar
 
 import numpy as np
 from scipy import sparse, stats
+
+if TYPE_CHECKING:
+    from vocnlp.analysis.drivers.outcomes import Outcome
+
+Key = TypeVar("Key")
 
 
 def impact_with_interval(contribution: np.ndarray, mentioned: np.ndarray, level: float = 0.95) -> tuple:
@@ -54,31 +60,76 @@ def bootstrap_impacts(
     same replicates. Resamples where a driver has no mentioner or no
     non-mentioner give NaN for it. ``chunk``: replicates drawn per block (default: 50, fewer for very large dumps).
     """
-    s = np.asarray(contribution, dtype=float)
-    t = np.asarray(drivers, dtype=bool)
-    n, k = t.shape
+    return shared_bootstrap_impacts({0: (contribution, drivers)}, replicates, seed, chunk)[0]
+
+
+def shared_bootstrap_impacts(
+    problems: Mapping[Key, tuple[np.ndarray, Any]], replicates: int, seed: int, chunk: int | None = None
+) -> dict[Key, np.ndarray]:
+    """:func:`bootstrap_impacts` of several {key: (contribution, drivers)} problems (drivers a respondents × drivers
+    0/1 array or sparse matrix), each result the one its own call would give.
+
+    The draws depend only on the number of respondents, the seed and ``chunk``, so problems over the same number
+    of respondents (a run's outcomes × driver kinds) share them: drawing them is most of the work at a million
+    respondents, and it is done once per size rather than once per problem.
+    """
+    by_size: dict[int, list[Key]] = {}
+    for key, (contribution, _) in problems.items():
+        by_size.setdefault(len(contribution), []).append(key)
+    results: dict[Key, np.ndarray] = {}
+    for n, keys in by_size.items():
+        results.update(zip(keys, _same_draws([problems[key] for key in keys], n, replicates, seed, chunk)))
+    return {key: results[key] for key in problems}
+
+
+def bootstrap_every_analysis(outcomes: list[Outcome], candidates: dict, replicates: int, seed: int) -> dict:
+    """{(outcome position, driver kind): bootstrap impacts} for every outcome × driver kind a driver analysis ranks
+    (outcomes with one value only are left out), drawn once for all that share their respondents."""
+    problems = {}
+    for i, outcome in enumerate(outcomes):
+        valid = ~np.isnan(outcome.values)
+        y = outcome.values[valid]
+        if np.unique(y).size < 2:
+            continue
+        for kind, (matrix, _) in candidates.items():
+            if matrix.shape[1]:
+                problems[i, kind] = (y, sparse.csc_matrix(matrix[valid].to_numpy(dtype=bool)))
+    return shared_bootstrap_impacts(problems, replicates, seed)
+
+
+def _same_draws(problems: list, n: int, replicates: int, seed: int, chunk: int | None) -> list[np.ndarray]:
     if chunk is None:
         chunk = max(1, min(50, _DRAWS_PER_BLOCK // max(n, 1)))
-    # The mentioners' side as sparse columns (their scores, and 1s): a resample's non-mentioners are all the rest,
-    # so no dense respondents × drivers matrix is built (at 1,000,000 respondents one held ~250 MB per copy).
-    mentioners = sparse.csc_matrix(t, dtype=float)
-    mentioner_scores = sparse.csc_matrix(mentioners.multiply(s[:, None]))
-    stacked = sparse.hstack([mentioner_scores, mentioners], format="csr").T.tocsr()  # (2k, n)
+    scores, sides = [], []
+    for contribution, drivers in problems:
+        s = np.asarray(contribution, dtype=float)
+        # The mentioners' side as sparse columns (their scores, and 1s): a resample's non-mentioners are all the
+        # rest, so no dense respondents × drivers matrix is built (at 1,000,000 respondents one held ~250 MB).
+        mentioners = sparse.csc_matrix(
+            drivers if sparse.issparse(drivers) else np.asarray(drivers, dtype=bool).reshape(n, -1), dtype=float
+        )
+        mentioner_scores = sparse.csc_matrix(mentioners.multiply(s[:, None]))
+        scores.append(s)
+        sides.append(sparse.hstack([mentioner_scores, mentioners], format="csr").T.tocsr())  # (2k, n)
     rng = np.random.default_rng(seed)
-    out = np.empty((replicates, k))
+    outs = [np.empty((replicates, side.shape[0] // 2)) for side in sides]
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
         draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
         counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(float)
-        total_sum = (counts @ s)[:, None]
-        total_mean = total_sum / n
-        side = np.asarray(stacked @ counts.T).T  # (b, 2k): the mentioners' score sums, then their numbers
-        rest_sum, rest_n = total_sum - side[:, :k], n - side[:, k:]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            impact = total_mean - rest_sum / rest_n
-        impact[(rest_n == 0) | (rest_n == n)] = np.nan
-        out[start : start + b] = impact
-    return out
+        del draws
+        by_respondent = np.ascontiguousarray(counts.T)  # what the sparse product reads; made once, not per problem
+        for s, side_matrix, out in zip(scores, sides, outs):
+            k = out.shape[1]
+            total_sum = (counts @ s)[:, None]
+            total_mean = total_sum / n
+            side = np.asarray(side_matrix @ by_respondent).T  # (b, 2k): the mentioners' score sums, then their numbers
+            rest_sum, rest_n = total_sum - side[:, :k], n - side[:, k:]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                impact = total_mean - rest_sum / rest_n
+            impact[(rest_n == 0) | (rest_n == n)] = np.nan
+            out[start : start + b] = impact
+    return outs
 
 
 def percentile_interval(replicates: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:

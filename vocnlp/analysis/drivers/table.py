@@ -11,7 +11,7 @@ from scipy import stats
 from vocnlp.analysis.drivers.candidates import candidate_drivers, control_covariates, variance_inflation
 from vocnlp.analysis.drivers.corrected import CORRECTED_COLUMNS, CORRECTED_KINDS, add_corrected_impacts
 from vocnlp.analysis.drivers.judged import JudgedLabels
-from vocnlp.analysis.drivers.marginal import bootstrap_impacts, impact_with_interval, percentile_interval
+from vocnlp.analysis.drivers.marginal import bootstrap_every_analysis, impact_with_interval, percentile_interval
 from vocnlp.analysis.drivers.models import (
     average_marginal_effects,
     collapse_rows,
@@ -94,7 +94,8 @@ def analyse_drivers(
     warnings += control_warnings
     rows: list[dict] = []
     models: list[dict] = []
-    for outcome in outcomes:
+    replicates = bootstrap_every_analysis(outcomes, candidates, cfg.bootstrap, seed)
+    for i, outcome in enumerate(outcomes):
         valid = ~np.isnan(outcome.values)
         y = outcome.values[valid]
         if np.unique(y).size < 2:
@@ -106,7 +107,9 @@ def analyse_drivers(
         for kind, (matrix, info) in candidates.items():
             if matrix.shape[1] == 0:
                 continue
-            part, model = _analyse(outcome, kind, matrix[valid], info, controls[valid], cfg, seed, warnings)
+            part, model = _analyse(
+                outcome, kind, matrix[valid], info, controls[valid], cfg, seed, warnings, replicates[i, kind]
+            )
             if judged is not None and kind in CORRECTED_KINDS:
                 add_corrected_impacts(part, y, matrix[valid], valid, judged, outcome.harm_sign, cfg, seed)
             rows += part
@@ -190,6 +193,7 @@ def _analyse(
     cfg: DriversConfig,
     seed: int,
     warnings: list[str],
+    replicates: np.ndarray,
 ) -> tuple[list[dict], dict | None]:
     t = matrix.to_numpy(dtype=bool)
     y = outcome.values[~np.isnan(outcome.values)]
@@ -199,7 +203,6 @@ def _analyse(
     notes = [guardrail_note(int(c), n, cfg.min_mentions) for c in counts]
     usable = [j for j, note in enumerate(notes) if not note]
     level = cfg.confidence_level
-    replicates = bootstrap_impacts(y, t, cfg.bootstrap, seed)
     impact_lo, impact_hi = percentile_interval(replicates, level)
     rows = []
     for j, driver in enumerate(ids):
