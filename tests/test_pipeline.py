@@ -202,6 +202,38 @@ def test_a_loaded_pipeline_analyses_again_without_loading(pipeline, tmp_path):
         vocnlp.analyze(frame, "accurate", pipeline=pipeline)
 
 
+def test_a_run_with_its_own_models_unloads_them_after_its_chunks_and_a_loaded_pipeline_keeps_them(pipeline):
+    """analyze() builds a pipeline and drops its models once the chunks are analysed (the scores and drivers of a big
+    dump then run without them); a pipeline the caller loaded keeps its models, and one unloaded loads again."""
+    import vocnlp
+    from vocnlp.pipeline.runner import Pipeline
+
+    frame = pd.DataFrame({"comment": ["La facture est fausse.", "Great staff, quick answers."], "nps": [2, 10]})
+    built: list[Pipeline] = []
+    original_init = Pipeline.__init__
+
+    def remember(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        built.append(self)
+
+    Pipeline.__init__ = remember  # type: ignore[method-assign]
+    try:
+        own = vocnlp.analyze(frame)
+    finally:
+        Pipeline.__init__ = original_init  # type: ignore[method-assign]
+    assert len(built) == 1 and not built[0]._ready and "context" not in vars(built[0])
+    embed = next(stage for stage in own.meta["stages"] if stage["name"] == "embed")
+    assert embed["backbone_version"] and embed["texts_requested"]  # None once unloaded: described before that
+    held = pipeline(frame)
+    assert pipeline._ready and pipeline.context.encoder is not None
+    mine = vocnlp.load()
+    mine.unload()
+    assert not mine._ready
+    again = mine(frame)
+    pd.testing.assert_frame_equal(again.comments, held.comments)
+    pd.testing.assert_frame_equal(own.comments, held.comments)
+
+
 def test_an_encoder_object_replaces_the_backbone_and_is_recorded_by_name(pipeline):
     """Any object with encode() can embed for the run; heads still check it is the backbone they were trained on."""
     import vocnlp

@@ -61,6 +61,10 @@ def analyze_table(
         table, progress=progress, store=store, text_columns=input_columns, engine=engine
     )
     adaptation = _adapt(comments, pipe, config)
+    stages = pipe.describe()  # what the loaded models were, for the metadata
+    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
+    if pipeline is None:  # the run's own models: not needed from here on
+        pipe.unload()
     comments = _text_safe_inputs(comments, input_columns)
     _mask_text_column(comments, cast("str | None", table.mapping.get("text")))  # a role is one column
     t_annot = time.perf_counter()
@@ -115,7 +119,7 @@ def analyze_table(
     engine_description = engine.describe() if engine is not None else {"name": "local"}
     meta = {
         "vocnlp_version": __version__,
-        "stages": engine_description.pop("stages", None) or pipe.describe(),
+        "stages": engine_description.pop("stages", None) or stages,
         "seed": config.seed,
         "timings_seconds": {
             "read_and_validate": round(t_valid - t_start, 3),
@@ -129,7 +133,6 @@ def analyze_table(
         "chunks": dict(getattr(pipe, "chunks", {})),
         "engine": engine_description,
     }
-    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
     return AnalysisResult(
         comments,
         mentions,
