@@ -86,6 +86,7 @@ def bootstrap_every_analysis(outcomes: list[Outcome], candidates: dict, replicat
     """{(outcome position, driver kind): bootstrap impacts} for every outcome × driver kind a driver analysis ranks
     (outcomes with one value only are left out), drawn once for all that share their respondents."""
     problems = {}
+    mentioners: dict[tuple[str, bytes], sparse.csc_matrix] = {}  # one per kind and set of respondents, not per outcome
     for i, outcome in enumerate(outcomes):
         valid = ~np.isnan(outcome.values)
         y = outcome.values[valid]
@@ -93,38 +94,41 @@ def bootstrap_every_analysis(outcomes: list[Outcome], candidates: dict, replicat
             continue
         for kind, (matrix, _) in candidates.items():
             if matrix.shape[1]:
-                problems[i, kind] = (y, sparse.csc_matrix(matrix[valid].to_numpy(dtype=bool)))
+                key = (kind, np.packbits(valid).tobytes())
+                if key not in mentioners:
+                    mentioners[key] = sparse.csc_matrix(matrix[valid].to_numpy(dtype=bool))
+                problems[i, kind] = (y, mentioners[key])
     return shared_bootstrap_impacts(problems, replicates, seed)
 
 
 def _same_draws(problems: list, n: int, replicates: int, seed: int, chunk: int | None) -> list[np.ndarray]:
     if chunk is None:
         chunk = max(1, min(50, _DRAWS_PER_BLOCK // max(n, 1)))
-    scores, sides = [], []
-    for contribution, drivers in problems:
-        s = np.asarray(contribution, dtype=float)
-        # The mentioners' side as sparse columns (their scores, and 1s): a resample's non-mentioners are all the
-        # rest, so no dense respondents × drivers matrix is built (at 1,000,000 respondents one held ~250 MB).
-        mentioners = sparse.csc_matrix(
-            drivers if sparse.issparse(drivers) else np.asarray(drivers, dtype=bool).reshape(n, -1), dtype=float
-        )
-        mentioner_scores = sparse.csc_matrix(mentioners.multiply(s[:, None]))
-        scores.append(s)
-        sides.append(sparse.hstack([mentioner_scores, mentioners], format="csr").T.tocsr())  # (2k, n)
+    # Each driver's mentioners as a sparse row (drivers × respondents): a resample's non-mentioners are all the
+    # rest, so no dense respondents × drivers matrix is built (at 1,000,000 respondents one held ~250 MB). Problems
+    # given the same drivers object (one driver kind for several outcomes) share it.
+    by_object: dict[int, sparse.csr_matrix] = {}
+    for _, drivers in problems:
+        if id(drivers) not in by_object:
+            dense = None if sparse.issparse(drivers) else np.asarray(drivers, dtype=bool).reshape(n, -1)
+            by_object[id(drivers)] = sparse.csr_matrix(sparse.csc_matrix(drivers if dense is None else dense).T,
+                                                       dtype=float)  # fmt: skip
+    scores = [np.asarray(contribution, dtype=float) for contribution, _ in problems]
+    rows = [by_object[id(drivers)] for _, drivers in problems]
     rng = np.random.default_rng(seed)
-    outs = [np.empty((replicates, side.shape[0] // 2)) for side in sides]
+    outs = [np.empty((replicates, matrix.shape[0])) for matrix in rows]
     for start in range(0, replicates, chunk):
         b = min(chunk, replicates - start)
         draws = rng.integers(0, n, size=(b, n)) + (np.arange(b) * n)[:, None]
         counts = np.bincount(draws.ravel(), minlength=b * n).reshape(b, n).astype(float)
         del draws
-        by_respondent = np.ascontiguousarray(counts.T)  # what the sparse product reads; made once, not per problem
-        for s, side_matrix, out in zip(scores, sides, outs):
-            k = out.shape[1]
+        by_respondent = np.ascontiguousarray(counts.T)  # what the sparse products read, made once per block
+        mentioner_n = {key: np.asarray(matrix @ by_respondent).T for key, matrix in by_object.items()}  # (b, k)
+        for s, (_, drivers), matrix, out in zip(scores, problems, rows, outs):
             total_sum = (counts @ s)[:, None]
             total_mean = total_sum / n
-            side = np.asarray(side_matrix @ by_respondent).T  # (b, 2k): the mentioners' score sums, then their numbers
-            rest_sum, rest_n = total_sum - side[:, :k], n - side[:, k:]
+            mentioner_sum = np.asarray(matrix @ (by_respondent * s[:, None])).T  # (b, k): their score sums
+            rest_sum, rest_n = total_sum - mentioner_sum, n - mentioner_n[id(drivers)]
             with np.errstate(invalid="ignore", divide="ignore"):
                 impact = total_mean - rest_sum / rest_n
             impact[(rest_n == 0) | (rest_n == n)] = np.nan
