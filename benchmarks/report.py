@@ -253,9 +253,12 @@ def main(
     if reuse_only:
         res["reuse"] = {"date": date.today().isoformat(), **reuse_timings(log=log)}
     if scale_only:
-        from benchmarks.scale import SIZES, scale_figures
+        from benchmarks.scale import SIZES, merge_runs, scale_figures
 
+        # Runs of other sizes (the opt-in 1,000,000-row one, measured with --scale-runs-only) stay, with their dates.
+        saved_runs = res.get("scale", {}).get("runs", [])
         res["scale"] = scale_figures(scale_rows or SIZES, log=log)
+        res["scale"]["runs"] = merge_runs(saved_runs, res["scale"]["runs"])
     if encoder_labels_only:
         from benchmarks.encoder_labels import encoder_label_figures
 

@@ -98,7 +98,7 @@ def benchmark(
         "--scale-only",
         help="Re-measure only the Scale section: whole runs on unique comments at each --scale-rows size, "
         "a run killed half-way and resumed, a re-run with a warm embedding cache (about 12 minutes at the "
-        "default sizes).",
+        "default sizes); saved runs of other sizes stay.",
     ),
     scale_rows: Optional[str] = typer.Option(
         None,
