@@ -291,8 +291,8 @@ def scale_rows(res: dict) -> list[str]:
         + (" on the measured sizes." if measured_million else " by projection; 1,000,000 rows not measured.")
         + " Runs of different dates were measured with different code: the date column says which."
         + (
-            " † re-measured on its own (`--scale-runs-only`), after the resume, cache and Dask figures below, "
-            "which are from the last full `--scale-only` run and the code of that time."
+            " † measured on its own (`--scale-runs-only`), not in the last full `--scale-only` run, which gave the "
+            "resume, cache and Dask figures below."
             if any(run.get("on_its_own") for run in figures["runs"])
             else ""
         ),
@@ -329,9 +329,10 @@ def _dask_rows(runs: list[dict]) -> list[str]:
         "worker processes, one thread each, started by the run; each worker loads the models once). Peak RSS "
         "here is the sum over the run's processes (client, scheduler, workers), sampled every 0.1 s, for both "
         "engines. *Tables identical*: comments, mentions, themes_wide (Parquet), drivers and scores by group, byte "
-        "for byte against the local run. On this 2-core machine one process already keeps both cores busy "
-        "(its BLAS threads and the chunk loop), so workers add model loading and transfers, not speed: the engine "
-        "is for more machines.",
+        "for byte against the local run. On this 2-core machine both engines share the same two cores: each "
+        "worker loads its own models and receives its chunks from the client, which weighs on small inputs, while "
+        "on larger ones two single-threaded workers can use the cores better than one process's BLAS threads "
+        "(*local / dask wall* above 1: Dask was faster). The engine is meant for more machines.",
         "",
         "| input | rows | local wall | dask wall | local / dask wall | dask analysis comments/s "
         "| local peak RSS MB | dask peak RSS MB | tables identical |",
