@@ -202,3 +202,45 @@ def test_rule_file_errors_say_what_and_where(tmp_path, text, message):
         load_rules(path)
     with pytest.raises(ConfigError, match="file not found"):
         load_rules(tmp_path / "missing.yaml")
+
+
+def test_the_word_gate_never_changes_which_rule_decides():
+    """Each pattern runs only on sentences holding one of its required words (rule_gates); the kinds found must be
+    those of every regex run on every sentence, case tricks included (re matches ſ for s and ı for i)."""
+    import re
+
+    import numpy as np
+
+    from vocnlp.components.rule_gates import required_words
+    from vocnlp.components.sentiment_rules import KINDS, SENTENCE_KINDS, load_rules
+
+    rules = load_rules("configs/sentiment_rules.yaml")
+    # Both groups are required: the one whose shortest word is longest is kept.
+    assert required_words(re.compile(r"^(?!.*\?)\b(solved|fixed)\s+(\w+\s+){0,2}problems?\b", re.I)) == ("problem",)
+    assert required_words(re.compile(r"\b(solved|fixed)\s+it", re.I)) == ("fixed", "solved")
+    assert required_words(re.compile(r"(\w+ )?maybe", re.I)) == ("maybe",)
+    assert required_words(re.compile(r"\w+", re.I)) is None
+    base = [
+        "No problems at all, the issue was fixed quickly.",
+        "I thought this issue was fixed!",
+        "I would not recommend them. Avoid this company.",
+        "Je recommande vivement, aucun souci.",
+        "Ne marche pas, à fuir !!!",
+        "Highly recommend",
+        "Great staff.",
+        "",
+    ]
+    sentences = base + [s.upper() for s in base] + [s.replace("s", "ſ").replace("i", "ı") for s in base]
+    sentences += [s.replace("I", "İ") for s in base]
+
+    def every_regex(texts):
+        out = np.full(len(texts), None, dtype=object)
+        for i, text in enumerate(texts):
+            hits = [k for k in SENTENCE_KINDS if any(p.search(text) for p in rules.patterns[k])]
+            if hits and len({KINDS[k] for k in hits}) == 1:
+                out[i] = hits[0]
+        return out
+
+    gated = rules.sentence_rules(sentences)
+    assert list(gated) == list(every_regex(sentences))
+    assert sum(kind is not None for kind in gated) >= 8

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from vocnlp.components.rule_gates import may_match, required_words
 from vocnlp.errors import ConfigError
 
 KINDS = {
@@ -45,11 +46,21 @@ class SentimentRules:
             [any(p.fullmatch(t) for p in self.patterns["non_answer"]) or t == "" for t in stripped], dtype=bool
         )
 
+    def __post_init__(self):
+        # Each pattern with the words one of which its matches hold (rule_gates): most sentences skip most regexes.
+        self._gated = {kind: [(p, required_words(p)) for p in self.patterns[kind]] for kind in SENTENCE_KINDS}
+
     def sentence_rules(self, texts) -> np.ndarray:
         """Rule kind per sentence (one of ``SENTENCE_KINDS``), or None; kinds of opposite polarity give None."""
         out = np.full(len(texts), None, dtype=object)
         for i, text in enumerate(texts):
-            hits = [kind for kind in SENTENCE_KINDS if any(p.search(str(text)) for p in self.patterns[kind])]
+            text = str(text)
+            lowered = text.lower()
+            hits = [
+                kind
+                for kind in SENTENCE_KINDS
+                if any(may_match(words, lowered) and p.search(text) for p, words in self._gated[kind])
+            ]
             if hits and len({KINDS[kind] for kind in hits}) == 1:
                 out[i] = hits[0]
         return out
