@@ -202,7 +202,9 @@ def test_a_loaded_pipeline_analyses_again_without_loading(pipeline, tmp_path):
         vocnlp.analyze(frame, "accurate", pipeline=pipeline)
 
 
-def test_a_run_with_its_own_models_unloads_them_after_its_chunks_and_a_loaded_pipeline_keeps_them(pipeline):
+def test_a_run_with_its_own_models_unloads_them_after_its_chunks_and_a_loaded_pipeline_keeps_them(
+    pipeline, monkeypatch
+):
     """analyze() builds a pipeline and drops its models once the chunks are analysed (the scores and drivers of a big
     dump then run without them); a pipeline the caller loaded keeps its models, and one unloaded loads again."""
     import vocnlp
@@ -216,11 +218,9 @@ def test_a_run_with_its_own_models_unloads_them_after_its_chunks_and_a_loaded_pi
         original_init(self, *args, **kwargs)
         built.append(self)
 
-    Pipeline.__init__ = remember  # type: ignore[method-assign]
-    try:
-        own = vocnlp.analyze(frame)
-    finally:
-        Pipeline.__init__ = original_init  # type: ignore[method-assign]
+    monkeypatch.setattr(Pipeline, "__init__", remember)
+    own = vocnlp.analyze(frame)
+    monkeypatch.undo()
     assert len(built) == 1 and not built[0]._ready and "context" not in vars(built[0])
     embed = next(stage for stage in own.meta["stages"] if stage["name"] == "embed")
     assert embed["backbone_version"] and embed["texts_requested"]  # None once unloaded: described before that

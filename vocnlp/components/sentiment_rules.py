@@ -11,7 +11,7 @@ after the model and lets a match decide. Each decision is named in the output
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ class SentimentRules:
     patterns: dict[str, list[re.Pattern]]
     confidence: float = 0.8
     source: str = ""
+    _gated: dict = field(init=False, repr=False, compare=False)
 
     def non_answer(self, texts) -> np.ndarray:
         """Boolean per comment: the whole comment is a survey non-answer."""
