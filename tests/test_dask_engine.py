@@ -53,7 +53,7 @@ def test_a_dask_local_cluster_gives_the_local_engines_tables_from_a_folder_of_pa
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     meta = json.loads((tmp_path / "dask" / "summary.json").read_text())["meta"]
     assert meta["engine"] == {"name": "dask", "scheduler": "LocalCluster", "workers": 2}
-    assert meta["chunks"] == {"total": 5, "resumed": 0}
+    assert meta["chunks"] == {"total": 5, "resumed": 0, "from_cache": 0}
     local_meta = json.loads((tmp_path / "local" / "summary.json").read_text())["meta"]
     assert local_meta["engine"] == {"name": "local"}
     # The workers' counts, not the client's (its pipeline analysed nothing): each worker also embedded the seeds.

@@ -73,6 +73,8 @@ class PipelineConfig(_Strict):
 
     chunk_size: int = 2000
     stages: list[StageConfig]
+    # A folder where finished chunks are kept between runs (vocnlp run --chunk-cache; relative to the config file).
+    chunk_cache: str | None = None
 
     @field_validator("chunk_size")
     @classmethod

@@ -113,6 +113,13 @@ def run(
         help="A folder where sentence vectors are kept between runs (embed.cache_dir): a re-run on the same "
         "comments, e.g. after a taxonomy edit, reads them instead of embedding again.",
     ),
+    chunk_cache: Optional[Path] = typer.Option(
+        None,
+        "--chunk-cache",
+        help="A folder where finished chunks are kept between runs (pipeline.chunk_cache): a re-run on the same "
+        "comments with the same models, taxonomy and stage settings reads every chunk back and loads no model "
+        "(e.g. after changing the outcome or segment columns); any change to those re-analyses the chunks.",
+    ),
     judged: Optional[Path] = typer.Option(
         None,
         "--judged",
@@ -210,6 +217,8 @@ def run(
                     "Add '- name: embed' to pipeline.stages.",
                 )
             cast("StageConfig", cfg.stage("embed")).params["cache_dir"] = str(embedding_cache.absolute())
+        if chunk_cache is not None:
+            cfg.pipeline.chunk_cache = str(chunk_cache.absolute())
         if judged is not None:
             cfg.drivers.judged_labels = str(judged.absolute())
         if keep_personal_data and cfg.stage("mask_pii") is not None:

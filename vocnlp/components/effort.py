@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 
 from vocnlp.components.affect import ROUND
-from vocnlp.components.themes import _taxonomy
 from vocnlp.errors import ConfigError
 from vocnlp.pipeline.registry import Batch, RunContext, Share, Stage, live_rows, register_stage
+from vocnlp.resources import resolve_user_or_bundled
+from vocnlp.taxonomy.schema import load_taxonomy
 
 
 @register_stage("effort")
@@ -39,7 +40,7 @@ class Effort(Stage):
                 "The effort stage needs the embed stage before it.",
                 "Put '- name: embed' before '- name: effort' in pipeline.stages.",
             )
-        tax = _taxonomy(self.taxonomy, context)
+        tax = load_taxonomy(resolve_user_or_bundled(self.taxonomy, context.base_dir))
         try:
             theme = tax.theme(self.theme)
         except KeyError:

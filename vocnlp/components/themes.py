@@ -18,6 +18,7 @@ zero-shot themes when no such map is configured, since no honest default exists.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -139,10 +140,6 @@ class _TrainedThemes(TrainedModelInput):
         return scores, thresholds
 
 
-def _taxonomy(path: str, context: RunContext) -> Taxonomy:
-    return load_taxonomy(resolve_user_or_bundled(path, context.base_dir))
-
-
 @register_stage("themes")
 class Themes(Stage):
     """Multi-label themes per sentence; per comment, the union, with the best evidence sentence per theme."""
@@ -189,7 +186,7 @@ class Themes(Stage):
                 "The themes stage needs the embed stage before it.",
                 "Put '- name: embed' before '- name: themes' in pipeline.stages.",
             )
-        self.tax = _taxonomy(self.taxonomy, context)
+        self.tax = self.read_taxonomy(context.base_dir)
         self.index = _SeedIndex(self.tax.prototypes(), encoder)
         per_theme = {t.id: t.extra.get("threshold", self.threshold) for t in self.tax.themes}
         self._thresholds = np.asarray([per_theme[t] for t in self.index.theme_ids], dtype=np.float32)
@@ -214,6 +211,11 @@ class Themes(Stage):
         self._model_column = np.zeros(len(self.index.theme_ids), dtype=bool)
         if self._trained is not None:
             self._model_column[self._trained.columns] = True
+
+    def read_taxonomy(self, base_dir: Path | None) -> Taxonomy:
+        """The taxonomy file this stage is configured with (relative to ``base_dir``, or bundled), without
+        loading any model."""
+        return load_taxonomy(resolve_user_or_bundled(self.taxonomy, base_dir))
 
     def assign(self, vectors: np.ndarray, batch: Batch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Boolean (sentences, themes) assignment, the confidences, and the best seed indices.

@@ -15,7 +15,7 @@ from vocnlp.analysis.drivers import run_drivers
 from vocnlp.analysis.drivers.judged import JudgedLabels, read_judged_labels, themes_of_codebook
 from vocnlp.analysis.groups import scores_by_group
 from vocnlp.analysis.scores import summarise_scores
-from vocnlp.components.themes import NEAR_MISS_COLUMNS, Themes
+from vocnlp.components.themes import NEAR_MISS_COLUMNS
 from vocnlp.config import RunConfig, load_config
 from vocnlp.errors import ConfigError
 from vocnlp.io.exports import codebook
@@ -52,8 +52,7 @@ def analyze_table(
         raw.frame = raw.frame.iloc[:0]
     n_read = table.row_count()
     t_valid = time.perf_counter()
-    pipe = pipeline or Pipeline(config)
-    pipe.setup()
+    pipe = pipeline or Pipeline(config)  # its models load with the first chunk it analyses
     judged = _judged_sample(config, table, pipe)  # before the long part: a bad file fails at once
     # With ``store``, annotate() moves the input to disk and every annotated row ends there: what follows needs
     # the analysis columns only.
@@ -61,8 +60,8 @@ def analyze_table(
         table, progress=progress, store=store, text_columns=input_columns, engine=engine
     )
     adaptation = _adapt(comments, pipe, config)
-    stages = pipe.describe()  # what the loaded models were, for the metadata
-    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
+    stages = pipe.describe_run()  # what the models were, for the metadata
+    taxonomy = pipe.taxonomy()
     if pipeline is None:  # the run's own models: not needed from here on
         pipe.unload()
     comments = _text_safe_inputs(comments, input_columns)
@@ -156,7 +155,7 @@ def _judged_sample(config: RunConfig, table: ValidatedTable, pipe: Pipeline) -> 
     path = Path(config.drivers.judged_labels)
     if not path.is_absolute() and config.base_dir:
         path = Path(config.base_dir) / path
-    taxonomy = next((cast(Themes, s).tax for s in pipe.stages if s.name == "themes"), None)
+    taxonomy = pipe.taxonomy()
     if taxonomy is None:
         raise ConfigError(
             "drivers.judged_labels (--judged) needs a themes stage, and this config's pipeline has none.",

@@ -10,6 +10,7 @@ resumed or not, so a resumed run and an uninterrupted one assemble the same tabl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -143,9 +144,42 @@ class ChunkStore:
             np.load(vectors, allow_pickle=False) if vectors.is_file() else None,
         )
 
+    def input_digest(self, index: int) -> str | None:
+        """SHA-256 of chunk ``index``'s input file (None once the chunk is finished and its input dropped)."""
+        path = self._path("input", index)
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+    def chunk_files(self, index: int) -> dict[str, Path]:
+        """Finished chunk ``index``'s result files by kind (``comments.parquet``, ``mentions.parquet``…)."""
+        candidates = {f"{kind}.parquet": self._path(kind, index) for kind in ("comments", "mentions", "near")}
+        candidates["vectors.npy"] = self._path("vectors", index, ".npy")
+        return {name: path for name, path in candidates.items() if path.is_file()}
+
+    def adopt(self, index: int, files: dict[str, Path], rows: int) -> None:
+        """Take ``files`` (as :meth:`chunk_files` names them, e.g. from a chunk cache) as chunk ``index``'s results
+        and mark it finished, as if it had been analysed and saved here."""
+        for name, source in files.items():
+            kind, suffix = name.split(".", 1)
+            target = self._path(kind, index, f".{suffix}")
+            partial = self.folder / f".{target.name}.partial"
+            partial.unlink(missing_ok=True)
+            link_or_copy(source, partial)
+            os.replace(partial, target)
+        self._write_atomic(f"done-{index:06d}.json", json.dumps({"rows": rows}).encode("utf-8"))
+        self.finished.add(index)
+        self.drop_input(index)
+
     def remove(self) -> None:
         """Delete the folder once the run is published (its chunks are in the outputs now)."""
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-__all__ = ["ChunkParts", "ChunkStore", "WORK_PREFIX", "work_folder"]
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows one (the files are never changed in place), a copy elsewhere."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+__all__ = ["ChunkParts", "ChunkStore", "WORK_PREFIX", "link_or_copy", "work_folder"]

@@ -163,6 +163,11 @@ def _parameter_list(model: type[BaseModel]) -> str:
     return ", ".join(f"{n} (default {f.default!r})" for n, f in model.model_fields.items())
 
 
+def stage_version(name: str) -> int:
+    """The version of registered stage ``name`` (raised when its outputs change meaning)."""
+    return _stage_class(name).version
+
+
 def _stage_class(name: str) -> type[Stage]:
     if name not in _REGISTRY:
         raise ConfigError(

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from vocnlp.components import Batch, RunContext, build_stage
-from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS
+from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
 from vocnlp.config import RunConfig, StageConfig, load_config
 from vocnlp.io.validate import ValidatedTable
 from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore
+from vocnlp.pipeline.chunk_cache import ChunkCache, pipeline_key
 from vocnlp.pipeline.result import AnalysisResult
+from vocnlp.taxonomy.schema import Taxonomy
 
 
 class ChunkEngine(Protocol):
@@ -63,6 +65,7 @@ class Pipeline:
         self.stages = self._built_stages()
         self._ready = False
         self.setup_seconds = 0.0
+        self.chunk_cache: ChunkCache | None = None  # set by annotate() when the config names one
 
     def _built_stages(self) -> list:
         encoder = self._encoder
@@ -112,8 +115,7 @@ class Pipeline:
         killed run finished are read back without being analysed again. With ``engine`` (which needs ``store``),
         the chunks are analysed elsewhere, e.g. on a Dask cluster, and read back from ``store`` in order.
         """
-        self.setup()
-        frame = table.frame
+        frame = table.frame  # models load with the first chunk analysed here: a run from the cache loads none
         n_rows = table.row_count()
         size = self.config.pipeline.chunk_size
         timings = {s.name: 0.0 for s in self.stages}
@@ -134,6 +136,18 @@ class Pipeline:
                 if i not in store.finished:
                     store.save_input(i, _text_safe_inputs(frame.iloc[start : start + size].copy(), text_columns or []))
             table.frame = frame = frame.iloc[:0]
+        self.chunk_cache = self._chunk_cache(table, text_columns or []) if store is not None else None
+        # Chunks the cache holds are put in the store as if finished; the others are filed there once analysed.
+        digests: dict[int, str] = {}
+        from_cache: set[int] = set()
+        if self.chunk_cache is not None and store is not None:
+            for i in range(len(starts)):
+                digest = store.input_digest(i) if i not in store.finished else None
+                if digest is not None and self.chunk_cache.fetch(store, i, digest):
+                    from_cache.add(i)
+                elif digest is not None:
+                    digests[i] = digest
+        self.chunks["from_cache"] = len(from_cache)
 
         def rows(index: int) -> pd.DataFrame:
             if store is not None:
@@ -146,6 +160,9 @@ class Pipeline:
             _mask_text_column(parts.comments, cast("str | None", table.mapping.get("text")))
             store.save(index, parts)
             store.drop_input(index)
+            if index in digests:
+                assert self.chunk_cache is not None  # digests are only taken for a cache
+                self.chunk_cache.keep(store, index, digests[index], len(parts.comments))
 
         missing: list[int] = []
         with _progress(show, n_rows) as advance:
@@ -164,7 +181,7 @@ class Pipeline:
                         _give_back_freed_memory()  # the chunk's full rows and vectors are gone: their pages too
                     else:
                         kept.append(parts)
-                if fresh or index in finished_before:  # an engine advanced the bar as its chunks came in
+                if fresh or index in finished_before or index in from_cache:  # an engine advanced it for its own
                     advance(min(size, n_rows - start))
         if store is not None:
             # Read back once every chunk is done, so that what stays in memory is allocated after the chunks'
@@ -189,6 +206,24 @@ class Pipeline:
                 held.clear()
             _give_back_freed_memory()
         return comments, mentions, timings
+
+    def _chunk_cache(self, table: ValidatedTable, text_columns: list[str]) -> ChunkCache | None:
+        """The cache of finished chunks the config names (``pipeline.chunk_cache``), or None. A pipeline given an
+        encoder object is not cached: its key could not tell that encoder from another."""
+        folder = self.config.pipeline.chunk_cache
+        if folder is None or self._encoder is not None:
+            return None
+        base = Path(self.config.base_dir) if self.config.base_dir else None
+        path = Path(folder).expanduser()
+        path = path if path.is_absolute() or base is None else base / path
+        # What decides a saved chunk beyond its input rows and the stages: the columns made text and masked, and
+        # whether comment vectors are kept.
+        extra = {
+            "text_columns": text_columns,
+            "text_column": table.mapping.get("text"),
+            "comment_vectors": self.config.adaptation.enabled,
+        }
+        return ChunkCache(path, pipeline_key(self.config.pipeline.stages, base, extra))
 
     def annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
         """Every stage over one chunk of rows (their time added to ``timings``); the result depends on these rows
@@ -220,6 +255,32 @@ class Pipeline:
     def describe(self) -> list[dict]:
         """Each stage's identity (name, version, models) for the run metadata."""
         return [s.describe() for s in self.stages]
+
+    def describe_run(self) -> list[dict]:
+        """:meth:`describe` for the run just annotated. When every chunk came from the chunk cache no model was
+        loaded, and the descriptions are those a run with the same pipeline key saved, with their per-run counts
+        (``texts_*``) at 0: this run embedded nothing. Otherwise the stages describe themselves (and are saved for
+        such runs)."""
+        if not self._ready and self.chunk_cache is not None:
+            stored = self.chunk_cache.descriptions()
+            if stored is not None:
+                return [
+                    {k: 0 if k.startswith("texts_") and v is not None else v for k, v in stage.items()}
+                    for stage in stored
+                ]
+        described = self.setup().describe()
+        if self.chunk_cache is not None:
+            self.chunk_cache.save_descriptions(described)
+        return described
+
+    def taxonomy(self) -> Taxonomy | None:
+        """The themes stage's taxonomy (read from its file when the models are not loaded), or None without one."""
+        themes = next((cast(Themes, s) for s in self.stages if s.name == "themes"), None)
+        if themes is None:
+            return None
+        if self._ready:
+            return themes.tax
+        return themes.read_taxonomy(Path(self.config.base_dir) if self.config.base_dir else None)
 
 
 class _progress:

@@ -26,8 +26,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from vocnlp.modeling.encoders.precision import sentencepiece_tokenizer
 from vocnlp.modeling.encoders.tuned_use import LAYERS_FILE, RECIPE_FILE, frozen_use_backend
-from vocnlp.modeling.encoders.use_fast import sentencepiece_tokenizer
 from vocnlp.training.datasets import LabelledSplit
 
 # Progress messages go to the 'vocnlp' loggers (the command line shows them); pass log= to redirect them.

