@@ -38,7 +38,9 @@ class Embed(Stage):
     """Embed sentences and comments with the run's backbone.
 
     A single-sentence comment reuses its sentence's vector; a multi-sentence
-    comment is embedded as a whole as well (comment-level heads read it).
+    comment gets the vector of the whole comment as well (comment-level heads
+    read it), which the USE backbone builds from its sentences' token features,
+    re-running only the tokens around each junction (``encode_joined``).
     Empty comments get a zero vector and are ignored by later stages. With
     ``unshout`` (default), texts written in capitals are embedded in sentence case.
     """
@@ -89,9 +91,16 @@ class Embed(Stage):
         is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
         multi_ids = cids[is_multi]
         multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
-        texts = sent_texts + multi_texts
-        vectors = self.encoder.encode([unshout(t) for t in texts] if self.unshout else texts)
-        batch.sentence_vectors = vectors[: len(sent_texts)]
+        prepare = unshout if self.unshout else _as_written
+        rows_of: dict = {}
+        for row, cid in enumerate(sentences["comment_id"]):
+            rows_of.setdefault(cid, []).append(row)
+        # A comment's vector is built from its sentences' token features where it can be (see encode_joined).
+        sentence_vectors, whole_vectors = self.encoder.encode_joined(
+            [prepare(t) for t in sent_texts], [prepare(t) for t in multi_texts], [rows_of[cid] for cid in multi_ids]
+        )
+        vectors = np.vstack([sentence_vectors, whole_vectors])
+        batch.sentence_vectors = sentence_vectors
         comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
         first_sentence = {
             cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"])) if k == 0

@@ -83,6 +83,63 @@ class MultilingualUSE:
             parts.append(self.forward.encode_ids(tokenizer.encode(batch, out_type=int, add_bos=True, add_eos=True)))
         return _normalise(np.vstack(parts))
 
+    def encode_joined(
+        self, texts: list[str], wholes: list[str], joins: list[list[int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors of ``texts`` (as :meth:`encode` gives them) and of ``wholes``, each the text made of
+        ``texts[joins[j]]`` in order: built from the parts' token features where the tokens line up
+        (:mod:`vocnlp.modeling.encoders.joined`), embedded whole elsewhere."""
+        import torch
+
+        from vocnlp.modeling.encoders.joined import plan_join
+
+        if not texts:
+            return self.encode(texts), self.encode(wholes)
+        if self._tokenizer is None:
+            self._tokenizer = sentencepiece_tokenizer(self._model._tokenizer)
+
+        def tokens(batch: list[str]) -> list[list[int]]:
+            return self._tokenizer.encode(batch, out_type=int, add_bos=True, add_eos=True) if batch else []
+
+        ids, whole_ids = tokens(list(texts)), tokens(list(wholes))
+        plans = [plan_join(w, [ids[i] for i in join]) for w, join in zip(whole_ids, joins)]
+        spans = sorted(
+            (joins[j][number], start, stop, j)
+            for j, plan in enumerate(plans)
+            if plan is not None
+            for number, start, stop in plan.subtract
+        )
+        dim = self.forward.feature_dim
+        sums = torch.zeros((len(texts), dim))
+        minus = torch.zeros((len(wholes), dim))
+        vectors, first_span = [], 0
+        # The same batches as encode(), so that the parts' vectors are those encode() gives.
+        for i in range(0, len(texts), self.batch_size):
+            last_span = first_span
+            while last_span < len(spans) and spans[last_span][0] < i + self.batch_size:
+                last_span += 1
+            batch_spans = [(t - i, a, b, row) for t, a, b, row in spans[first_span:last_span]]
+            batch_ids = ids[i : i + self.batch_size]
+            batch_sums, lengths, batch_minus = self.forward.token_sums(batch_ids, batch_spans, len(wholes))
+            vectors.append(self.forward.vectors_from_sums(batch_sums, lengths))
+            sums[i : i + self.batch_size] = batch_sums
+            minus += batch_minus
+            first_span = last_span
+        planned = [j for j, plan in enumerate(plans) if plan is not None]
+        patches = [(patch, a, b, j) for j in planned for patch, a, b in plans[j].patches]  # type: ignore[union-attr]
+        patch_spans = [(k, a, b, j) for k, (_, a, b, j) in enumerate(patches)]
+        _, _, plus = self.forward.token_sums([p for p, *_ in patches], patch_spans, len(wholes), spans_only=True)
+        whole_vectors = np.zeros((len(wholes), self.dim), dtype=np.float32)
+        if planned:
+            rows = torch.tensor(planned)
+            total = torch.stack([sums[joins[j]].sum(dim=0) for j in planned]) - minus[rows] + plus[rows]
+            lengths = torch.tensor([float(plans[j].length) for j in planned])  # type: ignore[union-attr]
+            whole_vectors[planned] = self.forward.vectors_from_sums(total, lengths)
+        direct = [j for j, plan in enumerate(plans) if plan is None]
+        if direct:
+            whole_vectors[direct] = self.encode([wholes[j] for j in direct])
+        return _normalise(np.vstack(vectors)), _normalise(whole_vectors)
+
 
 @contextmanager
 def quiet_weight_loading():

@@ -23,6 +23,7 @@ labels the faster path changes.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -85,25 +86,56 @@ class FastUSEForward:
     def encode_ids(self, token_ids: list[list[int]]) -> np.ndarray:
         """(n, 512) float32 L2-normalised vectors for ``token_ids`` (each with its BOS/EOS pieces)."""
         with self._threads():
-            sums, lengths = self._token_sums(token_ids)
+            sums, lengths, _ = self.token_sums(token_ids)
             return self._sentence_layers(sums, lengths).numpy()
 
-    def _token_sums(self, token_ids: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Each text's token features summed (n, 1280), and its length in tokens."""
+    def vectors_from_sums(self, sums: torch.Tensor, lengths: torch.Tensor) -> np.ndarray:
+        """The vectors of texts whose summed token features and lengths are given (see :meth:`token_sums`)."""
+        with self._threads():
+            return self._sentence_layers(sums, lengths).numpy()
+
+    def token_sums(
+        self,
+        token_ids: list[list[int]],
+        spans: Sequence[tuple[int, int, int, int]] = (),
+        n_rows: int = 0,
+        spans_only: bool = False,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Each text's token features summed (n, 1280) and its length in tokens; and, for each ``(text, start,
+        stop, row)`` of ``spans`` (texts in order), the features of that text's tokens ``start..stop-1`` added
+        into row ``row`` of an (``n_rows``, 1280) array. ``spans_only``: compute the spans' features alone (the
+        layers run on those tokens and the ones their windows read) and leave the texts' sums at zero."""
         n = len(token_ids)
         lengths = np.fromiter(map(len, token_ids), dtype=np.int64, count=n)
         sums = torch.zeros((n, self.feature_dim), dtype=torch.float32)
-        first = 0
-        while first < n:
-            last, tokens = first + 1, int(lengths[first])
-            while last < n and tokens + lengths[last] <= TOKEN_BUDGET:
-                tokens += int(lengths[last])
-                last += 1
-            self._micro_batch(token_ids[first:last], lengths[first:last], sums[first:last])
-            first = last
-        return sums, torch.from_numpy(lengths.astype(np.float32))
+        partial = torch.zeros((n_rows, self.feature_dim), dtype=torch.float32)
+        first, next_span = 0, 0
+        with self._threads():
+            while first < n:
+                last, tokens = first + 1, int(lengths[first])
+                while last < n and tokens + lengths[last] <= TOKEN_BUDGET:
+                    tokens += int(lengths[last])
+                    last += 1
+                end_span = next_span
+                while end_span < len(spans) and spans[end_span][0] < last:
+                    end_span += 1
+                self._micro_batch(
+                    token_ids[first:last], lengths[first:last], sums[first:last], spans[next_span:end_span], first,
+                    partial, spans_only,
+                )  # fmt: skip
+                first, next_span = last, end_span
+        return sums, torch.from_numpy(lengths.astype(np.float32)), partial
 
-    def _micro_batch(self, group: list[list[int]], lengths: np.ndarray, out: torch.Tensor) -> None:
+    def _micro_batch(
+        self,
+        group: list[list[int]],
+        lengths: np.ndarray,
+        out: torch.Tensor,
+        spans: Sequence[tuple[int, int, int, int]] = (),
+        offset: int = 0,
+        partial: torch.Tensor | None = None,
+        spans_only: bool = False,
+    ) -> None:
         n_tokens = int(lengths.sum())
         flat = torch.from_numpy(np.fromiter((t for ids in group for t in ids), dtype=np.int64, count=n_tokens))
         ids, position_of = torch.unique(flat, return_inverse=True)
@@ -117,17 +149,45 @@ class FastUSEForward:
         np.cumsum(lengths[:-1], out=starts[1:])
         window = torch.from_numpy(_window_index(starts, lengths, n_tokens))
         pad = torch.zeros((1, CNN_DIM), dtype=torch.float32)
-        features = [emb]
+        if len(spans):
+            positions = torch.from_numpy(
+                np.concatenate([np.arange(starts[t - offset] + a, starts[t - offset] + b) for t, a, b, _ in spans])
+            )
+            rows = torch.from_numpy(np.concatenate([np.full(b - a, row) for _, a, b, row in spans]))
+        if spans_only:
+            # Only the spans' features: the second layer on their tokens, the first on the tokens it reads.
+            near = np.concatenate(
+                [
+                    np.arange(starts[t - offset] + max(a - MAX_LEFT, 0), starts[t - offset] + min(b + MAX_RIGHT, size))
+                    for (t, a, b, _), size in zip(spans, lengths[[t - offset for t, *_ in spans]])
+                ]
+            )
+            first_rows = torch.from_numpy(np.unique(near))
+        features = [emb[positions] if spans_only else emb]
         for i, (n, left) in enumerate(ORDERS):
             xs = x[:, i * CNN_DIM : (i + 1) * CNN_DIM]
             columns = window[:, MAX_LEFT - left : MAX_LEFT - left + n]
-            h = self._ngram(torch.cat([xs, pad]), columns, self.w1[i], self.b1[i]) + xs
-            features.append(self._ngram(torch.cat([h, pad]), columns, self.w2[i], self.b2[i]) + h)
+            if spans_only:
+                h = torch.zeros_like(xs)
+                h[first_rows] = self._ngram(torch.cat([xs, pad]), columns[first_rows], self.w1[i], self.b1[i])
+                h[first_rows] += xs[first_rows]
+                second = self._ngram(torch.cat([h, pad]), columns[positions], self.w2[i], self.b2[i])
+                features.append(second + h[positions])
+            else:
+                h = self._ngram(torch.cat([xs, pad]), columns, self.w1[i], self.b1[i]) + xs
+                features.append(self._ngram(torch.cat([h, pad]), columns, self.w2[i], self.b2[i]) + h)
         normed = torch.nn.functional.layer_norm(
             torch.cat(features, dim=1), (self.feature_dim,), self.ln_g, self.ln_b, self.eps
         )
+        if spans_only:
+            assert partial is not None  # given with spans by token_sums
+            partial.index_add_(0, rows, normed)
+            return
         sentence = torch.from_numpy(np.repeat(np.arange(len(group)), lengths))
         out.index_add_(0, sentence, normed)
+        if len(spans):
+            assert partial is not None  # given with spans by token_sums
+            partial.index_add_(0, rows, normed[positions])
 
     def _ngram(self, padded: torch.Tensor, columns: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor):
         """relu(each token's n-gram window @ weight + bias); the last row of ``padded`` is the zero outside."""
