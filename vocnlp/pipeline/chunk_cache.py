@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from vocnlp import __version__
-from vocnlp.config import StageConfig
+from vocnlp.config import RunConfig, StageConfig
 from vocnlp.pipeline.checkpoints import ChunkStore, link_or_copy
 from vocnlp.pipeline.registry import resolve_stage_params, stage_version
 from vocnlp.resources import resolve_user_or_bundled
@@ -178,4 +178,22 @@ class ChunkCache:
             return None
 
 
-__all__ = ["ChunkCache", "pipeline_key"]
+def cache_for_run(config: RunConfig, mapping: dict, text_columns: list[str]) -> ChunkCache | None:
+    """The chunk cache ``config`` names (``pipeline.chunk_cache``, relative to the config file), or None."""
+    folder = config.pipeline.chunk_cache
+    if folder is None:
+        return None
+    base = Path(config.base_dir) if config.base_dir else None
+    path = Path(folder).expanduser()
+    path = path if path.is_absolute() or base is None else base / path
+    # What decides a saved chunk beyond its input rows and the stages: the columns made text and masked, and
+    # whether comment vectors are kept.
+    extra = {
+        "text_columns": text_columns,
+        "text_column": mapping.get("text"),
+        "comment_vectors": config.adaptation.enabled,
+    }
+    return ChunkCache(path, pipeline_key(config.pipeline.stages, base, extra))
+
+
+__all__ = ["ChunkCache", "cache_for_run", "pipeline_key"]

@@ -22,7 +22,7 @@ from vocnlp.components.themes import MENTION_COLUMNS, NEAR_MISS_COLUMNS, Themes
 from vocnlp.config import RunConfig, StageConfig, load_config
 from vocnlp.io.validate import ValidatedTable
 from vocnlp.pipeline.checkpoints import ChunkParts, ChunkStore
-from vocnlp.pipeline.chunk_cache import ChunkCache, pipeline_key
+from vocnlp.pipeline.chunk_cache import ChunkCache, cache_for_run
 from vocnlp.pipeline.result import AnalysisResult
 from vocnlp.taxonomy.schema import Taxonomy
 
@@ -136,7 +136,9 @@ class Pipeline:
                 if i not in store.finished:
                     store.save_input(i, _text_safe_inputs(frame.iloc[start : start + size].copy(), text_columns or []))
             table.frame = frame = frame.iloc[:0]
-        self.chunk_cache = self._chunk_cache(table, text_columns or []) if store is not None else None
+        # A pipeline given an encoder object is not cached: the key could not tell that encoder from another.
+        cacheable = store is not None and self._encoder is None
+        self.chunk_cache = cache_for_run(self.config, table.mapping, text_columns or []) if cacheable else None
         # Chunks the cache holds are put in the store as if finished; the others are filed there once analysed.
         digests: dict[int, str] = {}
         from_cache: set[int] = set()
@@ -206,24 +208,6 @@ class Pipeline:
                 held.clear()
             _give_back_freed_memory()
         return comments, mentions, timings
-
-    def _chunk_cache(self, table: ValidatedTable, text_columns: list[str]) -> ChunkCache | None:
-        """The cache of finished chunks the config names (``pipeline.chunk_cache``), or None. A pipeline given an
-        encoder object is not cached: its key could not tell that encoder from another."""
-        folder = self.config.pipeline.chunk_cache
-        if folder is None or self._encoder is not None:
-            return None
-        base = Path(self.config.base_dir) if self.config.base_dir else None
-        path = Path(folder).expanduser()
-        path = path if path.is_absolute() or base is None else base / path
-        # What decides a saved chunk beyond its input rows and the stages: the columns made text and masked, and
-        # whether comment vectors are kept.
-        extra = {
-            "text_columns": text_columns,
-            "text_column": table.mapping.get("text"),
-            "comment_vectors": self.config.adaptation.enabled,
-        }
-        return ChunkCache(path, pipeline_key(self.config.pipeline.stages, base, extra))
 
     def annotate_chunk(self, rows: pd.DataFrame, timings: dict, keep_vectors: bool) -> ChunkParts:
         """Every stage over one chunk of rows (their time added to ``timings``); the result depends on these rows
