@@ -22,7 +22,7 @@ def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
     it far from its meaning; the shouting itself is kept in the original text.
     """
     letters = _LETTER.findall(text)
-    if len(letters) < min_letters or sum(c.isupper() for c in letters) < upper_share * len(letters):
+    if len(letters) < min_letters or sum(map(str.isupper, letters)) < upper_share * len(letters):
         return text
     lowered = text.lower()
     first = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)

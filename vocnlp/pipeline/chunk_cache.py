@@ -87,7 +87,10 @@ def _named_files(value: Any, base_dir: Path | None, found: dict[str, str]) -> No
             _named_files(item, base_dir, found)
     elif isinstance(value, str) and value and len(value) < 1024:
         path = resolve_user_or_bundled(value, base_dir)
-        if path.exists() and (path.is_file() or any(path.iterdir())):
+        # A bare word (a language code, a backbone name) is read as a folder only when it holds a model: a data
+        # folder that happens to be called "fr" is not hashed.
+        looks_like_path = any(sep in value for sep in "/\\") or Path(value).suffix != ""
+        if path.is_file() or (path.is_dir() and (looks_like_path or (path / "model.json").is_file())):
             found[value] = _digest_path(path)
 
 
