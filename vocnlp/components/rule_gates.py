@@ -68,4 +68,21 @@ def may_match(words: tuple[str, ...] | None, lowered: str) -> bool:
     return words is None or any(w in lowered for w in words) or not _UNSAFE.isdisjoint(lowered)
 
 
-__all__ = ["may_match", "required_words"]
+class WordGate:
+    """:func:`may_match` for many patterns against one sentence at a time: the sentence is searched once for every
+    pattern's required words, and each pattern then asks whether one of its own was there."""
+
+    def __init__(self, words_per_pattern: list[tuple[str, ...] | None]):
+        """``words_per_pattern``: each pattern's :func:`required_words`."""
+        self.words = tuple(sorted({w for words in words_per_pattern if words for w in words}))
+        self.per_pattern = [None if words is None else frozenset(words) for words in words_per_pattern]
+
+    def open_patterns(self, lowered: str) -> list[bool]:
+        """Per pattern, whether it may match the sentence ``lowered`` (lowercased); the same as :func:`may_match`."""
+        if not _UNSAFE.isdisjoint(lowered):
+            return [True] * len(self.per_pattern)
+        present = {w for w in self.words if w in lowered}
+        return [words is None or not words.isdisjoint(present) for words in self.per_pattern]
+
+
+__all__ = ["WordGate", "may_match", "required_words"]

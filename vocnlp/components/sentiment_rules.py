@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from vocnlp.components.rule_gates import may_match, required_words
+from vocnlp.components.rule_gates import WordGate, required_words
 from vocnlp.errors import ConfigError
 
 KINDS = {
@@ -38,7 +38,8 @@ class SentimentRules:
     patterns: dict[str, list[re.Pattern]]
     confidence: float = 0.8
     source: str = ""
-    _gated: dict = field(init=False, repr=False, compare=False)
+    _gated: list = field(init=False, repr=False, compare=False)
+    _gate: WordGate = field(init=False, repr=False, compare=False)
 
     def non_answer(self, texts) -> np.ndarray:
         """Boolean per comment: the whole comment is a survey non-answer."""
@@ -49,19 +50,19 @@ class SentimentRules:
 
     def __post_init__(self):
         # Each pattern with the words one of which its matches hold (rule_gates): most sentences skip most regexes.
-        self._gated = {kind: [(p, required_words(p)) for p in self.patterns[kind]] for kind in SENTENCE_KINDS}
+        self._gated = [(kind, p) for kind in SENTENCE_KINDS for p in self.patterns[kind]]
+        self._gate = WordGate([required_words(p) for _, p in self._gated])
 
     def sentence_rules(self, texts) -> np.ndarray:
         """Rule kind per sentence (one of ``SENTENCE_KINDS``), or None; kinds of opposite polarity give None."""
         out = np.full(len(texts), None, dtype=object)
         for i, text in enumerate(texts):
             text = str(text)
-            lowered = text.lower()
-            hits = [
-                kind
-                for kind in SENTENCE_KINDS
-                if any(may_match(words, lowered) and p.search(text) for p, words in self._gated[kind])
-            ]
+            hits: list[str] = []
+            # Patterns come grouped by kind: once one of a kind matches, the kind's others need not run.
+            for (kind, pattern), may in zip(self._gated, self._gate.open_patterns(text.lower())):
+                if may and (not hits or hits[-1] != kind) and pattern.search(text):
+                    hits.append(kind)
             if hits and len({KINDS[kind] for kind in hits}) == 1:
                 out[i] = hits[0]
         return out
