@@ -136,6 +136,28 @@ class TrainedModelInput:
             self.comment_languages(batch, mask),
         )
 
+    def comment_proba_reusing(self, batch: Batch, mask: np.ndarray, sentence_proba: np.ndarray) -> np.ndarray:
+        """:meth:`comment_proba`, where a comment of one sentence takes that sentence's row of ``sentence_proba``
+        (from :meth:`sentence_proba` on the same batch): the embed stage gives it the sentence's vector, and the
+        language is the comment's either way. Not when a model embeds texts with its own body (a comment's text and
+        its sentence's can differ in spacing)."""
+        assert batch.sentences is not None  # set by the sentences stage
+        readers = [self.reader, *self.language_readers.values()]
+        if any(r._own is not None for r in readers) or len(sentence_proba) != len(batch.sentences):
+            return self.comment_proba(batch, mask)
+        sentence_ids = batch.sentences["comment_id"].to_numpy()
+        counts = pd.Series(sentence_ids).value_counts()
+        first_row = pd.Series(np.arange(len(sentence_ids)), index=sentence_ids).groupby(level=0).first()
+        ids = batch.comments["comment_id"].to_numpy()[mask]
+        single = counts.reindex(ids).fillna(0).to_numpy() == 1
+        out = np.zeros((len(ids), sentence_proba.shape[1]), dtype=sentence_proba.dtype)
+        out[single] = sentence_proba[first_row.reindex(ids[single]).to_numpy()]
+        if not single.all():
+            rest = mask.copy()
+            rest[np.flatnonzero(mask)[single]] = False
+            out[~single] = self.comment_proba(batch, rest)
+        return out
+
     def sentence_languages(self, batch: Batch) -> np.ndarray:
         """The language of each sentence's comment ('' when the run has no language stage)."""
         comments = batch.comments

@@ -115,12 +115,18 @@ class _TrainedThemes(TrainedModelInput):
 
     def overlay(self, best: np.ndarray, thresholds: np.ndarray, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         """Scores and thresholds with the model's probabilities in its themes' columns."""
-        return self._into_columns(self.sentence_proba(batch), best.copy(), np.array(thresholds))
+        self._sentence_proba = self.sentence_proba(batch)  # one-sentence comments read the same rows (comment_scores)
+        return self._into_columns(self._sentence_proba, best.copy(), np.array(thresholds))
 
     def comment_scores(self, batch: Batch, mask: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
         """The model's probabilities for whole comments (``mask``) in the taxonomy's columns (0 elsewhere), and
         their thresholds (inf in columns the model does not know)."""
-        proba = self.comment_proba(batch, mask)
+        sentence_proba = vars(self).pop("_sentence_proba", None)
+        proba = (
+            self.comment_proba(batch, mask)
+            if sentence_proba is None
+            else self.comment_proba_reusing(batch, mask, sentence_proba)
+        )
         scores = np.zeros((len(proba), n_columns), dtype=np.float32)
         thresholds = np.full((len(proba), n_columns), np.inf, dtype=np.float32)
         return self._into_columns(proba, scores, thresholds)
