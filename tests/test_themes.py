@@ -329,3 +329,31 @@ def test_remap_carries_a_whole_run_over_to_a_merged_taxonomy(sample_run, tmp_pat
     # ...and the report is rebuilt in the language it was written in.
     report = (run / REPORT_FILE).read_text(encoding="utf-8")
     assert '<html lang="fr">' in report and "Attente et réactivité" not in report
+
+
+def test_a_one_sentence_comment_reuses_its_sentences_theme_probabilities(pipeline):
+    """The themes stage reads one-sentence comments' probabilities off their sentence's row (same vector, same
+    language) instead of running the model on the comment again: the same figures as running it."""
+    from vocnlp.pipeline.registry import Batch
+
+    texts = [
+        "La facture est fausse.",
+        "The engineer never came. I waited at home all day, and nobody called.",
+        "Great service",
+        "",
+        "Livraison rapide. Colis abîmé, mais le service client a remboursé.",
+    ]
+    comments = pd.DataFrame(
+        {"comment_id": [f"c{i}" for i in range(len(texts))], "_text": texts, "language": ["fr", "en", "en", "", "fr"]}
+    )
+    stages = {s.name: s for s in pipeline.setup().stages}
+    batch = Batch(comments=comments)
+    for name in ("sentences", "embed"):
+        batch = stages[name](batch)
+    trained = stages["themes"]._trained
+    mask = (comments["_text"] != "").to_numpy()
+    sentence_proba = trained.sentence_proba(batch)
+    reused = trained.comment_proba_reusing(batch, mask, sentence_proba)
+    np.testing.assert_allclose(reused, trained.comment_proba(batch, mask), rtol=0, atol=1e-9)
+    counts = batch.sentences["comment_id"].value_counts()
+    assert counts["c0"] == 1 and counts["c1"] > 1  # both kinds of comment are in the check
