@@ -96,15 +96,15 @@ def benchmark(
     scale_only: bool = typer.Option(
         False,
         "--scale-only",
-        help="Re-measure only the Scale section: whole runs on unique comments at each --scale-rows size, "
-        "a run killed half-way and resumed, a re-run with a warm embedding cache (about 12 minutes at the "
-        "default sizes); saved runs of other sizes stay.",
+        help="Re-measure only the Scale section: whole runs on unique comments at each --scale-rows size, each "
+        "re-run from the chunk cache it filled, a run killed half-way and resumed, a re-run with a warm embedding "
+        "cache (about 14 minutes at the default sizes); saved runs of other sizes stay.",
     ),
     scale_rows: Optional[str] = typer.Option(
         None,
         "--scale-rows",
         help="With --scale-only or --scale-runs-only: the sizes, comma-separated (default 10000,100000; "
-        "1000000 takes about 45 minutes).",
+        "1000000 takes about 35 minutes).",
     ),
     scale_runs_only: bool = typer.Option(
         False,
