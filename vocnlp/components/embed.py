@@ -84,31 +84,24 @@ class Embed(Stage):
         comments = batch.comments
         dim = self.encoder.backend.dim
         sent_texts = sentences["text"].tolist()
-        # Multi-sentence comments need their own vector; single ones reuse the sentence's.
-        n_sent = sentences.groupby("comment_id", sort=False).size()
-        mask = live_rows(comments)
-        cids = comments["comment_id"].to_numpy()
-        is_multi = comments["comment_id"].map(n_sent).fillna(0).to_numpy() > 1
-        multi_ids = cids[is_multi]
-        multi_texts = comments["_text"].to_numpy()[is_multi].tolist()
-        prepare = unshout if self.unshout else _as_written
-        rows_of: dict = {}
+        rows_of: dict = {}  # each comment's sentence rows, in order
         for row, cid in enumerate(sentences["comment_id"]):
             rows_of.setdefault(cid, []).append(row)
+        cids = comments["comment_id"].to_numpy()
+        # Multi-sentence comments need their own vector; single ones reuse the sentence's.
+        is_multi = np.fromiter((len(rows_of.get(cid, ())) > 1 for cid in cids), dtype=bool, count=len(cids))
+        single = live_rows(comments) & ~is_multi
+        prepare = unshout if self.unshout else _as_written
         # A comment's vector is built from its sentences' token features where it can be (see encode_joined).
         sentence_vectors, whole_vectors = self.encoder.encode_joined(
-            [prepare(t) for t in sent_texts], [prepare(t) for t in multi_texts], [rows_of[cid] for cid in multi_ids]
+            [prepare(t) for t in sent_texts],
+            [prepare(t) for t in comments["_text"].to_numpy()[is_multi]],
+            [rows_of[cid] for cid in cids[is_multi]],
         )
-        vectors = np.vstack([sentence_vectors, whole_vectors])
         batch.sentence_vectors = sentence_vectors
         comment_vectors = np.zeros((len(comments), dim), dtype=np.float32)
-        first_sentence = {
-            cid: i for i, (cid, k) in enumerate(zip(sentences["comment_id"], sentences["sentence_index"])) if k == 0
-        }
-        multi_pos = {cid: len(sent_texts) + j for j, cid in enumerate(multi_ids)}
-        for row, (cid, live) in enumerate(zip(cids, mask)):
-            if live:
-                comment_vectors[row] = vectors[multi_pos[cid]] if cid in multi_pos else vectors[first_sentence[cid]]
+        comment_vectors[is_multi] = whole_vectors
+        comment_vectors[single] = sentence_vectors[[rows_of[cid][0] for cid in cids[single]]]
         batch.comment_vectors = comment_vectors
         return batch
 

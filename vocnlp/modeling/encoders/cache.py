@@ -57,8 +57,9 @@ class CachedEncoder:
         whole_out, whole_todo, whole_stored, whole_missing = self._look_up(wholes)
         position = {text: i for i, text in enumerate(missing)}
         parts_of = {wholes[rows[0]]: [texts[i] for i in joins[rows[0]]] for rows in whole_todo.values()}
-        built = [w for w in whole_missing if all(part in position for part in parts_of[w])]
-        alone = [w for w in whole_missing if not all(part in position for part in parts_of[w])]
+        buildable = {w: all(part in position for part in parts_of[w]) for w in whole_missing}
+        built = [w for w in whole_missing if buildable[w]]
+        alone = [w for w in whole_missing if not buildable[w]]
         if missing:
             vectors, built_vectors = joined(missing, built, [[position[p] for p in parts_of[w]] for w in built])
         else:
