@@ -375,10 +375,14 @@ class Themes(Stage):
         if not len(add_rows):
             return pd.DataFrame(columns=["comment_id", "theme_id"])
         # Evidence: per (comment, theme), the clause with the highest score for that theme.
-        clauses_of = pd.Series(np.flatnonzero(ok)).groupby(sentence_row[ok].astype(int)).agg(list).to_dict()
+        # Each comment's clauses as one slice of a stable sort (a group-by into lists cost ~30 µs a comment).
+        owner = sentence_row[ok].astype(np.int64)
+        order = np.argsort(owner, kind="stable")
+        clause_rows, owner = np.flatnonzero(ok)[order], owner[order]
+        first, after = np.searchsorted(owner, add_rows, "left"), np.searchsorted(owner, add_rows, "right")
         picked = []
-        for row, col in zip(add_rows, add_cols):
-            clauses = np.asarray(clauses_of.get(row, []), dtype=np.int64)
+        for begin, end, col in zip(first, after, add_cols):
+            clauses = clause_rows[begin:end]
             picked.append(int(clauses[np.argmax(best[clauses, col])]) if len(clauses) else None)
         keep = np.asarray([p is not None for p in picked], dtype=bool)
         clause = np.asarray([p for p in picked if p is not None], dtype=np.int64)
