@@ -9,7 +9,16 @@ import statsmodels.api as sm
 
 from vocnlp.analysis.drivers import analyse_drivers, bootstrap_impacts, impact_with_interval, percentile_interval
 from vocnlp.analysis.drivers.marginal import shared_bootstrap_impacts
-from vocnlp.analysis.drivers.models import least_squares, logistic, mcfadden_r2, with_intercept
+from vocnlp.analysis.drivers.models import (
+    collapse_rows,
+    least_squares,
+    logistic,
+    mcfadden_r2,
+    mcfadden_r2_of_subsets,
+    ols_r2_from_moments,
+    ols_r2_of_subsets,
+    with_intercept,
+)
 from vocnlp.analysis.drivers.shapley import r2_value_function, shapley_values
 from vocnlp.analysis.scores import nps_contribution
 from vocnlp.config import DriversConfig
@@ -67,6 +76,35 @@ def test_shapley_shares_add_up_to_the_models_r2(binary):
     )
     assert method == "exact" and phi.sum() == pytest.approx(ref, rel=1e-4)
     assert phi[0] > phi[1] > phi[2] >= -1e-3  # strong, weaker, null
+
+
+def test_every_subset_fitted_together_equals_each_subset_fitted_alone():
+    x, y, latent = _survey(n=400, seed=5)
+    # A never-mentioned theme (a zero column: singular for least squares) and one whose every mentioner is a
+    # detractor (separated: only the ridge keeps it finite), beside a control.
+    controls = np.random.default_rng(1).normal(size=(len(x), 1))
+    drivers = np.column_stack([x, np.zeros(len(x)), np.zeros(len(x))])
+    drivers[:5, 4], y[:5] = 1, 1
+    k = drivers.shape[1]
+    subsets = np.zeros((2**k, k + 2), dtype=bool)
+    subsets[:, :2] = True
+    subsets[:, 2:] = (np.arange(2**k)[:, None] >> np.arange(k)) & 1 == 1
+    for outcome, binary in ((y, True), (latent, False)):
+        rows = collapse_rows(controls, drivers, outcome)
+        if binary:
+            together = mcfadden_r2_of_subsets(rows.x, rows.y, rows.weights, subsets)
+            alone = [mcfadden_r2(rows.x[:, m], rows.y, rows.weights) for m in subsets]
+        else:
+            gram = (rows.x * rows.weights[:, None]).T @ rows.x
+            xty, yty, n = rows.x.T @ (rows.weights * rows.y), float(rows.weights @ rows.y**2), rows.weights.sum()
+            together = ols_r2_of_subsets(gram, xty, yty, n, subsets)
+            alone = [ols_r2_from_moments(gram, xty, yty, n, list(np.flatnonzero(m))) for m in subsets]
+        np.testing.assert_allclose(together, alone, rtol=0, atol=1e-9)
+        # The exact decomposition from the batch equals the one from fitting each subset on demand.
+        value = r2_value_function(drivers, controls, outcome, binary)
+        batched, _ = shapley_values(value, k)
+        one_by_one, _ = shapley_values(lambda subset: value(subset), k)
+        np.testing.assert_allclose(batched, one_by_one, rtol=0, atol=1e-9)
 
 
 def test_sampled_shapley_approaches_the_exact_values_and_shares_twins_equally():

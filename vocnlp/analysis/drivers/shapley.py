@@ -15,11 +15,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from itertools import combinations
 
 import numpy as np
 
-from vocnlp.analysis.drivers.models import CollapsedRows, collapse_rows, mcfadden_r2, ols_r2_from_moments
+from vocnlp.analysis.drivers.models import (
+    CollapsedRows,
+    collapse_rows,
+    mcfadden_r2,
+    mcfadden_r2_of_subsets,
+    ols_r2_from_moments,
+    ols_r2_of_subsets,
+)
 
 
 def shapley_values(
@@ -38,13 +44,19 @@ def shapley_values(
 
     phi = np.zeros(k)
     if k <= exact_max:
-        weights = [math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)]
+        # Every subset's value, indexed by its bit code (bit j: player j is in), then every player's weighted
+        # marginal gains over the subsets without it, as whole arrays.
+        codes = np.arange(2**k)
+        bits = (codes[:, None] >> np.arange(k)) & 1
+        every = getattr(value, "of_every_subset", None)
+        values = every() if every is not None else None
+        if values is None:
+            values = np.array([value(frozenset(np.flatnonzero(row).tolist())) for row in bits], dtype=float)
+        sizes = bits.sum(axis=1)
+        weights = np.array([math.factorial(s) * math.factorial(k - s - 1) / math.factorial(k) for s in range(k)])
         for j in range(k):
-            others = [i for i in range(k) if i != j]
-            for size in range(k):
-                for subset in combinations(others, size):
-                    base = frozenset(subset)
-                    phi[j] += weights[size] * (v(base | {j}) - v(base))
+            without = codes[bits[:, j] == 0]
+            phi[j] = np.sum(weights[sizes[without]] * (values[without | (1 << j)] - values[without]))
         return phi, "exact"
     rng = np.random.default_rng(seed)
     for _ in range(permutations):
@@ -58,9 +70,7 @@ def shapley_values(
     return phi / permutations, f"sampled, {permutations} permutations"
 
 
-def r2_value_function(
-    drivers: np.ndarray, controls: np.ndarray, y: np.ndarray, binary: bool
-) -> Callable[[frozenset], float]:
+def r2_value_function(drivers: np.ndarray, controls: np.ndarray, y: np.ndarray, binary: bool) -> "R2Gain":
     """value(S) = R² of the model with the drivers in S plus the controls, minus R² of the controls alone.
 
     Binary outcomes use McFadden's pseudo-R²; rows with the same drivers,
@@ -71,26 +81,50 @@ def r2_value_function(
     )
 
 
-def r2_value_of_rows(rows: CollapsedRows, n_controls: int, binary: bool) -> Callable[[frozenset], float]:
+def r2_value_of_rows(rows: CollapsedRows, n_controls: int, binary: bool) -> "R2Gain":
     """:func:`r2_value_function` on rows already collapsed (intercept, ``n_controls`` controls, then drivers)."""
-    x, y, w = rows.x, rows.y, rows.weights
-    base_cols = list(range(n_controls + 1))
-    driver_cols = list(range(n_controls + 1, x.shape[1]))
-    if binary:
+    return R2Gain(rows, n_controls, binary)
 
-        def r2(cols: list[int]) -> float:
-            return mcfadden_r2(x[:, cols], y, w)
-    else:
-        gram, xty, yty = (x * w[:, None]).T @ x, x.T @ (w * y), float(w @ y**2)
 
-        def r2(cols: list[int]) -> float:
-            return ols_r2_from_moments(gram, xty, yty, float(w.sum()), cols)
+class R2Gain:
+    """The set function of :func:`r2_value_function`: called with a subset of driver positions; binary outcomes
+    can also give every subset's value at once (:meth:`of_every_subset`), which the exact decomposition uses."""
 
-    baseline = r2(base_cols)
+    def __init__(self, rows: CollapsedRows, n_controls: int, binary: bool):
+        """See :func:`r2_value_of_rows`."""
+        self.x, self.y, self.w = rows.x, rows.y, rows.weights
+        self.binary = binary
+        self.base_cols = list(range(n_controls + 1))
+        self.driver_cols = list(range(n_controls + 1, self.x.shape[1]))
+        if not binary:
+            x, w, y = self.x, self.w, self.y
+            self._moments = ((x * w[:, None]).T @ x, x.T @ (w * y), float(w @ y**2))
+        self.baseline = self._r2(self.base_cols)
 
-    def value(subset: frozenset) -> float:
+    def _r2(self, cols: list[int]) -> float:
+        if self.binary:
+            return mcfadden_r2(self.x[:, cols], self.y, self.w)
+        gram, xty, yty = self._moments
+        return ols_r2_from_moments(gram, xty, yty, float(self.w.sum()), cols)
+
+    def __call__(self, subset: frozenset) -> float:
+        """R² gain of the drivers in ``subset`` (positions among the drivers) over the controls alone."""
         if not subset:
             return 0.0
-        return r2(base_cols + [driver_cols[j] for j in sorted(subset)]) - baseline
+        return self._r2(self.base_cols + [self.driver_cols[j] for j in sorted(subset)]) - self.baseline
 
-    return value
+    def of_every_subset(self) -> np.ndarray:
+        """Every subset's value at once, indexed by bit code (bit j: driver j is in), as :func:`shapley_values`
+        reads them; the fits of all subsets run together (:func:`mcfadden_r2_of_subsets`,
+        :func:`ols_r2_of_subsets`). Gains are over the controls-only model of the same batch (code 0), so the empty
+        set's is exactly 0."""
+        k = len(self.driver_cols)
+        masks = np.zeros((2**k, self.x.shape[1]), dtype=bool)
+        masks[:, self.base_cols] = True
+        masks[:, self.driver_cols] = (np.arange(2**k)[:, None] >> np.arange(k)) & 1 == 1
+        if self.binary:
+            r2 = mcfadden_r2_of_subsets(self.x, self.y, self.w, masks)
+        else:
+            gram, xty, yty = self._moments
+            r2 = ols_r2_of_subsets(gram, xty, yty, float(self.w.sum()), masks)
+        return r2 - r2[0]
