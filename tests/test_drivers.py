@@ -78,7 +78,10 @@ def test_shapley_shares_add_up_to_the_models_r2(binary):
     assert phi[0] > phi[1] > phi[2] >= -1e-3  # strong, weaker, null
 
 
-def test_every_subset_fitted_together_equals_each_subset_fitted_alone():
+@pytest.mark.parametrize("batched", [True, False])
+def test_every_subset_fitted_together_equals_each_subset_fitted_alone(batched, monkeypatch):
+    if not batched:  # rows too many for the batch's memory bound: the subsets are fitted one by one
+        monkeypatch.setattr("vocnlp.analysis.drivers.models._OUTER_MAX", 0)
     x, y, latent = _survey(n=400, seed=5)
     # A never-mentioned theme (a zero column: singular for least squares) and one whose every mentioner is a
     # detractor (separated: only the ridge keeps it finite), beside a control.

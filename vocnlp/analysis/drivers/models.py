@@ -157,6 +157,10 @@ def _ridge_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float = 
     return _bernoulli_loglik(x @ beta, y, w)
 
 
+# Entries of the (rows × columns²) array of each row's xxᵀ that the batched fits build (64 MB of float64).
+_OUTER_MAX = 8_000_000
+
+
 def mcfadden_r2_of_subsets(x: np.ndarray, y: np.ndarray, weights: np.ndarray, subsets: np.ndarray) -> np.ndarray:
     """:func:`mcfadden_r2` of the model on each column subset of ``x`` (``subsets``: boolean rows, one per model,
     the intercept column included), all fitted together.
@@ -177,6 +181,8 @@ def mcfadden_r2_of_subsets(x: np.ndarray, y: np.ndarray, weights: np.ndarray, su
         return out
     null = float(np.sum(w * (y * math.log(rate) + (1 - y) * math.log(1 - rate))))
     p = x.shape[1]
+    if len(x) * p * p > _OUTER_MAX:  # rows that barely collapse (continuous controls): fit one subset at a time
+        return np.array([mcfadden_r2(x[:, keep], y, w) for keep in subsets])
     outer = (x[:, :, None] * x[:, None, :]).reshape(len(x), p * p)  # each row's xxᵀ, for the information matrices
     penalty = np.full(p, 1e-4)
     penalty[0] = 0
