@@ -144,6 +144,10 @@ def test_capitals_are_embedded_in_sentence_case_only_when_shouted():
     assert unshout("« JE PAIE PLUS »") == "« Je paie plus »"
     assert unshout("RAS") == "RAS"  # too short to be shouting
     assert unshout("I HATE this new app") == "I HATE this new app"  # one word in capitals is emphasis
+    # ASCII text is counted by its own path: the same share of capitals decides (11 of 13 letters: shouting).
+    assert unshout("...BILLED TWICE, ok") == "...Billed twice, ok"
+    assert unshout("BILLED TWICe, ok") == "BILLED TWICe, ok"  # 10 of 13
+    assert unshout("ABC_DEF 123") == "Abc_def 123"  # the underscore and digits are not letters
 
 
 def test_non_answers_get_no_theme_even_under_a_low_threshold(pipeline):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from vocnlp.modeling.encoders import CachedEncoder, load_backbone
 from vocnlp.modeling.encoders.disk_cache import DiskVectorCache
 from vocnlp.pipeline.registry import Batch, NonNegativeInt, Stage, live_rows, register_stage
 
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)  # what a letter is to ``re``: in ASCII text, A-Z and a-z
+_NO_ASCII_UPPER = {ord(c): None for c in string.ascii_uppercase}
+_NO_ASCII_LOWER = {ord(c): None for c in string.ascii_lowercase}
 
 
 def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
@@ -21,8 +24,13 @@ def unshout(text: str, min_letters: int = 6, upper_share: float = 0.8) -> str:
     Sentence encoders read all-caps text as a different, rarer string and place
     it far from its meaning; the shouting itself is kept in the original text.
     """
-    letters = _LETTER.findall(text)
-    if len(letters) < min_letters or sum(map(str.isupper, letters)) < upper_share * len(letters):
+    if text.isascii():  # most texts: the letters are A-Z and a-z, counted by deleting them (~5x the regex's speed)
+        upper = len(text) - len(text.translate(_NO_ASCII_UPPER))
+        n_letters = upper + len(text) - len(text.translate(_NO_ASCII_LOWER))
+    else:
+        letters = _LETTER.findall(text)
+        upper, n_letters = sum(map(str.isupper, letters)), len(letters)
+    if n_letters < min_letters or upper < upper_share * n_letters:
         return text
     lowered = text.lower()
     first = next((i for i, c in enumerate(lowered) if c.isalpha()), 0)
