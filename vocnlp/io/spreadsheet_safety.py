@@ -42,9 +42,23 @@ def guarded(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         if holds_text(out[column]):
-            out[column] = out[column].map(guard_text, na_action="ignore")
+            out[column] = _guarded_column(out[column])
     out.columns = [guard_text(str(c)) for c in out.columns]
     return out
+
+
+def _guarded_column(values: pd.Series) -> pd.Series:
+    """:func:`guard_text` on every cell; the vectorised test finds the few cells to change (a Python call per cell
+    took ~4 µs, seconds over a million-row export)."""
+    try:
+        starts = values.str.startswith(FORMULA_STARTS, na=False).to_numpy(dtype=bool)
+    except AttributeError:  # an object column without text (.str refuses it): cell by cell
+        return values.map(guard_text, na_action="ignore")
+    if not starts.any():
+        return values
+    values = values.copy()
+    values[starts] = values[starts].map(guard_text)
+    return values
 
 
 def write_spreadsheet_csv(frame: pd.DataFrame, path: str | Path, *, guard: bool = True, **options) -> Path:
