@@ -63,7 +63,7 @@ class PipelineOnWorker(distributed.WorkerPlugin):
         with self._lock:
             if self.pipeline is None:
                 if self.code:
-                    from vocnlp.cli.app import import_user_code
+                    from vocnlp.cli.run_support import import_user_code
 
                     import_user_code(Path(self.code))
                 self.pipeline = Pipeline(self.config).setup()

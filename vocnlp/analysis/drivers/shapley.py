@@ -87,8 +87,8 @@ def r2_value_of_rows(rows: CollapsedRows, n_controls: int, binary: bool) -> "R2G
 
 
 class R2Gain:
-    """The set function of :func:`r2_value_function`: called with a subset of driver positions; binary outcomes
-    can also give every subset's value at once (:meth:`of_every_subset`), which the exact decomposition uses."""
+    """The set function of :func:`r2_value_function`: called with a subset of driver positions, or asked for every
+    subset's value at once (:meth:`of_every_subset`), which the exact decomposition uses."""
 
     def __init__(self, rows: CollapsedRows, n_controls: int, binary: bool):
         """See :func:`r2_value_of_rows`."""
