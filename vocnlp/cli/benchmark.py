@@ -104,7 +104,7 @@ def benchmark(
         None,
         "--scale-rows",
         help="With --scale-only or --scale-runs-only: the sizes, comma-separated (default 10000,100000; "
-        "1000000 takes about 35 minutes).",
+        "1000000 takes about half an hour).",
     ),
     scale_runs_only: bool = typer.Option(
         False,
