@@ -132,15 +132,22 @@ def mcfadden_r2(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None)
     """McFadden's pseudo-R² = 1 − ℓ(model)/ℓ(intercept only), maximum likelihood (no penalty)."""
     y = np.asarray(y, dtype=float)
     w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
-    rate = float(np.sum(w * y) / np.sum(w))
-    if rate in (0.0, 1.0):
+    null = _null_loglik(y, w)
+    if null is None:
         return math.nan
-    null = float(np.sum(w * (y * math.log(rate) + (1 - y) * math.log(1 - rate))))
     if x.shape[1] == 1:
         return 0.0
     # A whisker of ridge keeps a separated subset from running its coefficients off to infinity.
     fit = _ridge_logistic(x, y, w)
     return 1 - fit / null
+
+
+def _null_loglik(y: np.ndarray, w: np.ndarray) -> float | None:
+    """Log-likelihood of the intercept-only model; None when the outcome has one value (no pseudo-R²)."""
+    rate = float(np.sum(w * y) / np.sum(w))
+    if rate in (0.0, 1.0):
+        return None
+    return float(np.sum(w * (y * math.log(rate) + (1 - y) * math.log(1 - rate))))
 
 
 def _ridge_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, ridge: float = 1e-4, iters: int = 25) -> float:
@@ -175,11 +182,10 @@ def mcfadden_r2_of_subsets(x: np.ndarray, y: np.ndarray, weights: np.ndarray, su
     w = np.asarray(weights, dtype=float)
     subsets = np.asarray(subsets, dtype=bool)
     out = np.empty(len(subsets))
-    rate = float(np.sum(w * y) / np.sum(w))
-    if rate in (0.0, 1.0):
+    null = _null_loglik(y, w)
+    if null is None:
         out[:] = math.nan
         return out
-    null = float(np.sum(w * (y * math.log(rate) + (1 - y) * math.log(1 - rate))))
     p = x.shape[1]
     if len(x) * p * p > _OUTER_MAX:  # rows that barely collapse (continuous controls): fit one subset at a time
         return np.array([mcfadden_r2(x[:, keep], y, w) for keep in subsets])

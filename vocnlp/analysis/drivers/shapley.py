@@ -35,13 +35,6 @@ def shapley_values(
 
     Returns the values and the method used ("exact" or "sampled, N permutations").
     """
-    cache: dict[frozenset, float] = {}
-
-    def v(subset: frozenset) -> float:
-        if subset not in cache:
-            cache[subset] = value(subset)
-        return cache[subset]
-
     phi = np.zeros(k)
     if k <= exact_max:
         # Every subset's value, indexed by its bit code (bit j: player j is in), then every player's weighted
@@ -58,6 +51,13 @@ def shapley_values(
             without = codes[bits[:, j] == 0]
             phi[j] = np.sum(weights[sizes[without]] * (values[without | (1 << j)] - values[without]))
         return phi, "exact"
+    cache: dict[frozenset, float] = {}  # a permutation revisits the subsets earlier ones reached
+
+    def v(subset: frozenset) -> float:
+        if subset not in cache:
+            cache[subset] = value(subset)
+        return cache[subset]
+
     rng = np.random.default_rng(seed)
     for _ in range(permutations):
         current: frozenset = frozenset()
