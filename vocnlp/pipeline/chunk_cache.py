@@ -97,7 +97,7 @@ def _named_files(value: Any, base_dir: Path | None, found: dict[str, str]) -> No
 def pipeline_key(stages: list[StageConfig], base_dir: Path | None, extra: dict) -> str:
     """The part of every chunk's key that is not its input (see the module docstring): ``stages`` as configured,
     completed with their defaults; ``extra``: run settings that change the saved chunks."""
-    from vocnlp.modeling.encoders.precision import native_bfloat16
+    from vocnlp.modeling.encoders.precision import ARITHMETIC_REVISION, native_bfloat16
 
     parameters = []
     files: dict[str, str] = {}
@@ -112,7 +112,7 @@ def pipeline_key(stages: list[StageConfig], base_dir: Path | None, extra: dict) 
         "files": files,
         "libraries": {name: _version(name) for name in LABEL_LIBRARIES},
         "spacy_models": _spacy_models(),
-        "cpu": {"native_bfloat16": native_bfloat16(), "cores": os.cpu_count()},
+        "cpu": {"native_bfloat16": native_bfloat16(), "cores": os.cpu_count(), "arithmetic": ARITHMETIC_REVISION},
         **extra,
     }
     text = json.dumps(described, sort_keys=True, ensure_ascii=True)

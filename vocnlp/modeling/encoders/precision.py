@@ -11,6 +11,10 @@ from typing import Literal
 from vocnlp.errors import ConfigError
 
 Precision = Literal["auto", "bfloat16", "float32"]
+# Raised whenever use_fast changes the order or precision of its arithmetic (vectors move in the last bits): caches
+# of vectors and of finished chunks carry it in their keys, so a re-run never mixes results of two revisions.
+# 2: the first n-gram layer is computed per distinct token id.
+ARITHMETIC_REVISION = 2
 
 
 @functools.cache

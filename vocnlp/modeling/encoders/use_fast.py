@@ -63,7 +63,10 @@ class FastUSEForward:
         self.scale, self.lo = f32(backend.scale), f32(backend.lo)
         self.proj_W, self.proj_b = product(backend.proj_W), f32(backend.proj_b)
         self.ln_g_all, self.ln_b_all = f32(backend.ln_g_all), f32(backend.ln_b_all)
-        self.w1, self.b1 = [product(w) for w in backend.w1], [f32(b) for b in backend.b1]
+        # The first layer's product splits by window slot: block j of w1 multiplies token t-left+j's input alone
+        # (see _first_layer); kept side by side, (256, n·256), so one product serves every slot.
+        self.w1_by_slot = [product(_slots_side_by_side(w, n)) for w, (n, _) in zip(backend.w1, ORDERS)]
+        self.b1 = [f32(b) for b in backend.b1]
         self.w2, self.b2 = [product(w) for w in backend.w2], [f32(b) for b in backend.b2]
         self.ln_g, self.ln_b = f32(backend.ln_g), f32(backend.ln_b)
         self.cnn_W, self.cnn_b = f32(backend.cnn_W), f32(backend.cnn_b)
@@ -142,8 +145,10 @@ class FastUSEForward:
         chunk = ids % NUM_CHUNKS
         emb = self.table[ids].float() * self.scale[chunk, None] + self.lo[chunk, None]
         projected = _product(emb.to(self.product_dtype), self.proj_W) + self.proj_b
-        x = torch.nn.functional.layer_norm(projected, (3 * CNN_DIM,), self.ln_g_all, self.ln_b_all, self.eps)
-        emb, x = emb[position_of], x[position_of]
+        x_of_id = torch.nn.functional.layer_norm(projected, (3 * CNN_DIM,), self.ln_g_all, self.ln_b_all, self.eps)
+        emb, x = emb[position_of], x_of_id[position_of]
+        # Row n_tokens of a window is the zero outside the text: it maps to the extra zero row of each slot.
+        id_row = torch.cat([position_of, position_of.new_full((1,), len(ids))])
 
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lengths[:-1], out=starts[1:])
@@ -167,14 +172,14 @@ class FastUSEForward:
         for i, (n, left) in enumerate(ORDERS):
             xs = x[:, i * CNN_DIM : (i + 1) * CNN_DIM]
             columns = window[:, MAX_LEFT - left : MAX_LEFT - left + n]
+            first = self._first_layer(x_of_id[:, i * CNN_DIM : (i + 1) * CNN_DIM], id_row, i, n)
             if spans_only:
                 h = torch.zeros_like(xs)
-                h[first_rows] = self._ngram(torch.cat([xs, pad]), columns[first_rows], self.w1[i], self.b1[i])
-                h[first_rows] += xs[first_rows]
+                h[first_rows] = first(columns[first_rows]) + xs[first_rows]
                 second = self._ngram(torch.cat([h, pad]), columns[positions], self.w2[i], self.b2[i])
                 features.append(second + h[positions])
             else:
-                h = self._ngram(torch.cat([xs, pad]), columns, self.w1[i], self.b1[i]) + xs
+                h = first(columns) + xs
                 features.append(self._ngram(torch.cat([h, pad]), columns, self.w2[i], self.b2[i]) + h)
         normed = torch.nn.functional.layer_norm(
             torch.cat(features, dim=1), (self.feature_dim,), self.ln_g, self.ln_b, self.eps
@@ -188,6 +193,24 @@ class FastUSEForward:
         if len(spans):
             assert partial is not None  # given with spans by token_sums
             partial.index_add_(0, rows, normed[positions])
+
+    def _first_layer(self, x_of_id: torch.Tensor, id_row: torch.Tensor, branch: int, n: int):
+        """The first n-gram layer of ``branch`` as a function of window rows (token positions).
+
+        Its input at token t is tokens t-left..t-left+n-1's projections, each a function of the token id alone, so
+        ``window @ w1`` is a sum over slots j of (id at slot j) @ (block j of w1): those products are computed once
+        per distinct id of the micro-batch (fewer rows than tokens, since words repeat) and each token sums the n
+        rows its window picks.
+        """
+        by_id = _product(x_of_id.to(self.product_dtype), self.w1_by_slot[branch])  # (ids, n·256)
+        slot_rows = torch.cat([by_id, by_id.new_zeros((1, by_id.shape[1]))]).reshape(-1, CNN_DIM)
+        slot = torch.arange(n)
+
+        def layer(columns: torch.Tensor) -> torch.Tensor:
+            summed = torch.nn.functional.embedding_bag(id_row[columns] * n + slot, slot_rows, mode="sum")
+            return torch.relu(summed + self.b1[branch])
+
+        return layer
 
     def _ngram(self, padded: torch.Tensor, columns: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor):
         """relu(each token's n-gram window @ weight + bias); the last row of ``padded`` is the zero outside."""
@@ -214,6 +237,13 @@ def _product(rows: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     if padded != n:
         rows = torch.cat([rows, rows.new_zeros((padded - n, rows.shape[1]))])
     return (rows @ weight)[:n].float()
+
+
+def _slots_side_by_side(w1: np.ndarray, n: int) -> np.ndarray:
+    """(n·256, 256) → (256, n·256): the block for each window slot, side by side."""
+    return np.ascontiguousarray(
+        np.asarray(w1, dtype=np.float32).reshape(n, CNN_DIM, CNN_DIM).transpose(1, 0, 2).reshape(CNN_DIM, n * CNN_DIM)
+    )
 
 
 def _window_index(starts: np.ndarray, lengths: np.ndarray, n_tokens: int) -> np.ndarray:
