@@ -111,6 +111,7 @@ def test_training_prior_is_skipped_on_one_language_and_refuses_unknown_modes():
         training_prior("swiss", data)
 
 
+@pytest.mark.data  # the check reads XED's parallel pairs from the public data
 def test_parallel_prior_needs_the_public_pairs(monkeypatch, tmp_path):
     monkeypatch.setenv("VOCNLP_CACHE", str(tmp_path / "cache"))
     with pytest.raises(VocnlpError, match="parallel pairs are among the training rows") as caught:
