@@ -205,3 +205,17 @@ def test_the_chunk_cache_reanalyses_what_an_edited_row_taxonomy_or_setting_chang
     assert run("setting", threshold=0.5).meta["chunks"]["from_cache"] == 0
     taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert run("taxonomy").meta["chunks"]["from_cache"] == 0
+
+
+def test_a_new_encoder_arithmetic_is_a_new_chunk_cache_key(monkeypatch):
+    """Vectors of two revisions of the encoder's arithmetic differ in their last bits: a chunk the old code analysed
+    must not be read back by the new."""
+    from vocnlp.config import load_config
+    from vocnlp.modeling.encoders import precision
+    from vocnlp.pipeline.chunk_cache import pipeline_key
+
+    stages = load_config(None, {}).pipeline.stages
+    now = pipeline_key(stages, None, {})
+    assert pipeline_key(stages, None, {}) == now
+    monkeypatch.setattr(precision, "ARITHMETIC_REVISION", precision.ARITHMETIC_REVISION + 1)
+    assert pipeline_key(stages, None, {}) != now

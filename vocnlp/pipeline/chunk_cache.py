@@ -5,10 +5,11 @@ A chunk's results depend only on its input rows and on what the stages are (see
 :meth:`vocnlp.pipeline.runner.Pipeline.annotate_chunk`). Each cached chunk is therefore filed under a key made of
 the SHA-256 of its input file and a *pipeline key* that covers everything else that could change them: vocnlp's
 version, every stage's parameters (defaults included), the bytes of every file or folder a parameter names (models,
-taxonomy, rules, calibration), the versions of the libraries that compute the labels, and the CPU features and
-thread count that decide the encoder's arithmetic. Editing the taxonomy or retraining a model changes the key, so
-every chunk is analysed again (the embedding cache, ``--embedding-cache``, still spares the encoder then); changing
-only what is done with the labels (outcomes, segments, drivers, outputs) keeps it.
+taxonomy, rules, calibration), the versions of the libraries that compute the labels, the CPU features and thread
+count that decide the encoder's arithmetic, and the revision of that arithmetic in vocnlp's code. Editing the
+taxonomy or retraining a model changes the key, so every chunk is analysed again (the embedding cache,
+``--embedding-cache``, still spares the encoder then); changing only what is done with the labels (outcomes,
+segments, drivers, outputs) keeps it.
 
 Layout: ``DIR/chunks/<key[:2]>/<key>/`` holds one chunk's files, as the run's chunk folder names them
 (``comments.parquet``, ``mentions.parquet``, ``near.parquet``, ``vectors.npy``) and ``done.json``; each entry is
@@ -112,7 +113,8 @@ def pipeline_key(stages: list[StageConfig], base_dir: Path | None, extra: dict) 
         "files": files,
         "libraries": {name: _version(name) for name in LABEL_LIBRARIES},
         "spacy_models": _spacy_models(),
-        "cpu": {"native_bfloat16": native_bfloat16(), "cores": os.cpu_count(), "arithmetic": ARITHMETIC_REVISION},
+        "cpu": {"native_bfloat16": native_bfloat16(), "cores": os.cpu_count()},
+        "encoder_arithmetic": ARITHMETIC_REVISION,
         **extra,
     }
     text = json.dumps(described, sort_keys=True, ensure_ascii=True)
